@@ -1,0 +1,9 @@
+/**
+ * The embedded local Lambda service: a Lambda-compatible HTTP service on loopback that the real AWS
+ * SDKs and CLI talk to through an endpoint override. It speaks the Lambda API (rest-json,
+ * {@code /2015-03-31/...}) and gives every execution environment its own Runtime API
+ * ({@code /2018-06-01/runtime/...}), under which generated functions run as local processes.
+ *
+ * <p>Knows nothing of steps; depends only on {@code runtimes}, Jackson and the JDK.
+ */
+package io.lambdasteprunner.local;

@@ -1,0 +1,79 @@
+package io.lambdasteprunner.step;
+
+import java.util.Map;
+
+/**
+ * What a step needs from Lambda. The step rules call only this; {@code io.lambdasteprunner.lambda}
+ * implements it with the AWS SDK (retries included), tests may implement it in memory.
+ *
+ * <p>Every method throws {@link StepFailure} with a named {@link StepError} when Lambda says no:
+ * {@code FunctionNotFound}, {@code Throttled} (after retries), {@code FunctionConflict},
+ * {@code LambdaRejectedRequest}, {@code PayloadTooLarge}, {@code LambdaAccessDenied} or
+ * {@code LambdaUnavailable}. Implementations must be thread-safe.
+ */
+public interface LambdaGateway {
+
+    /** Invokes a function and returns what Lambda answered, function errors included. */
+    InvocationResult invoke(Invocation invocation);
+
+    /** Creates a function from one source file; it starts {@code Pending}. */
+    void createFunction(NewFunction function);
+
+    /** The function's current state as GetFunctionConfiguration reports it. */
+    FunctionState functionState(String functionName);
+
+    /** Deletes a function (unqualified). */
+    void deleteFunction(String functionName);
+
+    /**
+     * One Invoke call.
+     *
+     * @param functionName  name or ARN as the request gave it
+     * @param qualifier     {@code null} for none
+     * @param payloadJson   the event, serialised
+     * @param clientContextJson {@code null} for none; the gateway base64-encodes it
+     */
+    record Invocation(String functionName, String qualifier, String payloadJson,
+                      StepRequest.InvocationType invocationType, String clientContextJson,
+                      StepRequest.LogType logType) {
+    }
+
+    /**
+     * What Invoke returned.
+     *
+     * @param statusCode      200, 202 or 204
+     * @param functionError   {@code X-Amz-Function-Error} ({@code Unhandled}) or {@code null}
+     * @param logTail         the decoded {@code X-Amz-Log-Result}, or {@code null}
+     * @param payload         the response payload as text (empty when there is none)
+     * @param executedVersion {@code X-Amz-Executed-Version} or {@code null}
+     */
+    record InvocationResult(int statusCode, String functionError, String logTail, String payload,
+                            String executedVersion) {
+    }
+
+    /** A function to create from one source file (packed as a zip by the gateway). */
+    record NewFunction(String functionName, String runtime, String roleArn, FunctionSource source,
+                       String description, Integer timeoutSeconds, Integer memorySize,
+                       Map<String, String> environment, Map<String, String> tags) {
+        public NewFunction {
+            environment = Map.copyOf(environment);
+            tags = Map.copyOf(tags);
+        }
+    }
+
+    /**
+     * A function's lifecycle state.
+     *
+     * @param state  {@code Pending}, {@code Active}, {@code Inactive} or {@code Failed}
+     * @param reason Lambda's {@code StateReason}, or {@code null}
+     */
+    record FunctionState(String state, String reason) {
+        public boolean isActive() {
+            return "Active".equals(state);
+        }
+
+        public boolean isFailed() {
+            return "Failed".equals(state);
+        }
+    }
+}

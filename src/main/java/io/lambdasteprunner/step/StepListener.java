@@ -1,0 +1,24 @@
+package io.lambdasteprunner.step;
+
+import java.time.Duration;
+
+/**
+ * Hears what a step does, for logs and metrics. Receives names and durations only: never code,
+ * payloads or environment values. Implementations must be thread-safe and must not throw.
+ */
+public interface StepListener {
+
+    /** The phases of a step that call Lambda. */
+    enum Phase { CREATE, WAIT_ACTIVE, INVOKE, DELETE }
+
+    /** One phase finished, successfully or not. */
+    default void phase(String action, String functionName, Phase phase, Duration took, boolean succeeded) {
+    }
+
+    /** A generated function could not be deleted; the step's result says {@code functionWasDeleted: "false"}. */
+    default void deleteFailed(String functionName, StepError error, String message) {
+    }
+
+    StepListener NONE = new StepListener() {
+    };
+}

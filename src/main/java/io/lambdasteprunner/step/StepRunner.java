@@ -1,0 +1,230 @@
+package io.lambdasteprunner.step;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lambdasteprunner.step.LambdaGateway.FunctionState;
+import io.lambdasteprunner.step.LambdaGateway.InvocationResult;
+import io.lambdasteprunner.step.StepListener.Phase;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * Runs a parsed step against Lambda: the role check and recursion check before any call, then
+ * invoke, or create &rarr; wait until Active &rarr; invoke &rarr; delete.
+ *
+ * <p>Deletion is attempted whenever the step created a function and asked for deletion, whatever
+ * happened before; a failed delete is reported as {@code functionWasDeleted: "false"} and never hides
+ * the invocation's result. Thread-safe: one instance serves concurrent steps.
+ */
+public final class StepRunner {
+
+    /** The tag every generated function carries: marks it as ours, with its creation time. */
+    public static final String CREATED_TAG = "lambda-step-runner:created";
+
+    /** Time kept back from waiting for Active so the delete can still run. */
+    static final Duration DELETE_RESERVE = Duration.ofSeconds(3);
+    /** Polling GetFunctionConfiguration until Active: 50 ms growing to 1 s. */
+    static final Backoff ACTIVE_POLL = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE);
+    /** Fresh names to try when a generated name is already taken. */
+    static final int NAME_ATTEMPTS = 3;
+    private static final int MAX_ERROR_TEXT = 1000;
+
+    private final LambdaGateway lambda;
+    private final StepConfig config;
+    private final RolePolicy roles;
+    private final FunctionNames names;
+    private final StepListener listener;
+    private final ObjectMapper mapper;
+    private final Clock clock;
+    private final Backoff.Sleeper sleeper;
+    private final RandomGenerator random;
+
+    public StepRunner(LambdaGateway lambda, StepConfig config, StepListener listener, ObjectMapper mapper,
+                      Clock clock, Backoff.Sleeper sleeper, RandomGenerator random) {
+        this.lambda = lambda;
+        this.config = config;
+        this.roles = new RolePolicy(config);
+        this.names = new FunctionNames(config.generatedFunctionPrefix(), clock, random);
+        this.listener = listener;
+        this.mapper = mapper;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        this.random = random;
+    }
+
+    /**
+     * Runs one step.
+     *
+     * @param deadline when the step must be done (the handler's remaining time)
+     * @return the context variables; a function error is a result unless {@code failOnFunctionError}
+     * @throws StepFailure with a named error; its partial result says what was created and deleted
+     */
+    public StepResult run(StepRequest request, Deadline deadline) {
+        // Java 17 has no pattern switch; StepRequest is sealed to exactly these two.
+        if (request instanceof StepRequest.Invoke invoke) {
+            return invokeExisting(invoke);
+        }
+        return runCustomCode((StepRequest.CustomCode) request, deadline);
+    }
+
+    private StepResult invokeExisting(StepRequest.Invoke step) {
+        FunctionNames.Reference target = FunctionNames.parse(step.functionName());
+        if (target.name().equals(config.selfFunctionName())) {
+            throw new StepFailure(StepError.RECURSION_REFUSED, "functionName " + step.functionName()
+                    + " is this step runner itself; a step may not invoke its own runner");
+        }
+        InvocationResult invoked = timed(step.action(), step.functionName(), Phase.INVOKE,
+                () -> lambda.invoke(invocation(step.functionName(), step.qualifier(), step.invokeOptions())));
+        StepResult result = StepResult.invoked(step.functionName(), false, invoked, parse(invoked.payload()));
+        failOnFunctionError(step.invokeOptions(), result);
+        return result;
+    }
+
+    private StepResult runCustomCode(StepRequest.CustomCode step, Deadline deadline) {
+        String role = roles.resolve(step.roleArn());
+        String name = create(step, role);
+        StepResult result = StepResult.notInvoked(name, true, false);
+        RuntimeException failure = null;
+        try {
+            waitUntilActive(step.action(), name, deadline.minus(DELETE_RESERVE));
+            InvocationResult invoked = timed(step.action(), name, Phase.INVOKE,
+                    () -> lambda.invoke(invocation(name, null, step.invokeOptions())));
+            result = StepResult.invoked(name, true, invoked, parse(invoked.payload()));
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        if (step.deleteAfterExecution()) {
+            result = result.withDeleted(delete(step.action(), name));
+        }
+        if (failure instanceof StepFailure stepFailure) {
+            throw stepFailure.withPartialResult(result);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        failOnFunctionError(step.invokeOptions(), result);
+        return result;
+    }
+
+    private String create(StepRequest.CustomCode step, String role) {
+        Map<String, String> tags = new LinkedHashMap<>(step.tags());
+        tags.put(CREATED_TAG, clock.instant().toString());
+        for (int attempt = 1; ; attempt++) {
+            String name = names.next();
+            LambdaGateway.NewFunction function = new LambdaGateway.NewFunction(name, step.runtime(), role,
+                    step.source(), step.description(), step.timeoutSeconds(), step.memorySize(), step.environment(),
+                    tags);
+            try {
+                timed(step.action(), name, Phase.CREATE, () -> {
+                    lambda.createFunction(function);
+                    return null;
+                });
+                return name;
+            } catch (StepFailure nameTaken) {
+                if (nameTaken.error() != StepError.FUNCTION_CONFLICT || attempt >= NAME_ATTEMPTS) {
+                    throw nameTaken;
+                }
+            }
+        }
+    }
+
+    private void waitUntilActive(String action, String name, Deadline deadline) {
+        timed(action, name, Phase.WAIT_ACTIVE, () -> {
+            for (int attempt = 0; ; attempt++) {
+                FunctionState state = lambda.functionState(name);
+                if (state.isActive()) {
+                    return null;
+                }
+                if (state.isFailed() || "Inactive".equals(state.state())) {
+                    throw new StepFailure(StepError.FUNCTION_CREATION_FAILED, "Lambda could not create function "
+                            + name + " (state " + state.state() + (state.reason() == null ? "" : ": "
+                            + state.reason()) + ")");
+                }
+                Duration delay = ACTIVE_POLL.delay(attempt, random);
+                if (deadline.remaining().compareTo(delay) <= 0) {
+                    throw new StepFailure(StepError.FUNCTION_NOT_READY, "function " + name + " was still "
+                            + state.state() + " when the step ran out of time; retry the step or give it a longer "
+                            + "timeout");
+                }
+                sleep(delay);
+            }
+        });
+    }
+
+    private boolean delete(String action, String name) {
+        try {
+            timed(action, name, Phase.DELETE, () -> {
+                lambda.deleteFunction(name);
+                return null;
+            });
+            return true;
+        } catch (StepFailure e) {
+            listener.deleteFailed(name, e.error(), e.getMessage());
+            return false;
+        } catch (RuntimeException e) {
+            listener.deleteFailed(name, StepError.INTERNAL_ERROR, e.getClass().getSimpleName());
+            return false;
+        }
+    }
+
+    private void failOnFunctionError(StepRequest.InvokeOptions options, StepResult result) {
+        if (!options.failOnFunctionError() || result.invokeFunctionError() == null) {
+            return;
+        }
+        JsonNode error = result.invokeResponsePayload();
+        String detail = result.invokeFunctionError();
+        if (error != null && error.isObject() && error.hasNonNull("errorType")) {
+            detail = error.get("errorType").asText() + ": " + error.path("errorMessage").asText();
+        }
+        if (detail.length() > MAX_ERROR_TEXT) {
+            detail = detail.substring(0, MAX_ERROR_TEXT) + "...";
+        }
+        throw new StepFailure(StepError.FUNCTION_FAILED, "function " + result.functionName() + " failed ("
+                + result.invokeFunctionError() + "): " + detail, result);
+    }
+
+    private static LambdaGateway.Invocation invocation(String functionName, String qualifier,
+                                                       StepRequest.InvokeOptions options) {
+        return new LambdaGateway.Invocation(functionName, qualifier, options.payload().toString(),
+                options.invocationType(), options.clientContext() == null ? null : options.clientContext().toString(),
+                options.logType());
+    }
+
+    private JsonNode parse(String payload) {
+        if (payload == null || payload.isBlank()) {
+            return null;
+        }
+        try {
+            return mapper.readTree(payload);
+        } catch (JsonProcessingException notJson) {
+            return null;
+        }
+    }
+
+    private <T> T timed(String action, String name, Phase phase, Supplier<T> work) {
+        long start = System.nanoTime();
+        boolean succeeded = false;
+        try {
+            T value = work.get();
+            succeeded = true;
+            return value;
+        } finally {
+            listener.phase(action, name, phase, Duration.ofNanos(System.nanoTime() - start), succeeded);
+        }
+    }
+
+    private void sleep(Duration delay) {
+        try {
+            sleeper.sleep(delay);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StepFailure(StepError.FUNCTION_NOT_READY, "interrupted while waiting for the function");
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package io.lambdasteprunner.handler;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lambdasteprunner.lambda.LambdaClientConfig;
+import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.lambda.SdkLambdaGateway;
+import io.lambdasteprunner.step.Backoff;
+import io.lambdasteprunner.step.Deadline;
+import io.lambdasteprunner.step.LambdaGateway;
+import io.lambdasteprunner.step.StepConfig;
+import io.lambdasteprunner.step.StepError;
+import io.lambdasteprunner.step.StepFailure;
+import io.lambdasteprunner.step.StepRequest;
+import io.lambdasteprunner.step.StepRequestParser;
+import io.lambdasteprunner.step.StepResult;
+import io.lambdasteprunner.step.StepRunner;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.lambda.powertools.logging.PowertoolsLogging;
+import software.amazon.lambda.powertools.metrics.MetricsBuilder;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * The one Lambda entry point. Recognises the event's shape ({@link IncomingEvent}) and translates:
+ * a step request or EventBridge event runs the step and returns its context variables (a failure is
+ * thrown, so Step Functions sees the error); an API Gateway proxy event ({@code POST /steps}) gets a
+ * proxy response, 200 with the context variables or 4xx/5xx with {@code {"error", "message"}}.
+ *
+ * <p>The no-argument constructor is Lambda's: it reads the environment once and builds the SDK client
+ * for the container's lifetime. The others take collaborators, for tests and the command line.
+ * One instance serves one invocation at a time (Lambda's model).
+ */
+public class StepHandler implements RequestStreamHandler {
+
+    /** Kept back from the handler's remaining time so the step can answer before Lambda stops it. */
+    static final Duration ANSWER_RESERVE = Duration.ofSeconds(1);
+    /** The deadline when no Lambda context says otherwise (the command line): Lambda's 900-second maximum. */
+    static final Duration NO_CONTEXT_BUDGET = Duration.ofSeconds(900);
+
+    private final ObjectMapper mapper;
+    private final StepRequestParser parser;
+    private final StepRunner runner;
+    private final StepTelemetry telemetry;
+    private final Function<StepFailure, ? extends RuntimeException> errorTypes;
+    private final Clock clock;
+
+    /** Lambda's constructor: configuration from the environment; failures are thrown as {@link StepFailure}. */
+    public StepHandler() {
+        this(System.getenv(), failure -> failure);
+    }
+
+    /**
+     * Configuration from {@code env}.
+     *
+     * @param errorTypes turns a failure into the exception Lambda reports; its class name becomes the
+     *                   error type Step Functions matches on
+     * @throws IllegalArgumentException naming the environment variable that is malformed
+     */
+    protected StepHandler(Map<String, String> env, Function<StepFailure, ? extends RuntimeException> errorTypes) {
+        this(StepConfig.fromEnvironment(env), LambdaClients.create(LambdaClientConfig.fromEnvironment(env)),
+                metricsFor(env), errorTypes);
+    }
+
+    /** A handler on an existing SDK client (the command line's), with the production retry policy. */
+    public StepHandler(StepConfig config, LambdaClient client, MetricsSink metrics,
+                       Function<StepFailure, ? extends RuntimeException> errorTypes) {
+        this(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL, new Random()),
+                metrics, errorTypes, Clock.systemUTC());
+    }
+
+    /** A handler on any {@link LambdaGateway} (tests). */
+    public StepHandler(StepConfig config, LambdaGateway gateway, MetricsSink metrics,
+                       Function<StepFailure, ? extends RuntimeException> errorTypes, Clock clock) {
+        this.mapper = new ObjectMapper();
+        this.parser = new StepRequestParser();
+        this.telemetry = new StepTelemetry(metrics);
+        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, Backoff.Sleeper.REAL, new Random());
+        this.errorTypes = errorTypes;
+        this.clock = clock;
+    }
+
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        byte[] event = input.readAllBytes();
+        Deadline deadline = Deadline.after(context == null ? NO_CONTEXT_BUDGET
+                : Duration.ofMillis(context.getRemainingTimeInMillis()).minus(ANSWER_RESERVE), clock);
+        JsonNode response;
+        try {
+            response = context == null ? handle(event, deadline)
+                    : PowertoolsLogging.withLogging(context, () -> handle(event, deadline));
+        } finally {
+            telemetry.flush();
+        }
+        mapper.writeValue(output, response);
+    }
+
+    private JsonNode handle(byte[] eventBytes, Deadline deadline) {
+        JsonNode event;
+        try {
+            event = mapper.readTree(eventBytes);
+        } catch (IOException e) {
+            throw errorTypes.apply(notJson("the event", e));
+        }
+        IncomingEvent incoming = IncomingEvent.of(event);
+        return switch (incoming.shape()) {
+            case STEP_REQUEST, EVENTBRIDGE -> direct(incoming, deadline);
+            case API_GATEWAY_REST, API_GATEWAY_HTTP -> http(incoming, deadline);
+        };
+    }
+
+    private JsonNode direct(IncomingEvent incoming, Deadline deadline) {
+        try {
+            return runStep(incoming.stepRequest(), incoming.shape(), deadline).toJson();
+        } catch (StepFailure failure) {
+            throw errorTypes.apply(failure);
+        } catch (RuntimeException defect) {
+            telemetry.defect(defect);
+            throw errorTypes.apply(internalError());
+        }
+    }
+
+    private JsonNode http(IncomingEvent incoming, Deadline deadline) {
+        try {
+            if (!incoming.path().endsWith("/steps")) {
+                throw new StepFailure(StepError.ROUTE_NOT_FOUND, "no route " + incoming.path()
+                        + "; send POST /steps with a step request as the body");
+            }
+            if (!"POST".equalsIgnoreCase(incoming.method())) {
+                throw new StepFailure(StepError.METHOD_NOT_ALLOWED, incoming.method()
+                        + " /steps is not supported; use POST with a step request as the body");
+            }
+            if (incoming.body() == null || incoming.body().isBlank()) {
+                throw new StepFailure(StepError.INVALID_STEP_REQUEST, "the request body is empty; send a step "
+                        + "request such as {\"action\": \"invoke\", \"functionName\": \"my-function\"}");
+            }
+            JsonNode request;
+            try {
+                request = mapper.readTree(incoming.body());
+            } catch (JsonProcessingException e) {
+                throw notJson("the request body", e);
+            }
+            return proxyResponse(200, runStep(request, incoming.shape(), deadline).toJson());
+        } catch (StepFailure failure) {
+            ObjectNode body = JsonNodeFactory.instance.objectNode();
+            body.put("error", failure.error().errorName());
+            body.put("message", failure.getMessage());
+            failure.partialResult().ifPresent(result -> body.set("data", result.toJson().get("data")));
+            return proxyResponse(failure.error().httpStatus(), body);
+        } catch (RuntimeException defect) {
+            telemetry.defect(defect);
+            StepFailure failure = internalError();
+            ObjectNode body = JsonNodeFactory.instance.objectNode();
+            body.put("error", failure.error().errorName());
+            body.put("message", failure.getMessage());
+            return proxyResponse(500, body);
+        }
+    }
+
+    private StepResult runStep(JsonNode json, IncomingEvent.Shape shape, Deadline deadline) {
+        long start = System.nanoTime();
+        StepRequest request;
+        try {
+            request = parser.parse(json);
+        } catch (StepFailure refused) {
+            telemetry.rejected(shape.name(), refused.error());
+            throw refused;
+        }
+        try {
+            StepResult result = runner.run(request, deadline);
+            telemetry.finished(request.action(), result.functionName(), "ok", result.invokeFunctionError(),
+                    Duration.ofNanos(System.nanoTime() - start));
+            return result;
+        } catch (StepFailure failure) {
+            String name = failure.partialResult().map(StepResult::functionName)
+                    .orElse(request instanceof StepRequest.Invoke invoke ? invoke.functionName() : null);
+            telemetry.finished(request.action(), name, failure.error().errorName(),
+                    failure.partialResult().map(StepResult::invokeFunctionError).orElse(null),
+                    Duration.ofNanos(System.nanoTime() - start));
+            throw failure;
+        }
+    }
+
+    private JsonNode proxyResponse(int status, JsonNode body) {
+        ObjectNode response = JsonNodeFactory.instance.objectNode();
+        response.put("statusCode", status);
+        ObjectNode headers = response.putObject("headers");
+        headers.put("Content-Type", "application/json");
+        if (status == 405) {
+            headers.put("Allow", "POST");
+        }
+        response.put("body", body.toString());
+        response.put("isBase64Encoded", false);
+        return response;
+    }
+
+    private static StepFailure notJson(String what, IOException e) {
+        String where = e instanceof JsonProcessingException json && json.getLocation() != null
+                ? " (line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr() + ")" : "";
+        return new StepFailure(StepError.INVALID_STEP_REQUEST, what + " is not valid JSON" + where);
+    }
+
+    private static StepFailure internalError() {
+        return new StepFailure(StepError.INTERNAL_ERROR,
+                "unexpected failure in the step runner; its log has the details for this request id");
+    }
+
+    private static MetricsSink metricsFor(Map<String, String> env) {
+        if (env.get("AWS_LAMBDA_FUNCTION_NAME") == null || "true".equalsIgnoreCase(env.get("POWERTOOLS_METRICS_DISABLED"))) {
+            return MetricsSink.none();
+        }
+        return MetricsSink.powertools(MetricsBuilder.builder()
+                .withNamespace(env.getOrDefault("POWERTOOLS_METRICS_NAMESPACE", "LambdaStepRunner"))
+                .withService(env.getOrDefault("POWERTOOLS_SERVICE_NAME", "lambda-step-runner"))
+                .withRaiseOnEmptyMetrics(false)
+                .build());
+    }
+}

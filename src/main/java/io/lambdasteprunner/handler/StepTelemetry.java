@@ -1,0 +1,71 @@
+package io.lambdasteprunner.handler;
+
+import io.lambdasteprunner.step.StepError;
+import io.lambdasteprunner.step.StepListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+
+import static software.amazon.lambda.powertools.logging.argument.StructuredArguments.entry;
+
+/**
+ * Structured logs and metrics of steps: action, function name, outcome and the duration of each
+ * Lambda phase. Logs names, durations and error names only &mdash; never code, payloads, environment
+ * values or function error messages.
+ */
+final class StepTelemetry implements StepListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StepTelemetry.class);
+
+    private final MetricsSink metrics;
+
+    StepTelemetry(MetricsSink metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void phase(String action, String functionName, Phase phase, Duration took, boolean succeeded) {
+        String name = switch (phase) {
+            case CREATE -> "CreateDuration";
+            case WAIT_ACTIVE -> "WaitActiveDuration";
+            case INVOKE -> "InvokeDuration";
+            case DELETE -> "DeleteDuration";
+        };
+        metrics.milliseconds(name, action, took.toNanos() / 1e6);
+        LOG.info("step phase {} {}", phase, succeeded ? "done" : "failed", entry("action", action),
+                entry("functionName", functionName), entry("phase", phase.name()),
+                entry("durationMs", took.toMillis()), entry("succeeded", succeeded));
+    }
+
+    @Override
+    public void deleteFailed(String functionName, StepError error, String message) {
+        metrics.count("DeleteFailed", "customCode");
+        LOG.warn("could not delete generated function", entry("functionName", functionName),
+                entry("error", error.errorName()));
+    }
+
+    void finished(String action, String functionName, String outcome, String functionError, Duration took) {
+        metrics.milliseconds("StepDuration", action, took.toNanos() / 1e6);
+        metrics.count("ok".equals(outcome) ? "StepSucceeded" : "StepFailed", action);
+        if (functionError != null) {
+            metrics.count("FunctionErrors", action);
+        }
+        LOG.info("step finished", entry("action", action), entry("functionName", functionName),
+                entry("outcome", outcome), entry("functionError", functionError), entry("durationMs", took.toMillis()));
+    }
+
+    void rejected(String shape, StepError error) {
+        metrics.count("StepRejected", "none");
+        LOG.info("step refused", entry("shape", shape), entry("outcome", error.errorName()));
+    }
+
+    void defect(RuntimeException e) {
+        metrics.count("StepFailed", "none");
+        LOG.error("unexpected failure in the step runner", e);
+    }
+
+    void flush() {
+        metrics.flush();
+    }
+}

@@ -1,0 +1,76 @@
+package io.lambdasteprunner.step;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * An in-memory {@link LambdaGateway} for fast tests of the step rules (the integration tests use the
+ * real local Lambda service). Records every call; functions become Active after a number of polls.
+ */
+public final class FakeLambda implements LambdaGateway {
+
+    public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    public final Map<String, NewFunction> created = new ConcurrentHashMap<>();
+    public final Set<String> existing = ConcurrentHashMap.newKeySet();
+    public final Set<String> takenNames = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> pollsLeft = new ConcurrentHashMap<>();
+
+    public volatile int pendingPolls = 2;
+    public volatile String finalState = "Active";
+    public volatile StepFailure deleteFailure;
+    public volatile StepFailure invokeFailure;
+    public volatile Function<Invocation, InvocationResult> behaviour =
+            invocation -> new InvocationResult(200, null, "START RequestId: 1 Version: $LATEST\nEND RequestId: 1\n",
+                    "{\"echo\":" + invocation.payloadJson() + "}", "$LATEST");
+
+    @Override
+    public InvocationResult invoke(Invocation invocation) {
+        calls.add("invoke " + invocation.functionName());
+        String name = FunctionNames.parse(invocation.functionName()).name();
+        if (!existing.contains(name) && !created.containsKey(name)) {
+            throw new StepFailure(StepError.FUNCTION_NOT_FOUND, "Function not found: " + name);
+        }
+        if (invokeFailure != null) {
+            throw invokeFailure;
+        }
+        return behaviour.apply(invocation);
+    }
+
+    @Override
+    public void createFunction(NewFunction function) {
+        calls.add("create " + function.functionName());
+        if (takenNames.remove(function.functionName().replaceAll("-[0-9a-f]{8}$", "")) || created.containsKey(function.functionName())) {
+            throw new StepFailure(StepError.FUNCTION_CONFLICT, "Function already exist: " + function.functionName());
+        }
+        created.put(function.functionName(), function);
+        pollsLeft.put(function.functionName(), pendingPolls);
+    }
+
+    @Override
+    public FunctionState functionState(String functionName) {
+        calls.add("state " + functionName);
+        int left = pollsLeft.merge(functionName, -1, Integer::sum);
+        return left >= 0 ? new FunctionState("Pending", "The function is being created.")
+                : new FunctionState(finalState, "Failed".equals(finalState) ? "bad zip" : null);
+    }
+
+    @Override
+    public void deleteFunction(String functionName) {
+        calls.add("delete " + functionName);
+        if (deleteFailure != null) {
+            throw deleteFailure;
+        }
+        created.remove(functionName);
+    }
+
+    public long count(String verb) {
+        synchronized (calls) {
+            return calls.stream().filter(c -> c.startsWith(verb + " ")).count();
+        }
+    }
+}

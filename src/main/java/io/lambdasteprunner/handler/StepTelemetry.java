@@ -33,7 +33,7 @@ final class StepTelemetry implements StepListener {
             case DELETE -> "DeleteDuration";
         };
         metrics.milliseconds(name, action, took.toNanos() / 1e6);
-        LOG.info("step phase {} {}", phase, succeeded ? "done" : "failed", entry("action", action),
+        LOG.info("step phase", entry("action", action),
                 entry("functionName", functionName), entry("phase", phase.name()),
                 entry("durationMs", took.toMillis()), entry("succeeded", succeeded));
     }

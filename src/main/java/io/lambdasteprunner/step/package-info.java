@@ -1,6 +1,9 @@
 /**
- * The step model and its rules: the request as the user writes it, data variables, validation,
- * role scoping, the result's context variables and the named errors. Knows nothing of HTTP or of
- * how Lambda is called: it talks to Lambda through the interface in {@code lambda}.
+ * The step model and its rules: the request as the user writes it ({@link io.lambdasteprunner.step.StepRequestParser}),
+ * data variables, validation, role scoping, generated names, the runner that sequences create / wait /
+ * invoke / delete, the result's context variables and the named errors ({@link io.lambdasteprunner.step.StepError}).
+ *
+ * <p>Knows nothing of HTTP or of the AWS SDK: it talks to Lambda through the interface it defines,
+ * {@link io.lambdasteprunner.step.LambdaGateway}. Depends only on {@code runtimes} and Jackson.
  */
 package io.lambdasteprunner.step;

@@ -13,7 +13,9 @@ import java.util.Map;
  * @param workDir         where function code is unpacked; {@code null} for a temporary directory
  * @param interpreters    runtime commands (see {@link Interpreters})
  * @param maxEnvironmentsPerFunction how many processes one function may run at once
- * @param functionEnvironment extra variables given to every function process (e.g. PATH)
+ * @param initTimeout     how long a runtime may take to initialise (Lambda allows 10 s)
+ * @param functionEnvironment extra variables given to every function process
+ * @param echoFunctionLogs whether function logs are also printed to standard output
  */
 public record LocalLambdaConfig(
         int port,
@@ -23,7 +25,8 @@ public record LocalLambdaConfig(
         Interpreters interpreters,
         int maxEnvironmentsPerFunction,
         Duration initTimeout,
-        Map<String, String> functionEnvironment) {
+        Map<String, String> functionEnvironment,
+        boolean echoFunctionLogs) {
 
     public LocalLambdaConfig {
         if (port < 0 || port > 65535) {
@@ -37,16 +40,21 @@ public record LocalLambdaConfig(
         String region = System.getenv().getOrDefault("AWS_REGION",
                 System.getenv().getOrDefault("AWS_DEFAULT_REGION", "us-east-1"));
         return new LocalLambdaConfig(0, region, "000000000000", null, Interpreters.detect(), 32,
-                Duration.ofSeconds(10), Map.of());
+                Duration.ofSeconds(10), Map.of(), false);
     }
 
     public LocalLambdaConfig withPort(int newPort) {
         return new LocalLambdaConfig(newPort, region, accountId, workDir, interpreters,
-                maxEnvironmentsPerFunction, initTimeout, functionEnvironment);
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs);
+    }
+
+    public LocalLambdaConfig withEchoFunctionLogs(boolean echo) {
+        return new LocalLambdaConfig(port, region, accountId, workDir, interpreters,
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echo);
     }
 
     public LocalLambdaConfig withInterpreters(Interpreters newInterpreters) {
         return new LocalLambdaConfig(port, region, accountId, workDir, newInterpreters,
-                maxEnvironmentsPerFunction, initTimeout, functionEnvironment);
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs);
     }
 }

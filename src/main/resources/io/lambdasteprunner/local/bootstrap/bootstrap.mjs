@@ -1,0 +1,131 @@
+// Built-in Lambda runtime for nodejs*.x functions: the Runtime API loop, Node's standard library only.
+// Loads index.js (CommonJS), index.cjs or index.mjs (ES module) the way Lambda's Node runtime does,
+// supports async and callback handlers, and prefixes console output as Lambda does.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+
+const [HOST, PORT] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+const PREFIX = '/2018-06-01/runtime';
+// One kept-alive connection to the Runtime API, as the official client does.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function call(method, urlPath, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: HOST, port: Number(PORT), method, path: PREFIX + urlPath, agent, headers },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+      });
+    request.on('error', reject);
+    if (body !== undefined) request.write(body);
+    request.end();
+  });
+}
+
+const postJson = (urlPath, payload, errorType) => call('POST', urlPath, JSON.stringify(payload), {
+  'Content-Type': 'application/json',
+  ...(errorType ? { 'Lambda-Runtime-Function-Error-Type': errorType } : {}),
+});
+
+let currentRequestId;
+for (const [level, method] of [['INFO', 'log'], ['INFO', 'info'], ['WARN', 'warn'], ['ERROR', 'error'], ['DEBUG', 'debug']]) {
+  console[method] = (...args) => {
+    const line = `${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${format(...args)}`;
+    process.stdout.write(line.replace(/\n/g, '\r') + '\n');
+  };
+}
+
+function errorPayload(error, errorType) {
+  const isError = error instanceof Error;
+  return {
+    errorType: errorType ?? (isError ? error.name : 'string'),
+    errorMessage: isError ? error.message : String(error),
+    trace: isError && error.stack ? error.stack.split('\n') : [],
+  };
+}
+
+async function loadHandler() {
+  const handlerString = process.env._HANDLER;
+  const taskRoot = process.env.LAMBDA_TASK_ROOT;
+  const dot = handlerString.lastIndexOf('.');
+  const moduleName = handlerString.slice(0, dot);
+  const functionName = handlerString.slice(dot + 1);
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => path.join(taskRoot, moduleName + ext)).find((f) => fs.existsSync(f));
+  if (!file) {
+    throw Object.assign(new Error(`Cannot find module '${moduleName}'`), { runtimeType: 'Runtime.ImportModuleError' });
+  }
+  let module;
+  try {
+    module = await import(pathToFileURL(file).href);
+  } catch (error) {
+    const type = error instanceof SyntaxError ? 'Runtime.UserCodeSyntaxError' : 'Runtime.ImportModuleError';
+    throw Object.assign(new Error(`${error.name}: ${error.message}`), { runtimeType: type, stack: error.stack });
+  }
+  const handler = module[functionName] ?? module.default?.[functionName];
+  if (typeof handler !== 'function') {
+    throw Object.assign(new Error(`${handlerString} is undefined or not exported`), { runtimeType: 'Runtime.HandlerNotFound' });
+  }
+  return handler;
+}
+
+function invokeHandler(handler, event, context) {
+  if (handler.length >= 3) {
+    return new Promise((resolve, reject) => {
+      const callback = (error, result) => (error ? reject(error) : resolve(result));
+      const returned = handler(event, context, callback);
+      if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
+    });
+  }
+  return Promise.resolve().then(() => handler(event, context));
+}
+
+async function main() {
+  let handler;
+  try {
+    handler = await loadHandler();
+  } catch (error) {
+    const payload = errorPayload(error, error.runtimeType);
+    console.error(`${payload.errorType}: ${payload.errorMessage}`);
+    await postJson('/init/error', payload, payload.errorType);
+    process.exit(1);
+  }
+  for (;;) {
+    const next = await call('GET', '/invocation/next');
+    const requestId = next.headers['lambda-runtime-aws-request-id'];
+    const deadline = Number(next.headers['lambda-runtime-deadline-ms']);
+    const clientContext = next.headers['lambda-runtime-client-context'];
+    const identity = next.headers['lambda-runtime-cognito-identity'];
+    process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] ?? '';
+    currentRequestId = requestId;
+    const context = {
+      awsRequestId: requestId,
+      invokedFunctionArn: next.headers['lambda-runtime-invoked-function-arn'],
+      functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+      functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+      memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+      logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+      logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+      clientContext: clientContext ? JSON.parse(clientContext) : undefined,
+      identity: identity ? JSON.parse(identity) : undefined,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
+    try {
+      const event = next.body.length ? JSON.parse(next.body.toString('utf8')) : null;
+      const result = await invokeHandler(handler, event, context);
+      const body = JSON.stringify(result === undefined ? null : result);
+      await call('POST', `/invocation/${requestId}/response`, body, { 'Content-Type': 'application/json' });
+    } catch (error) {
+      const payload = errorPayload(error);
+      console.error(`Invoke Error \t${JSON.stringify(payload)}`);
+      await postJson(`/invocation/${requestId}/error`, payload, 'Unhandled');
+    }
+  }
+}
+
+// The service is gone when the Runtime API stops answering: nothing may outlive it.
+main().catch(() => process.exit(1));

@@ -1,0 +1,150 @@
+package io.lambdasteprunner.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.LogType;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Execution environments: warm reuse, concurrency, timeouts, crashes, init errors, limits, reaping. */
+class ExecutionIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LocalLambdaService service;
+    private static LambdaClient lambda;
+
+    @BeforeAll
+    static void start() {
+        service = LocalLambdaService.start(LocalLambdaConfig.defaults());
+        lambda = LocalLambda.client(service);
+    }
+
+    @AfterAll
+    static void stop() {
+        lambda.close();
+        service.close();
+    }
+
+    @Test
+    void shouldReuseAWarmEnvironmentBetweenInvokes() {
+        LocalLambda.createPython(lambda, "ex-warm", "import os\ndef lambda_handler(e, c):\n    return os.getpid()\n");
+
+        InvokeResponse first = lambda.invoke(r -> r.functionName("ex-warm").logType(LogType.TAIL));
+        InvokeResponse second = lambda.invoke(r -> r.functionName("ex-warm").logType(LogType.TAIL));
+
+        assertEquals(first.payload().asUtf8String(), second.payload().asUtf8String());
+        assertTrue(LocalLambda.decodeLog(first.logResult()).contains("Init Duration: "));
+        assertFalse(LocalLambda.decodeLog(second.logResult()).contains("Init Duration: "));
+    }
+
+    @Test
+    void shouldServeConcurrentInvokesWithMoreEnvironments() throws Exception {
+        LocalLambda.createPython(lambda, "ex-concurrent",
+                "import os, time\ndef lambda_handler(e, c):\n    time.sleep(0.5)\n    return os.getpid()\n");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            long began = System.nanoTime();
+            List<CompletableFuture<String>> calls = IntStream.range(0, 4).mapToObj(i -> CompletableFuture.supplyAsync(
+                    () -> lambda.invoke(r -> r.functionName("ex-concurrent")).payload().asUtf8String(), pool)).toList();
+            Set<String> pids = new HashSet<>();
+            for (CompletableFuture<String> call : calls) {
+                pids.add(call.get());
+            }
+            double seconds = (System.nanoTime() - began) / 1e9;
+
+            assertEquals(4, pids.size(), "each concurrent invoke gets its own environment");
+            assertTrue(seconds < 1.9, "ran concurrently, took " + seconds + " s");
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void shouldKillAFunctionThatTimesOutAndColdStartTheNextInvoke() throws Exception {
+        LocalLambda.create(lambda, "ex-timeout", "python3.12", "lambda_function.py", "lambda_function.lambda_handler",
+                "import os, time\ndef lambda_handler(e, c):\n    if e.get('sleep'):\n        time.sleep(5)\n    return os.getpid()\n", 1);
+        String pid = lambda.invoke(r -> r.functionName("ex-timeout")).payload().asUtf8String();
+
+        InvokeResponse timedOut = lambda.invoke(r -> r.functionName("ex-timeout").logType(LogType.TAIL)
+                .payload(SdkBytes.fromUtf8String("{\"sleep\":true}")));
+        InvokeResponse after = lambda.invoke(r -> r.functionName("ex-timeout").logType(LogType.TAIL));
+
+        assertEquals("Unhandled", timedOut.functionError());
+        var error = JSON.readTree(timedOut.payload().asUtf8String());
+        assertEquals("Sandbox.Timedout", error.get("errorType").asText());
+        assertTrue(error.get("errorMessage").asText().matches("RequestId: [0-9a-f-]{36} Error: Task timed out after 1\\.00 seconds"));
+        assertTrue(LocalLambda.decodeLog(timedOut.logResult()).contains("Task timed out after 1.00 seconds"));
+        assertFalse(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false), "killed");
+        assertNull(after.functionError());
+        assertTrue(LocalLambda.decodeLog(after.logResult()).contains("Init Duration: "), "next invoke is a cold start");
+    }
+
+    @Test
+    void shouldReportARuntimeThatExitsAsRuntimeExitError() throws Exception {
+        LocalLambda.createPython(lambda, "ex-crash", "import os\ndef lambda_handler(e, c):\n    os._exit(3)\n");
+
+        InvokeResponse crashed = lambda.invoke(r -> r.functionName("ex-crash"));
+        InvokeResponse again = lambda.invoke(r -> r.functionName("ex-crash"));
+
+        assertEquals("Unhandled", crashed.functionError());
+        var error = JSON.readTree(crashed.payload().asUtf8String());
+        assertEquals("Runtime.ExitError", error.get("errorType").asText());
+        assertTrue(error.get("errorMessage").asText().endsWith("Error: Runtime exited with error: exit status 3"),
+                error.toString());
+        assertEquals("Unhandled", again.functionError(), "a new environment is started and fails the same way");
+    }
+
+    @Test
+    void shouldReportAnOversizedResponse() throws Exception {
+        LocalLambda.createPython(lambda, "ex-big-response", "def lambda_handler(e, c):\n    return 'x' * (7 * 1024 * 1024)\n");
+
+        InvokeResponse response = lambda.invoke(r -> r.functionName("ex-big-response"));
+
+        assertEquals("Unhandled", response.functionError());
+        var error = JSON.readTree(response.payload().asUtf8String());
+        assertEquals("Function.ResponseSizeTooLarge", error.get("errorType").asText());
+    }
+
+    @Test
+    void shouldReportImportErrorsOnInvoke() throws Exception {
+        LocalLambda.createPython(lambda, "ex-import", "import no_such_module\ndef lambda_handler(e, c):\n    return 1\n");
+        LocalLambda.createPython(lambda, "ex-no-handler", "def other(e, c):\n    return 1\n");
+
+        var importError = JSON.readTree(lambda.invoke(r -> r.functionName("ex-import")).payload().asUtf8String());
+        var missingHandler = JSON.readTree(lambda.invoke(r -> r.functionName("ex-no-handler")).payload().asUtf8String());
+
+        assertEquals("Runtime.ImportModuleError", importError.get("errorType").asText());
+        assertEquals("Unable to import module 'lambda_function': No module named 'no_such_module'",
+                importError.get("errorMessage").asText());
+        assertEquals("Runtime.HandlerNotFound", missingHandler.get("errorType").asText());
+    }
+
+    @Test
+    void shouldLeaveNoProcessBehindWhenTheServiceStops() {
+        LocalLambdaService own = LocalLambdaService.start(LocalLambdaConfig.defaults());
+        try (LambdaClient client = LocalLambda.client(own)) {
+            LocalLambda.createPython(client, "ex-reap", "import os\ndef lambda_handler(e, c):\n    return os.getpid()\n");
+            long pid = Long.parseLong(client.invoke(r -> r.functionName("ex-reap")).payload().asUtf8String());
+            assertTrue(ProcessHandle.of(pid).isPresent());
+
+            own.close();
+
+            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "runtime process reaped");
+        }
+    }
+}

@@ -160,7 +160,7 @@ public final class Main {
         }
         LocalLambdaService service;
         try {
-            service = LocalLambdaService.start(LocalLambdaConfig.defaults().withPort(port));
+            service = LocalLambdaService.start(LocalLambdaConfig.defaults().withPort(port).withEchoFunctionLogs(true));
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }

@@ -72,10 +72,11 @@ public final class StepRequestParser {
     }
 
     private static StepRequest.Invoke parseInvoke(JsonNode json, DataVariables variables) {
-        String functionName = requiredText(json, "functionName");
+        String functionName = variables.expand(requiredText(json, "functionName"), "functionName");
         FunctionNames.Reference reference = FunctionNames.parse(functionName);
         String qualifier = optionalText(json, "qualifier");
         if (qualifier != null) {
+            qualifier = variables.expand(qualifier, "qualifier");
             if (!FunctionNames.isValidQualifier(qualifier)) {
                 throw invalid("qualifier '" + qualifier + "' is not a version number, $LATEST or alias name");
             }
@@ -110,6 +111,9 @@ public final class StepRequestParser {
         FunctionSource source = FunctionSource.forRuntime(runtime, handler.trim(), variables.expand(code, "code"));
 
         String roleArn = optionalText(json, "roleArn");
+        if (roleArn != null) {
+            roleArn = variables.expand(roleArn, "roleArn");
+        }
         boolean delete = optionalBoolean(json, "deleteAfterExecution", true);
         String description = optionalText(json, "description");
         if (description != null) {
@@ -120,9 +124,9 @@ public final class StepRequestParser {
         }
         Integer timeout = optionalInt(json, "timeoutSeconds", 1, 900);
         Integer memory = optionalInt(json, "memorySize", 128, 10240);
-        Map<String, String> tags = stringMap(json, "tags");
+        Map<String, String> tags = stringMap(json, "tags", variables);
         checkTags(tags);
-        Map<String, String> environment = stringMap(json, "environment");
+        Map<String, String> environment = stringMap(json, "environment", variables);
         checkEnvironment(environment);
         InvokeOptions options = invokeOptions(json, variables);
         if (options.invocationType() == InvocationType.EVENT && delete) {
@@ -159,8 +163,8 @@ public final class StepRequestParser {
             if (!context.isObject()) {
                 throw invalid("clientContext must be a JSON object, e.g. {\"custom\": {\"ticket\": \"INC-1\"}}");
             }
-            clientContext = (ObjectNode) context;
-            int encoded = Base64.getEncoder().encode(context.toString().getBytes(StandardCharsets.UTF_8)).length;
+            clientContext = (ObjectNode) variables.expand(context, "clientContext");
+            int encoded = Base64.getEncoder().encode(clientContext.toString().getBytes(StandardCharsets.UTF_8)).length;
             if (encoded > MAX_CLIENT_CONTEXT_BYTES) {
                 throw invalid("clientContext is " + encoded + " bytes base64-encoded; Lambda accepts "
                         + MAX_CLIENT_CONTEXT_BYTES);
@@ -277,7 +281,7 @@ public final class StepRequestParser {
         return (int) number;
     }
 
-    private static Map<String, String> stringMap(JsonNode json, String field) {
+    private static Map<String, String> stringMap(JsonNode json, String field, DataVariables variables) {
         JsonNode value = json.get(field);
         if (value == null || value.isNull()) {
             return Map.of();
@@ -291,7 +295,7 @@ public final class StepRequestParser {
             if (!v.isValueNode() || v.isNull()) {
                 throw invalid(field + "." + entry.getKey() + " must be a string, was " + typeOf(v));
             }
-            map.put(entry.getKey(), v.asText());
+            map.put(entry.getKey(), variables.expand(v.asText(), field + "." + entry.getKey()));
         });
         return map;
     }

@@ -38,6 +38,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static io.lambdasteprunner.lambda.SdkLambdaGatewayIT.CUSTOM_OF;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -196,10 +197,10 @@ class StepHandlerIT {
 
     @Test
     void shouldInvokeAnExistingFunctionWithEveryField() throws Exception {
-        createTarget("restart-web-service", """
+        createTarget("restart-web-service", CUSTOM_OF + """
                 def lambda_handler(event, context):
                     print('restarting', event['host'])
-                    custom = context.client_context.custom if context.client_context else None
+                    custom = custom_of(context.client_context)
                     return {'host': event['host'], 'ticket': event['ticket'], 'custom': custom}
                 """);
         try {
@@ -264,8 +265,9 @@ class StepHandlerIT {
                 + "\"environment\":{\"STAGE\":\"${option.stage}\"},\"tags\":{\"team\":\"ops\"},\"description\":\"${option.stage} check\","
                 + "\"roleArn\":\"arn:aws:iam::000000000000:role/runbook-reader\",\"variables\":{\"option\":{\"stage\":\"dev\"}},"
                 + "\"clientContext\":{\"custom\":{\"k\":\"v\"}},"
-                + "\"code\":\"import os\\ndef lambda_handler(event, context):\\n    return {'stage': os.environ['STAGE'], "
-                + "'memory': context.memory_limit_in_mb, 'custom': context.client_context.custom}\\n\"}").get("data");
+                + "\"code\":" + mapper.writeValueAsString(CUSTOM_OF + "import os\ndef lambda_handler(event, context):\n"
+                + "    return {'stage': os.environ['STAGE'], 'memory': context.memory_limit_in_mb, "
+                + "'custom': custom_of(context.client_context)}\n") + "}").get("data");
 
         assertEquals("dev", data.get("invokeResponsePayload").get("stage").asText());
         assertEquals("256", data.get("invokeResponsePayload").get("memory").asText());

@@ -252,6 +252,27 @@ class StepRequestParserTest {
         assertFalse(step.deleteAfterExecution());
     }
 
+    @Test
+    void shouldExpandVariablesInEveryTextFieldAStepSends() throws Exception {
+        StepRequest.Invoke invoke = (StepRequest.Invoke) parse("{\"action\":\"invoke\",\"functionName\":\"${option.fn}\","
+                + "\"qualifier\":\"${option.alias}\",\"clientContext\":{\"custom\":{\"t\":\"${data.ticket}\"}},"
+                + "\"variables\":{\"option\":{\"fn\":\"restart\",\"alias\":\"live\"},\"data\":{\"ticket\":\"INC-9\"}}}");
+        assertEquals("restart", invoke.functionName());
+        assertEquals("live", invoke.qualifier());
+        assertEquals("{\"custom\":{\"t\":\"INC-9\"}}", invoke.invokeOptions().clientContext().toString());
+
+        StepRequest.CustomCode step = customCode("python3.12", "x = 1", Map.of(
+                "environment", Map.of("STAGE", "${option.stage}"), "tags", Map.of("ticket", "${data.ticket}"),
+                "roleArn", "arn:aws:iam::123456789012:role/${option.role}",
+                "variables", Map.of("option", Map.of("stage", "dev", "role", "runbook"), "data", Map.of("ticket", "INC-9"))));
+        assertEquals("dev", step.environment().get("STAGE"));
+        assertEquals("INC-9", step.tags().get("ticket"));
+        assertEquals("arn:aws:iam::123456789012:role/runbook", step.roleArn());
+
+        assertMessage(refused("{\"action\":\"customCode\",\"runtime\":\"python3.12\",\"code\":\"x\","
+                + "\"environment\":{\"A\":\"${option.a}\"}}"), StepError.UNKNOWN_VARIABLE, "in environment.A");
+    }
+
     private StepRequest.CustomCode customCode(String runtime, String code) throws Exception {
         return customCode(runtime, code, Map.of());
     }

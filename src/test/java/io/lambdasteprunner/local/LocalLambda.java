@@ -34,11 +34,17 @@ final class LocalLambda {
     }
 
     static SdkBytes zip(Map<String, String> files) {
+        Map<String, byte[]> binary = new java.util.LinkedHashMap<>();
+        files.forEach((name, text) -> binary.put(name, text.getBytes(StandardCharsets.UTF_8)));
+        return zipFiles(binary);
+    }
+
+    static SdkBytes zipFiles(Map<String, byte[]> files) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             for (var file : files.entrySet()) {
                 zip.putNextEntry(new ZipEntry(file.getKey()));
-                zip.write(file.getValue().getBytes(StandardCharsets.UTF_8));
+                zip.write(file.getValue());
                 zip.closeEntry();
             }
         } catch (IOException e) {

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the tests and the local runs need, and nothing by hand: Debian packages (Ruby for
+# ruby3.x functions, the toolchain Node's aws-lambda-ric builds with), a Python venv with the AWS
+# CLI, boto3 and awslambdaric, and the npm tools. Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v ruby >/dev/null || need_apt+=(ruby)
+for tool in autoconf automake libtool cmake g++ make unzip; do
+  command -v "$tool" >/dev/null || need_apt+=("$tool")
+done
+dpkg -s python3-venv >/dev/null 2>&1 || need_apt+=(python3-venv)
+dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need_apt[*]}"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# Debian's python3 starts in ~13 ms; a version-manager shim on PATH adds ~100 ms to every function start.
+if [ ! -x .venv/bin/python ] || ! cmp -s tools/requirements.txt .venv/.requirements; then
+  echo "setup: creating .venv"
+  /usr/bin/python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r tools/requirements.txt
+  cp tools/requirements.txt .venv/.requirements
+fi
+
+if [ ! -d tools/node_modules ] || ! cmp -s tools/package.json tools/node_modules/.package.json; then
+  echo "setup: installing npm tools"
+  (cd tools && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  cp tools/package.json tools/node_modules/.package.json
+fi

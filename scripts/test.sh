@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The one command that runs every test: installs what the tests need (scripts/setup-tools.sh), then
+# Maven runs the unit tests and the integration tests (*IT: the local Lambda service, the official
+# runtime interface clients, boto3 and the AWS CLI) in one build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup-tools.sh
+exec mvn -B -ntp verify "$@"

@@ -50,6 +50,8 @@ final class ExecutionEnvironment implements AutoCloseable {
     private final Process process;
     private final Path outputFile;
     private long outputRead;
+    private FileChannel output;
+    private FileChannel procStatus;
     private final LinkedBlockingQueue<Invocation> next = new LinkedBlockingQueue<>();
     private final CompletableFuture<Invocation.Reply> ready = new CompletableFuture<>();
     private final long startNanos = System.nanoTime();
@@ -80,7 +82,9 @@ final class ExecutionEnvironment implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        server.setExecutor(executor);
+        // The runtime talks over one connection, one request at a time (next, then response or error,
+        // then next): handling on the server's own thread saves a thread hand-off per request.
+        server.setExecutor(Runnable::run);
         String runtimeApiAddress = "127.0.0.1:" + server.getAddress().getPort();
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(function.code().directory().toFile())
@@ -197,13 +201,20 @@ final class ExecutionEnvironment implements AutoCloseable {
         return line.append('\n').toString();
     }
 
-    /** Peak resident memory of the runtime process, as Lambda reports it. */
+    /** Peak resident memory of the runtime process (VmHWM), as Lambda reports it. */
     private long maxMemoryUsedMb() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Math.max(1, Long.parseLong(line.replaceAll("\\D", "")) / 1024);
-                }
+            if (procStatus == null) {
+                procStatus = FileChannel.open(Path.of("/proc", Long.toString(process.pid()), "status"));
+            }
+            ByteBuffer buffer = ByteBuffer.allocate(4096);
+            // /proc regenerates the file on every read from offset 0, so one open channel serves all invokes.
+            int read = procStatus.read(buffer, 0);
+            String status = new String(buffer.array(), 0, Math.max(read, 0), StandardCharsets.US_ASCII);
+            int at = status.indexOf("VmHWM:");
+            if (at >= 0) {
+                int end = status.indexOf(" kB", at);
+                return Math.max(1, Long.parseLong(status.substring(at + 6, end).trim()) / 1024);
             }
         } catch (IOException | RuntimeException e) {
             // The process is gone (timeout, crash) or /proc is absent: report what we know.
@@ -223,13 +234,16 @@ final class ExecutionEnvironment implements AutoCloseable {
      * the answer the file holds all of it: nothing is lost to a reader thread that lags behind.
      */
     private void collectOutput() {
-        try (FileChannel channel = FileChannel.open(outputFile, StandardOpenOption.READ)) {
-            long size = channel.size();
+        try {
+            if (output == null) {
+                output = FileChannel.open(outputFile, StandardOpenOption.READ);
+            }
+            long size = output.size();
             if (size <= outputRead) {
                 return;
             }
             ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(size - outputRead, 16L << 20));
-            channel.read(buffer, outputRead);
+            output.read(buffer, outputRead);
             outputRead += buffer.position();
             byte[] bytes = Arrays.copyOf(buffer.array(), buffer.position());
             synchronized (pendingLog) {
@@ -370,11 +384,20 @@ final class ExecutionEnvironment implements AutoCloseable {
         closeQuietly();
         try {
             process.waitFor(5, TimeUnit.SECONDS);
+            closeChannels();
             Files.deleteIfExists(outputFile);
         } catch (IOException e) {
             // The work directory goes with the service.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized void closeChannels() throws IOException {
+        for (FileChannel channel : new FileChannel[] {output, procStatus}) {
+            if (channel != null) {
+                channel.close();
+            }
         }
     }
 

@@ -136,7 +136,7 @@ class LambdaApiIT {
     void shouldPassTheClientContextToTheFunction() {
         createPython(lambda, "api-context", """
                 def lambda_handler(event, context):
-                    return context.client_context
+                    return {"custom": context.client_context.custom}
                 """);
         String clientContext = Base64.getEncoder().encodeToString("{\"custom\":{\"depth\":2}}".getBytes());
 

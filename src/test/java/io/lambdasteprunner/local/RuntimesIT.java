@@ -42,7 +42,7 @@ class RuntimesIT {
                         def lambda_handler(event, context):
                             print("log from python")
                             return {"event": event, "name": context.function_name, "requestId": context.aws_request_id,
-                                    "clientContext": context.client_context, "remaining": context.get_remaining_time_in_millis(),
+                                    "clientContext": {"custom": context.client_context.custom}, "remaining": context.get_remaining_time_in_millis(),
                                     "region": os.environ["AWS_REGION"], "memory": context.memory_limit_in_mb}
                         """, """
                         def lambda_handler(event, context):

@@ -1,5 +1,6 @@
 package io.lambdasteprunner.handler;
 
+import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -13,6 +14,7 @@ import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.Deadline;
 import io.lambdasteprunner.step.LambdaGateway;
+import io.lambdasteprunner.step.OrphanSweeper;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
@@ -53,9 +55,12 @@ public class StepHandler implements RequestStreamHandler {
     private final ObjectMapper mapper;
     private final StepRequestParser parser;
     private final StepRunner runner;
+    private final OrphanSweeper sweeper;
     private final StepTelemetry telemetry;
     private final Function<StepFailure, ? extends RuntimeException> errorTypes;
     private final Clock clock;
+
+    private static final JsonNode SWEEP_REQUEST = JsonNodeFactory.instance.objectNode().put("action", "sweep");
 
     /** Lambda's constructor: configuration from the environment; failures are thrown as {@link StepFailure}. */
     public StepHandler() {
@@ -88,6 +93,7 @@ public class StepHandler implements RequestStreamHandler {
         this.parser = new StepRequestParser();
         this.telemetry = new StepTelemetry(metrics);
         this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, Backoff.Sleeper.REAL, new Random());
+        this.sweeper = OrphanSweeper.forConfig(gateway, config, clock);
         this.errorTypes = errorTypes;
         this.clock = clock;
     }
@@ -97,17 +103,18 @@ public class StepHandler implements RequestStreamHandler {
         byte[] event = input.readAllBytes();
         Deadline deadline = Deadline.after(context == null ? NO_CONTEXT_BUDGET
                 : Duration.ofMillis(context.getRemainingTimeInMillis()).minus(ANSWER_RESERVE), clock);
+        int depth = depthOf(context);
         JsonNode response;
         try {
-            response = context == null ? handle(event, deadline)
-                    : PowertoolsLogging.withLogging(context, () -> handle(event, deadline));
+            response = context == null ? handle(event, deadline, depth)
+                    : PowertoolsLogging.withLogging(context, () -> handle(event, deadline, depth));
         } finally {
             telemetry.flush();
         }
         mapper.writeValue(output, response);
     }
 
-    private JsonNode handle(byte[] eventBytes, Deadline deadline) {
+    private JsonNode handle(byte[] eventBytes, Deadline deadline, int depth) {
         JsonNode event;
         try {
             event = mapper.readTree(eventBytes);
@@ -115,15 +122,19 @@ public class StepHandler implements RequestStreamHandler {
             throw errorTypes.apply(notJson("the event", e));
         }
         IncomingEvent incoming = IncomingEvent.of(event);
+        if (isScheduledEvent(event)) {
+            // EventBridge Scheduler and scheduled rules without an Input: the hourly orphan sweep.
+            incoming = new IncomingEvent(IncomingEvent.Shape.EVENTBRIDGE, SWEEP_REQUEST, null, null, null);
+        }
         return switch (incoming.shape()) {
-            case STEP_REQUEST, EVENTBRIDGE -> direct(incoming, deadline);
-            case API_GATEWAY_REST, API_GATEWAY_HTTP -> http(incoming, deadline);
+            case STEP_REQUEST, EVENTBRIDGE -> direct(incoming, deadline, depth);
+            case API_GATEWAY_REST, API_GATEWAY_HTTP -> http(incoming, deadline, depth);
         };
     }
 
-    private JsonNode direct(IncomingEvent incoming, Deadline deadline) {
+    private JsonNode direct(IncomingEvent incoming, Deadline deadline, int depth) {
         try {
-            return runStep(incoming.stepRequest(), incoming.shape(), deadline).toJson();
+            return runRequest(incoming.stepRequest(), incoming.shape(), deadline, depth);
         } catch (StepFailure failure) {
             throw errorTypes.apply(failure);
         } catch (RuntimeException defect) {
@@ -132,7 +143,7 @@ public class StepHandler implements RequestStreamHandler {
         }
     }
 
-    private JsonNode http(IncomingEvent incoming, Deadline deadline) {
+    private JsonNode http(IncomingEvent incoming, Deadline deadline, int depth) {
         try {
             if (!incoming.path().endsWith("/steps")) {
                 throw new StepFailure(StepError.ROUTE_NOT_FOUND, "no route " + incoming.path()
@@ -152,7 +163,7 @@ public class StepHandler implements RequestStreamHandler {
             } catch (JsonProcessingException e) {
                 throw notJson("the request body", e);
             }
-            return proxyResponse(200, runStep(request, incoming.shape(), deadline).toJson());
+            return proxyResponse(200, runRequest(request, incoming.shape(), deadline, depth));
         } catch (StepFailure failure) {
             ObjectNode body = JsonNodeFactory.instance.objectNode();
             body.put("error", failure.error().errorName());
@@ -169,17 +180,38 @@ public class StepHandler implements RequestStreamHandler {
         }
     }
 
-    private StepResult runStep(JsonNode json, IncomingEvent.Shape shape, Deadline deadline) {
+    /** A step request's context variables, or a sweep request's report. */
+    private JsonNode runRequest(JsonNode json, IncomingEvent.Shape shape, Deadline deadline, int depth) {
+        if (json != null && json.isObject() && "sweep".equals(json.path("action").textValue())) {
+            if (json.size() > 1) {
+                StepFailure refused = new StepFailure(StepError.INVALID_STEP_REQUEST, "a sweep request takes no "
+                        + "other fields; send {\"action\": \"sweep\"}");
+                telemetry.rejected(shape.name(), refused.error());
+                throw refused;
+            }
+            OrphanSweeper.SweepResult swept = sweeper.sweep(deadline);
+            telemetry.swept(swept);
+            return swept.toJson();
+        }
+        return runStep(json, shape, deadline, depth).toJson();
+    }
+
+    private StepResult runStep(JsonNode json, IncomingEvent.Shape shape, Deadline deadline, int depth) {
         long start = System.nanoTime();
         StepRequest request;
         try {
             request = parser.parse(json);
+            if (depth < 0) {
+                throw new StepFailure(StepError.RECURSION_REFUSED, "the client context's custom."
+                        + StepRunner.DEPTH_KEY + " is not a whole number; it is the step runners' own chain depth, "
+                        + "so leave it out or pass on the value the calling step runner gave");
+            }
         } catch (StepFailure refused) {
             telemetry.rejected(shape.name(), refused.error());
             throw refused;
         }
         try {
-            StepResult result = runner.run(request, deadline);
+            StepResult result = runner.run(request, deadline, depth);
             telemetry.finished(request.action(), result.functionName(), "ok", result.invokeFunctionError(),
                     Duration.ofNanos(System.nanoTime() - start));
             return result;
@@ -204,6 +236,26 @@ public class StepHandler implements RequestStreamHandler {
         response.put("body", body.toString());
         response.put("isBase64Encoded", false);
         return response;
+    }
+
+    /**
+     * How many step runners invoked this one: {@code custom.lambdaStepRunnerDepth} of the incoming client
+     * context, 0 when there is none, -1 when it is not a whole number.
+     */
+    static int depthOf(Context context) {
+        ClientContext clientContext = context == null ? null : context.getClientContext();
+        Map<String, String> custom = clientContext == null ? null : clientContext.getCustom();
+        String depth = custom == null ? null : custom.get(StepRunner.DEPTH_KEY);
+        if (depth == null) {
+            return 0;
+        }
+        return depth.trim().matches("\\d{1,6}") ? Integer.parseInt(depth.trim()) : -1;
+    }
+
+    /** EventBridge's scheduled events: {@code "source": "aws.events", "detail-type": "Scheduled Event"}. */
+    private static boolean isScheduledEvent(JsonNode event) {
+        return event != null && event.isObject() && "aws.events".equals(event.path("source").textValue())
+                && "Scheduled Event".equals(event.path("detail-type").textValue());
     }
 
     private static StepFailure notJson(String what, IOException e) {

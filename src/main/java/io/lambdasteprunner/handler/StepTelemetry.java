@@ -1,5 +1,6 @@
 package io.lambdasteprunner.handler;
 
+import io.lambdasteprunner.step.OrphanSweeper;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepListener;
 import org.slf4j.Logger;
@@ -60,9 +61,28 @@ final class StepTelemetry implements StepListener {
         LOG.info("step refused", entry("shape", shape), entry("outcome", error.errorName()));
     }
 
+    void swept(OrphanSweeper.SweepResult result) {
+        result.deleted().forEach(name -> metrics.count("OrphansDeleted", "sweep"));
+        result.failed().forEach(failure -> metrics.count("OrphanDeleteFailed", "sweep"));
+        LOG.info("sweep finished", entry("examined", result.examined()), entry("candidates", result.candidates()),
+                entry("deleted", result.deleted()), entry("failed", result.failed().stream()
+                        .map(failure -> failure.functionName() + " " + failure.error().errorName()).toList()),
+                entry("complete", result.complete()));
+    }
+
     void defect(RuntimeException e) {
         metrics.count("StepFailed", "none");
-        LOG.error("unexpected failure in the step runner", e);
+        // The exception's type and frames, not its message: a message may quote a request (payload, code).
+        StringBuilder frames = new StringBuilder();
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            frames.append(cause == e ? "" : "caused by ").append(cause.getClass().getName()).append('\n');
+            StackTraceElement[] trace = cause.getStackTrace();
+            for (int i = 0; i < Math.min(trace.length, 15); i++) {
+                frames.append("\tat ").append(trace[i]).append('\n');
+            }
+        }
+        LOG.error("unexpected failure in the step runner", entry("errorType", e.getClass().getName()),
+                entry("stack", frames.toString()));
     }
 
     void flush() {

@@ -11,6 +11,8 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.CreateFunctionRequest;
 import software.amazon.awssdk.services.lambda.model.FunctionCode;
+import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
+import software.amazon.awssdk.services.lambda.model.ListFunctionsResponse;
 import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
 import software.amazon.awssdk.services.lambda.model.InvokeRequest;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
@@ -19,6 +21,13 @@ import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Base64;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -35,6 +44,8 @@ public final class SdkLambdaGateway implements LambdaGateway {
 
     /** Five tries in all, 200 ms growing to 5 s: about ten seconds of patience at most. */
     public static final Backoff DEFAULT_RETRY = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 5);
+
+    private static final DateTimeFormatter LAST_MODIFIED = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
 
     private final LambdaClient client;
     private final ZipPackager packager;
@@ -109,6 +120,41 @@ public final class SdkLambdaGateway implements LambdaGateway {
     @Override
     public void deleteFunction(String functionName) {
         withRetries("delete " + functionName, true, () -> client.deleteFunction(r -> r.functionName(functionName)));
+    }
+
+    @Override
+    public List<FunctionSummary> listFunctions() {
+        List<FunctionSummary> all = new ArrayList<>();
+        String marker = null;
+        do {
+            String from = marker;
+            ListFunctionsResponse page = withRetries("list functions", false,
+                    () -> client.listFunctions(r -> r.marker(from).maxItems(50)));
+            for (FunctionConfiguration function : page.functions()) {
+                all.add(new FunctionSummary(function.functionName(), function.functionArn(),
+                        lastModified(function.lastModified())));
+            }
+            marker = page.nextMarker();
+        } while (marker != null && !marker.isEmpty());
+        return all;
+    }
+
+    @Override
+    public Map<String, String> tags(String functionArn) {
+        return withRetries("list tags of " + functionArn, false, () -> client.listTags(r -> r.resource(functionArn)))
+                .tags();
+    }
+
+    /** Lambda writes LastModified as {@code 2026-11-24T08:00:00.000+0000}. */
+    private static Instant lastModified(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text, LAST_MODIFIED).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     private <T> T withRetries(String operation, boolean retryConflict, Supplier<T> call) {

@@ -39,6 +39,17 @@ public final class FunctionNames {
         this.random = random;
     }
 
+    /** The prefix generated names start with (the configured one, cut to leave room for the rest). */
+    public String prefix() {
+        return prefix;
+    }
+
+    /** Whether a name has the shape of the names {@link #next()} gives: {@code <prefix>-<millis>-<8 hex>}. */
+    public boolean isGenerated(String name) {
+        return name.length() <= MAX_NAME_LENGTH && name.startsWith(prefix + "-")
+                && name.substring(prefix.length() + 1).matches("\\d{1,13}-[0-9a-f]{8}");
+    }
+
     /** A fresh name for a generated function. */
     public String next() {
         int unique = random.nextInt() ^ (counter.getAndIncrement() * 0x9E3779B9);

@@ -26,6 +26,27 @@ public interface LambdaGateway {
     void deleteFunction(String functionName);
 
     /**
+     * Every function in the account and region (ListFunctions, all pages), for the orphan sweeper.
+     * Implementations that cannot list refuse with {@code InternalError}.
+     */
+    default java.util.List<FunctionSummary> listFunctions() {
+        throw new StepFailure(StepError.INTERNAL_ERROR, "this Lambda gateway cannot list functions");
+    }
+
+    /** A function's tags (ListTags on its ARN), for the orphan sweeper. */
+    default Map<String, String> tags(String functionArn) {
+        throw new StepFailure(StepError.INTERNAL_ERROR, "this Lambda gateway cannot read tags");
+    }
+
+    /**
+     * One function as ListFunctions reports it.
+     *
+     * @param lastModified when its code or configuration last changed; {@code null} when Lambda gave none
+     */
+    record FunctionSummary(String functionName, String functionArn, java.time.Instant lastModified) {
+    }
+
+    /**
      * One Invoke call.
      *
      * @param functionName  name or ARN as the request gave it

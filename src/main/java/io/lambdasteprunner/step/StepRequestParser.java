@@ -164,6 +164,11 @@ public final class StepRequestParser {
                 throw invalid("clientContext must be a JSON object, e.g. {\"custom\": {\"ticket\": \"INC-1\"}}");
             }
             clientContext = (ObjectNode) variables.expand(context, "clientContext");
+            JsonNode custom = clientContext.get("custom");
+            if (custom != null && !custom.isNull() && !custom.isObject()) {
+                throw invalid("clientContext.custom must be an object of name/value pairs, as Lambda's runtimes "
+                        + "read it, e.g. {\"custom\": {\"ticket\": \"INC-1\"}}");
+            }
             int encoded = Base64.getEncoder().encode(clientContext.toString().getBytes(StandardCharsets.UTF_8)).length;
             if (encoded > MAX_CLIENT_CONTEXT_BYTES) {
                 throw new StepFailure(StepError.PAYLOAD_TOO_LARGE, "clientContext is " + encoded

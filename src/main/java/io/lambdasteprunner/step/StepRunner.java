@@ -3,10 +3,12 @@ package io.lambdasteprunner.step;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lambdasteprunner.step.LambdaGateway.FunctionState;
 import io.lambdasteprunner.step.LambdaGateway.InvocationResult;
 import io.lambdasteprunner.step.StepListener.Phase;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -26,6 +28,12 @@ public final class StepRunner {
 
     /** The tag every generated function carries: marks it as ours, with its creation time. */
     public static final String CREATED_TAG = "lambda-step-runner:created";
+    /**
+     * The client context key ({@code custom.lambdaStepRunnerDepth}) that tells an invoked function how many
+     * step runners the chain has passed through; a step runner reads it to refuse chains deeper than
+     * {@link StepConfig#maxStepDepth()}.
+     */
+    public static final String DEPTH_KEY = "lambdaStepRunnerDepth";
 
     /** Time kept back from waiting for Active so the delete can still run. */
     static final Duration DELETE_RESERVE = Duration.ofSeconds(3);
@@ -66,27 +74,66 @@ public final class StepRunner {
      * @throws StepFailure with a named error; its partial result says what was created and deleted
      */
     public StepResult run(StepRequest request, Deadline deadline) {
-        // Java 17 has no pattern switch; StepRequest is sealed to exactly these two.
-        if (request instanceof StepRequest.Invoke invoke) {
-            return invokeExisting(invoke);
-        }
-        return runCustomCode((StepRequest.CustomCode) request, deadline);
+        return run(request, deadline, 0);
     }
 
-    private StepResult invokeExisting(StepRequest.Invoke step) {
+    /**
+     * Runs one step that arrived through a chain of step runners.
+     *
+     * @param depth how many step runners invoked this one ({@code custom.lambdaStepRunnerDepth} of the
+     *              incoming client context; 0 when a person, Step Functions or EventBridge asked)
+     * @throws StepFailure {@code RecursionRefused} before any AWS call when this runner would be deeper in the
+     *                     chain than {@link StepConfig#maxStepDepth()} allows
+     */
+    public StepResult run(StepRequest request, Deadline deadline, int depth) {
+        if (depth >= config.maxStepDepth()) {
+            throw new StepFailure(StepError.RECURSION_REFUSED, "this step runner was invoked through a chain of "
+                    + depth + " step runners (client context custom." + DEPTH_KEY + "=" + depth + ") and MAX_STEP_DEPTH "
+                    + "allows " + config.maxStepDepth() + " in all; break the loop of steps that invoke step runners, "
+                    + "or raise MAX_STEP_DEPTH");
+        }
+        String clientContext = clientContextWithDepth(request.invokeOptions().clientContext(), depth + 1);
+        // Java 17 has no pattern switch; StepRequest is sealed to exactly these two.
+        if (request instanceof StepRequest.Invoke invoke) {
+            return invokeExisting(invoke, clientContext);
+        }
+        return runCustomCode((StepRequest.CustomCode) request, deadline, clientContext);
+    }
+
+    /** The step's client context with {@code custom.lambdaStepRunnerDepth} set; checked against Lambda's limit. */
+    private String clientContextWithDepth(ObjectNode requested, int depth) {
+        ObjectNode context = requested == null ? mapper.createObjectNode()
+                : requested.deepCopy();
+        JsonNode custom = context.get("custom");
+        ObjectNode ownCustom = custom != null && custom.isObject()
+                ? (ObjectNode) custom : context.putObject("custom");
+        // A string, as AWS's runtimes type custom values (Java's ClientContext.getCustom() is Map<String, String>).
+        ownCustom.put(DEPTH_KEY, Integer.toString(depth));
+        String json = context.toString();
+        int encoded = (json.getBytes(StandardCharsets.UTF_8).length + 2) / 3 * 4;
+        if (encoded > StepRequestParser.MAX_CLIENT_CONTEXT_BYTES) {
+            throw new StepFailure(StepError.PAYLOAD_TOO_LARGE, "clientContext is " + encoded + " bytes base64-encoded "
+                    + "with the runner's custom." + DEPTH_KEY + " added; Lambda accepts "
+                    + StepRequestParser.MAX_CLIENT_CONTEXT_BYTES + ", so shorten clientContext");
+        }
+        return json;
+    }
+
+    private StepResult invokeExisting(StepRequest.Invoke step, String clientContext) {
         FunctionNames.Reference target = FunctionNames.parse(step.functionName());
         if (target.name().equals(config.selfFunctionName())) {
             throw new StepFailure(StepError.RECURSION_REFUSED, "functionName " + step.functionName()
                     + " is this step runner itself; a step may not invoke its own runner");
         }
         InvocationResult invoked = timed(step.action(), step.functionName(), Phase.INVOKE,
-                () -> lambda.invoke(invocation(step.functionName(), step.qualifier(), step.invokeOptions())));
+                () -> lambda.invoke(invocation(step.functionName(), step.qualifier(), step.invokeOptions(),
+                        clientContext)));
         StepResult result = StepResult.invoked(step.functionName(), false, invoked, parse(invoked.payload()));
         failOnFunctionError(step.invokeOptions(), result);
         return result;
     }
 
-    private StepResult runCustomCode(StepRequest.CustomCode step, Deadline deadline) {
+    private StepResult runCustomCode(StepRequest.CustomCode step, Deadline deadline, String clientContext) {
         String role = roles.resolve(step.roleArn());
         String name = create(step, role);
         StepResult result = StepResult.notInvoked(name, true, false);
@@ -94,7 +141,7 @@ public final class StepRunner {
         try {
             waitUntilActive(step.action(), name, deadline.minus(DELETE_RESERVE));
             InvocationResult invoked = timed(step.action(), name, Phase.INVOKE,
-                    () -> lambda.invoke(invocation(name, null, step.invokeOptions())));
+                    () -> lambda.invoke(invocation(name, null, step.invokeOptions(), clientContext)));
             result = StepResult.invoked(name, true, invoked, parse(invoked.payload()));
         } catch (RuntimeException e) {
             failure = e;
@@ -165,6 +212,10 @@ public final class StepRunner {
             });
             return true;
         } catch (StepFailure e) {
+            if (e.error() == StepError.FUNCTION_NOT_FOUND) {
+                // A retried delete whose first attempt went through: the function is gone, as asked.
+                return true;
+            }
             listener.deleteFailed(name, e.error(), e.getMessage());
             return false;
         } catch (RuntimeException e) {
@@ -190,10 +241,9 @@ public final class StepRunner {
     }
 
     private static LambdaGateway.Invocation invocation(String functionName, String qualifier,
-                                                       StepRequest.InvokeOptions options) {
+                                                       StepRequest.InvokeOptions options, String clientContext) {
         return new LambdaGateway.Invocation(functionName, qualifier, options.payload().toString(),
-                options.invocationType(), options.clientContext() == null ? null : options.clientContext().toString(),
-                options.logType());
+                options.invocationType(), clientContext, options.logType());
     }
 
     private JsonNode parse(String payload) {

@@ -209,7 +209,8 @@ class StepHandlerIT {
             assertEquals("false", data.get("functionWasCreated").asText());
             assertEquals("true", data.get("functionWasInvoked").asText());
             assertEquals("false", data.get("functionWasDeleted").asText());
-            assertEquals("{\"host\":\"web-1\",\"ticket\":\"INC-1234\",\"custom\":{\"runbook\":\"restart-web\"}}",
+            assertEquals("{\"host\":\"web-1\",\"ticket\":\"INC-1234\",\"custom\":{\"runbook\":\"restart-web\","
+                    + "\"lambdaStepRunnerDepth\":\"1\"}}",
                     data.get("invokeResponsePayload").toString());
             assertTrue(data.get("invokeExecutionLog").asText().contains("restarting web-1"));
             assertEquals("$LATEST", data.get("executedVersion").asText());

@@ -18,6 +18,12 @@ public final class FakeLambda implements LambdaGateway {
     public final Map<String, NewFunction> created = new ConcurrentHashMap<>();
     public final Set<String> existing = ConcurrentHashMap.newKeySet();
     public final Set<String> takenNames = ConcurrentHashMap.newKeySet();
+    /** Functions someone else made, listed by {@link #listFunctions()} beside the created ones: name to tags. */
+    public final Map<String, Map<String, String>> others = new ConcurrentHashMap<>();
+    /** When set, ListFunctions fails with it. */
+    public volatile StepFailure listFailure;
+    /** Names whose ListTags fails with this. */
+    public final Map<String, StepFailure> tagFailures = new ConcurrentHashMap<>();
     private final Map<String, Integer> pollsLeft = new ConcurrentHashMap<>();
 
     public volatile int pendingPolls = 2;
@@ -65,8 +71,39 @@ public final class FakeLambda implements LambdaGateway {
         if (deleteFailure != null) {
             throw deleteFailure;
         }
-        created.remove(functionName);
+        if (created.remove(functionName) == null && others.remove(functionName) == null) {
+            throw new StepFailure(StepError.FUNCTION_NOT_FOUND, "Function not found: " + functionName);
+        }
     }
+
+    @Override
+    public List<FunctionSummary> listFunctions() {
+        calls.add("list *");
+        if (listFailure != null) {
+            throw listFailure;
+        }
+        List<FunctionSummary> all = new ArrayList<>();
+        created.keySet().forEach(name -> all.add(new FunctionSummary(name, ARN + name, null)));
+        others.keySet().forEach(name -> all.add(new FunctionSummary(name, ARN + name, null)));
+        return all;
+    }
+
+    @Override
+    public Map<String, String> tags(String functionArn) {
+        String name = functionArn.substring(ARN.length());
+        calls.add("tags " + name);
+        if (tagFailures.containsKey(name)) {
+            throw tagFailures.get(name);
+        }
+        NewFunction function = created.get(name);
+        Map<String, String> tags = function != null ? function.tags() : others.get(name);
+        if (tags == null) {
+            throw new StepFailure(StepError.FUNCTION_NOT_FOUND, "Function not found: " + name);
+        }
+        return tags;
+    }
+
+    private static final String ARN = "arn:aws:lambda:us-east-1:123456789012:function:";
 
     public long count(String verb) {
         synchronized (calls) {

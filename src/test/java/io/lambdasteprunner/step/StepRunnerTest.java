@@ -78,7 +78,7 @@ class StepRunnerTest {
         assertEquals("prod", invocation.qualifier());
         assertEquals(StepRequest.InvocationType.DRY_RUN, invocation.invocationType());
         assertEquals(StepRequest.LogType.NONE, invocation.logType());
-        assertEquals("{\"custom\":{\"k\":\"v\"}}", invocation.clientContextJson());
+        assertEquals("{\"custom\":{\"k\":\"v\",\"lambdaStepRunnerDepth\":\"1\"}}", invocation.clientContextJson());
         assertEquals("{}", invocation.payloadJson());
         assertEquals(204, result.statusCode());
         assertNull(result.invokeResponsePayload());

@@ -1,6 +1,8 @@
 package io.lambdasteprunner.handler;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lambdasteprunner.step.StepError;
+import io.lambdasteprunner.step.StepFailure;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -24,6 +26,9 @@ public record IncomingEvent(Shape shape, JsonNode stepRequest, String body, Stri
     /** The entry points the handler serves. */
     public enum Shape { STEP_REQUEST, API_GATEWAY_REST, API_GATEWAY_HTTP, EVENTBRIDGE }
 
+    /**
+     * @throws StepFailure {@code InvalidStepRequest} for an API Gateway event whose body is marked base64 but is not
+     */
     public static IncomingEvent of(JsonNode event) {
         if (event != null && event.isObject()) {
             if (event.has("requestContext") && event.has("routeKey") && "2.0".equals(event.path("version").asText())) {
@@ -57,7 +62,12 @@ public record IncomingEvent(Shape shape, JsonNode stepRequest, String body, Stri
         }
         String text = body.asText();
         if (event.path("isBase64Encoded").asBoolean(false)) {
-            return new String(Base64.getMimeDecoder().decode(text), StandardCharsets.UTF_8);
+            try {
+                return new String(Base64.getMimeDecoder().decode(text), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException notBase64) {
+                throw new StepFailure(StepError.INVALID_STEP_REQUEST, "the request body is marked isBase64Encoded "
+                        + "but is not valid base64; send the step request as JSON");
+            }
         }
         return text;
     }

@@ -121,7 +121,13 @@ public class StepHandler implements RequestStreamHandler {
         } catch (IOException e) {
             throw errorTypes.apply(notJson("the event", e));
         }
-        IncomingEvent incoming = IncomingEvent.of(event);
+        IncomingEvent incoming;
+        try {
+            incoming = IncomingEvent.of(event);
+        } catch (StepFailure badBody) {
+            // Only API Gateway bodies are decoded, so the caller expects a proxy response.
+            return errorResponse(badBody);
+        }
         if (isScheduledEvent(event)) {
             // EventBridge Scheduler and scheduled rules without an Input: the hourly orphan sweep.
             incoming = new IncomingEvent(IncomingEvent.Shape.EVENTBRIDGE, SWEEP_REQUEST, null, null, null);
@@ -165,11 +171,7 @@ public class StepHandler implements RequestStreamHandler {
             }
             return proxyResponse(200, runRequest(request, incoming.shape(), deadline, depth));
         } catch (StepFailure failure) {
-            ObjectNode body = JsonNodeFactory.instance.objectNode();
-            body.put("error", failure.error().errorName());
-            body.put("message", failure.getMessage());
-            failure.partialResult().ifPresent(result -> body.set("data", result.toJson().get("data")));
-            return proxyResponse(failure.error().httpStatus(), body);
+            return errorResponse(failure);
         } catch (RuntimeException defect) {
             telemetry.defect(defect);
             StepFailure failure = internalError();
@@ -223,6 +225,14 @@ public class StepHandler implements RequestStreamHandler {
                     Duration.ofNanos(System.nanoTime() - start));
             throw failure;
         }
+    }
+
+    private JsonNode errorResponse(StepFailure failure) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.put("error", failure.error().errorName());
+        body.put("message", failure.getMessage());
+        failure.partialResult().ifPresent(result -> body.set("data", result.toJson().get("data")));
+        return proxyResponse(failure.error().httpStatus(), body);
     }
 
     private JsonNode proxyResponse(int status, JsonNode body) {

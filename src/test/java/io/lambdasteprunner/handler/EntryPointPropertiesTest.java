@@ -163,7 +163,8 @@ class EntryPointPropertiesTest {
     /** Found by {@link #apiEventsNeverGetA5xxForACallersMistake}: a body marked base64 that is not. */
     @Example
     void aBodyMarkedBase64ThatIsNotGets400() throws Exception {
-        ObjectNode event = ENVELOPES.get("rest").deepCopy().put("isBase64Encoded", true).put("body", "{\"action\"");
+        ObjectNode event = ((ObjectNode) ENVELOPES.get("rest").deepCopy()).put("isBase64Encoded", true)
+                .put("body", "{\"action\"");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         handler.handleRequest(new ByteArrayInputStream(bytes(event)), out, null);

@@ -49,11 +49,17 @@ final class EnvironmentPool {
         return started;
     }
 
-    /** Starts an environment ahead of the first invoke and keeps it warm. */
-    ExecutionEnvironment prewarm(Supplier<ExecutionEnvironment> starter) {
+    /**
+     * Starts an environment ahead of the first invoke, waits for its runtime to initialise, and
+     * keeps it warm (or drops it when its init failed: the first invoke then reports the error).
+     */
+    void prewarm(Supplier<ExecutionEnvironment> starter, Duration initTimeout) {
         ExecutionEnvironment started = acquire(starter);
-        release(started);
-        return started;
+        try {
+            started.awaitReady(initTimeout);
+        } finally {
+            release(started);
+        }
     }
 
     synchronized void release(ExecutionEnvironment environment) {

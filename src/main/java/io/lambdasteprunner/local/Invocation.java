@@ -1,11 +1,6 @@
 package io.lambdasteprunner.local;
 
-import java.util.concurrent.CompletableFuture;
-
-/**
- * One event on its way through an execution environment. The Runtime API completes {@link #reply}
- * when the runtime posts a response or an error.
- */
+/** One event on its way through an execution environment. */
 final class Invocation {
 
     /** What the runtime answered: the payload and, for a failure, the function error. */
@@ -16,8 +11,6 @@ final class Invocation {
     final byte[] event;
     final String clientContextJson;
     final String invokedFunctionArn;
-    final CompletableFuture<Reply> reply = new CompletableFuture<>();
-    volatile long deadlineEpochMs;
 
     Invocation(String requestId, byte[] event, String clientContextJson, String invokedFunctionArn) {
         this.requestId = requestId;

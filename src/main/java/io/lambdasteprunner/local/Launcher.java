@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 
 /**
  * Starts execution environments: picks the command for a function's runtime and gives the process
@@ -17,15 +16,13 @@ import java.util.concurrent.ExecutorService;
 final class Launcher {
     private final LocalLambdaConfig config;
     private final Path bootstrapDir;
-    private final ExecutorService executor;
     private final URI endpoint;
     private final Path outputDir;
 
-    Launcher(LocalLambdaConfig config, Path bootstrapDir, Path outputDir, ExecutorService executor, URI endpoint) {
+    Launcher(LocalLambdaConfig config, Path bootstrapDir, Path outputDir, URI endpoint) {
         this.outputDir = outputDir;
         this.config = config;
         this.bootstrapDir = bootstrapDir;
-        this.executor = executor;
         this.endpoint = endpoint;
     }
 
@@ -41,7 +38,7 @@ final class Launcher {
         List<String> command = config.interpreters()
                 .command(family, function.handler(), function.code().directory(), bootstrapDir)
                 .orElseThrow(() -> LambdaException.invalidParameter(cannotRun(function.runtime())));
-        return ExecutionEnvironment.start(function, command, environment(function, family), log, executor,
+        return ExecutionEnvironment.start(function, command, environment(function, family), log,
                 outputDir.resolve(function.name() + "-" + java.util.UUID.randomUUID() + ".log"));
     }
 

@@ -82,10 +82,7 @@ final class LocalFunction {
         try {
             FunctionVersion version = latest();
             if (launcherCanRun(version)) {
-                ExecutionEnvironment environment = pool("$LATEST").prewarm(() -> launcher.apply(version));
-                if (environment.awaitReady(initTimeout) != null) {
-                    environment.close();
-                }
+                pool("$LATEST").prewarm(() -> launcher.apply(version), initTimeout);
             }
         } catch (RuntimeException e) {
             // Nothing to keep warm; the first invoke starts the runtime and reports what fails.

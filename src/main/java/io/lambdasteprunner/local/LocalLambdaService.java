@@ -56,7 +56,7 @@ public final class LocalLambdaService implements AutoCloseable {
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 128);
         this.endpoint = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
         Launcher launcher = new Launcher(config, bootstrapDir,
-                Files.createDirectories(workDir.resolve("output")), executor, endpoint);
+                Files.createDirectories(workDir.resolve("output")), endpoint);
         this.functions = new FunctionRegistry(config, Files.createDirectories(workDir.resolve("functions")), launcher,
                 executor, config.echoFunctionLogs() ? System.out::print : text -> { });
         LambdaApi api = new LambdaApi(functions);

@@ -1,0 +1,332 @@
+package io.lambdasteprunner.local;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The server side of one execution environment's Runtime API, on a loopback port of its own.
+ *
+ * <p>A runtime speaks strictly in turn: {@code next}, then {@code response} or {@code error}, then
+ * {@code next} again. So the thread that runs the current invocation serves the Runtime API itself,
+ * with a selector over all of the runtime's connections (the Java client, for one, reports errors on
+ * a second connection): no server thread, and no hand-off between threads on the path of an invoke.
+ *
+ * <p>Used by one thread at a time (the holder of the environment). {@link #close()} and
+ * {@link #wakeUp()} may come from any thread.
+ */
+final class RuntimeApiServer implements AutoCloseable {
+
+    /** One request from the runtime, and the connection to answer it on. */
+    record Request(SocketChannel connection, String method, String path, Map<String, String> headers,
+                   byte[] body, boolean bodyTooLarge) {
+    }
+
+    /** The runtime did not ask in time. */
+    static final class Timeout extends Exception {
+        Timeout() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** The runtime is gone: the process exited, or the environment was closed. */
+    static final class Gone extends Exception {
+        Gone() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Anything longer is not a runtime talking to us: the connection is dropped. */
+    private static final int MAX_HEADER_BYTES = 64 * 1024;
+
+    private final Selector selector;
+    private final ServerSocketChannel listener;
+    private final int maxBody;
+
+    RuntimeApiServer(int maxBody) throws IOException {
+        this.maxBody = maxBody;
+        this.selector = Selector.open();
+        this.listener = ServerSocketChannel.open();
+        listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        listener.configureBlocking(false);
+        listener.register(selector, SelectionKey.OP_ACCEPT);
+    }
+
+    /** {@code host:port} for {@code AWS_LAMBDA_RUNTIME_API}. */
+    String address() {
+        return "127.0.0.1:" + listener.socket().getLocalPort();
+    }
+
+    /**
+     * Waits for the runtime's next complete request, until {@code deadlineNanos} (by
+     * {@link System#nanoTime}). {@code alive} tells whether the runtime process still runs.
+     */
+    Request next(long deadlineNanos, java.util.function.BooleanSupplier alive) throws Timeout, Gone {
+        try {
+            while (true) {
+                for (SelectionKey key : selector.keys()) {
+                    if (key.attachment() instanceof Connection connection) {
+                        Request ready = connection.take((SocketChannel) key.channel());
+                        if (ready != null) {
+                            return ready;
+                        }
+                    }
+                }
+                if (!alive.getAsBoolean() && !hasReadableData()) {
+                    throw new Gone();
+                }
+                long millis = (deadlineNanos - System.nanoTime()) / 1_000_000;
+                if (millis <= 0) {
+                    throw new Timeout();
+                }
+                selector.select(Math.min(millis, 1000));
+                Iterator<SelectionKey> selected = selector.selectedKeys().iterator();
+                while (selected.hasNext()) {
+                    SelectionKey key = selected.next();
+                    selected.remove();
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.isAcceptable()) {
+                        accept();
+                    } else if (key.isReadable()) {
+                        ((Connection) key.attachment()).fill(key);
+                    }
+                }
+            }
+        } catch (ClosedSelectorException e) {
+            throw new Gone();
+        } catch (IOException e) {
+            throw new Gone();
+        }
+    }
+
+    private boolean hasReadableData() throws IOException {
+        return selector.selectNow() > 0;
+    }
+
+    private void accept() throws IOException {
+        SocketChannel channel = listener.accept();
+        if (channel == null) {
+            return;
+        }
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        channel.register(selector, SelectionKey.OP_READ, new Connection());
+    }
+
+    /** Answers a request on the connection it came on. */
+    void respond(Request request, int status, Map<String, String> headers, byte[] body) throws Gone {
+        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status))
+                .append("\r\nContent-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
+        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        head.append("\r\n");
+        byte[] headBytes = head.toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buffer = ByteBuffer.allocate(headBytes.length + body.length).put(headBytes).put(body).flip();
+        write(request.connection(), buffer);
+    }
+
+    void respond(Request request, int status, String json) throws Gone {
+        respond(request, status, Map.of(), json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void write(SocketChannel channel, ByteBuffer buffer) throws Gone {
+        try {
+            while (buffer.hasRemaining()) {
+                if (channel.write(buffer) == 0) {
+                    // The runtime reads slower than we write (a large event): give it a moment.
+                    Thread.onSpinWait();
+                    Thread.yield();
+                }
+            }
+        } catch (IOException e) {
+            throw new Gone();
+        }
+    }
+
+    private static String reason(int status) {
+        return switch (status) {
+            case 100 -> "Continue";
+            case 200 -> "OK";
+            case 202 -> "Accepted";
+            case 400 -> "Bad Request";
+            case 404 -> "Not Found";
+            case 413 -> "Payload Too Large";
+            default -> "Status";
+        };
+    }
+
+    /** Wakes a thread waiting in {@link #next}, so it sees that the runtime process has ended. */
+    void wakeUp() {
+        selector.wakeup();
+    }
+
+    @Override
+    public void close() {
+        try {
+            for (SelectionKey key : selector.keys()) {
+                key.channel().close();
+            }
+            selector.close();
+        } catch (IOException | ClosedSelectorException e) {
+            // Already closed.
+        }
+    }
+
+    /** The bytes one connection has sent, parsed into requests as they complete. */
+    private final class Connection {
+        private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
+        private boolean continueSent;
+        /** Set when bytes arrive; parsing is tried only then. */
+        private boolean changed;
+        /** The size the buffer must reach before the pending request can be complete. */
+        private long needed;
+
+        void fill(SelectionKey key) throws IOException {
+            SocketChannel channel = (SocketChannel) key.channel();
+            readBuffer.clear();
+            int n;
+            try {
+                n = channel.read(readBuffer);
+            } catch (IOException e) {
+                n = -1;
+            }
+            if (n < 0) {
+                key.cancel();
+                channel.close();
+                return;
+            }
+            received.write(readBuffer.array(), 0, n);
+            changed = true;
+            if (received.size() > maxBody + 2L * MAX_HEADER_BYTES + 64L * 1024 * 1024) {
+                key.cancel(); // Far over any limit: not a runtime.
+                channel.close();
+            }
+        }
+
+        /** The next complete request on this connection, removed from its buffer, or null. */
+        Request take(SocketChannel channel) throws IOException {
+            if (!changed || received.size() < needed) {
+                return null; // A large body arrives in many reads: copy and parse it once, when complete.
+            }
+            changed = false;
+            byte[] bytes = received.toByteArray();
+            int headerEnd = indexOf(bytes, 0);
+            if (headerEnd < 0) {
+                return null;
+            }
+            String[] lines = new String(bytes, 0, headerEnd, StandardCharsets.ISO_8859_1).split("\r\n");
+            String[] requestLine = lines[0].split(" ", 3);
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                if (colon > 0) {
+                    headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                            lines[i].substring(colon + 1).trim());
+                }
+            }
+            int bodyStart = headerEnd + 4;
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            int end;
+            if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+                end = dechunk(bytes, bodyStart, body);
+            } else {
+                long length = Long.parseLong(headers.getOrDefault("content-length", "0"));
+                end = bytes.length - bodyStart >= length ? bodyStart + (int) length : -1;
+                needed = end < 0 ? bodyStart + length : 0;
+                if (end >= 0) {
+                    body.write(bytes, bodyStart, (int) length);
+                }
+            }
+            if (end < 0) {
+                if (!continueSent && "100-continue".equalsIgnoreCase(headers.get("expect"))) {
+                    // curl (under the official clients) asks before it sends a larger body.
+                    continueSent = true;
+                    write(channel, ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+                }
+                return null;
+            }
+            received.reset();
+            received.write(bytes, end, bytes.length - end);
+            continueSent = false;
+            changed = received.size() > 0; // Pipelined bytes may hold the next request already.
+            String path = requestLine.length > 1 ? requestLine[1] : "/";
+            int query = path.indexOf('?');
+            boolean tooLarge = body.size() > maxBody;
+            return new Request(channel, requestLine[0], query < 0 ? path : path.substring(0, query), headers,
+                    tooLarge ? new byte[0] : body.toByteArray(), tooLarge);
+        }
+
+        private void write(SocketChannel channel, ByteBuffer buffer) throws IOException {
+            try {
+                RuntimeApiServer.this.write(channel, buffer);
+            } catch (Gone e) {
+                throw new IOException("connection closed");
+            }
+        }
+    }
+
+    /** Where the blank line after the headers starts, or -1. */
+    private static int indexOf(byte[] bytes, int from) {
+        for (int i = from; i + 3 < bytes.length; i++) {
+            if (bytes[i] == '\r' && bytes[i + 1] == '\n' && bytes[i + 2] == '\r' && bytes[i + 3] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Decodes a complete chunked body into {@code body}; returns where the request ends, or -1. */
+    private static int dechunk(byte[] bytes, int at, ByteArrayOutputStream body) {
+        while (true) {
+            int lineEnd = lineEnd(bytes, at);
+            if (lineEnd < 0) {
+                return -1;
+            }
+            int size = Integer.parseInt(new String(bytes, at, lineEnd - at, StandardCharsets.US_ASCII)
+                    .split(";")[0].trim(), 16);
+            at = lineEnd + 2;
+            if (size == 0) {
+                while (true) { // trailers, up to the blank line
+                    int trailerEnd = lineEnd(bytes, at);
+                    if (trailerEnd < 0) {
+                        return -1;
+                    }
+                    boolean blank = trailerEnd == at;
+                    at = trailerEnd + 2;
+                    if (blank) {
+                        return at;
+                    }
+                }
+            }
+            if (bytes.length < at + size + 2) {
+                return -1;
+            }
+            body.write(bytes, at, size);
+            at += size + 2;
+        }
+    }
+
+    private static int lineEnd(byte[] bytes, int from) {
+        for (int i = from; i + 1 < bytes.length; i++) {
+            if (bytes[i] == '\r' && bytes[i + 1] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -38,7 +38,8 @@ import java.util.concurrent.CountDownLatch;
  * Without {@code --endpoint} it starts the embedded local Lambda service and stops it after. Exit
  * status: 0 when the step ran (a function error is a result), 1 when it failed with a named error
  * (name and message on stderr), 2 for a usage mistake. {@code serve} runs the local Lambda service
- * until the process is stopped.
+ * until the process is stopped, with the step runner itself deployed in it as the {@code java21}
+ * function {@code lambda-step-runner} ({@link LocalDeployment}).
  */
 public final class Main {
 
@@ -148,7 +149,10 @@ public final class Main {
         }
     }
 
-    /** {@code serve [--port N]}: runs the local Lambda service until the process is stopped. */
+    /**
+     * {@code serve [--port N]}: runs the local Lambda service, with the step runner deployed in it as
+     * {@code lambda-step-runner}, until the process is stopped.
+     */
     int serve(List<String> args) {
         int port = 9001;
         for (int i = 1; i < args.size(); i++) {
@@ -158,11 +162,30 @@ public final class Main {
                 return usage("unexpected argument " + args.get(i));
             }
         }
-        LocalLambdaService service;
+        Path jar;
+        String javaRic;
         try {
-            service = LocalLambdaService.start(LocalLambdaConfig.defaults().withPort(port).withEchoFunctionLogs(true));
+            jar = LocalDeployment.runnerJar();
+            javaRic = LocalDeployment.javaRicClassPath(env, jar);
+        } catch (IllegalStateException missing) {
+            err.println("serve: " + missing.getMessage());
+            return STEP_FAILED;
+        }
+        LocalLambdaService service;
+        LocalLambdaConfig serviceConfig;
+        try {
+            serviceConfig = LocalDeployment.withJavaRuntime(
+                    LocalLambdaConfig.defaults().withPort(port).withEchoFunctionLogs(true), javaRic);
+            service = LocalLambdaService.start(serviceConfig);
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
+        }
+        try (LambdaClient client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), serviceConfig.region()))) {
+            LocalDeployment.deploy(client, jar, LOCAL_ROLE_ARN, LocalDeployment.localEnvironment(env, LOCAL_ROLE_ARN));
+        } catch (RuntimeException e) {
+            err.println("serve: could not deploy the step runner from " + jar + ": " + e.getMessage());
+            service.close();
+            return STEP_FAILED;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -172,6 +195,10 @@ public final class Main {
         out.println("Local Lambda service listening on " + service.endpoint());
         out.println("Use it with: AWS_ENDPOINT_URL_LAMBDA=" + service.endpoint()
                 + " or aws lambda ... --endpoint-url " + service.endpoint());
+        out.println("The step runner is deployed in it as the java21 function " + LocalDeployment.FUNCTION_NAME
+                + " (alias " + LocalDeployment.ALIAS + "): aws lambda invoke --function-name "
+                + LocalDeployment.FUNCTION_NAME + " --endpoint-url " + service.endpoint()
+                + " --cli-binary-format raw-in-base64-out --payload file://events/custom-code-python.json out.json");
         out.flush();
         try {
             stopped.await();

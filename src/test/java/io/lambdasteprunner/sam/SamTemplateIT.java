@@ -80,6 +80,118 @@ class SamTemplateIT {
     }
 
     @Test
+    void shouldGrantNoLambdaWriteActionOrPassRoleOnAWildcardAndPassRolesOnlyToLambda() {
+        JsonNode resources = Tools.transformedTemplateJson().get("Resources");
+        List<String> problems = new ArrayList<>();
+        int passRoleStatements = 0;
+
+        for (Map.Entry<String, JsonNode> resource : iterable(resources.fields())) {
+            String type = resource.getValue().path("Type").asText();
+            JsonNode properties = resource.getValue().path("Properties");
+            List<JsonNode> documents = new ArrayList<>();
+            if (type.equals("AWS::IAM::Role")) {
+                properties.path("Policies").forEach(policy -> documents.add(policy.path("PolicyDocument")));
+                properties.path("ManagedPolicyArns").forEach(arn -> {
+                    if (!AWS_MANAGED_POLICIES.contains(arn.asText())) {
+                        problems.add(resource.getKey() + " attaches " + arn);
+                    }
+                });
+            } else if (type.equals("AWS::IAM::Policy") || type.equals("AWS::IAM::ManagedPolicy")) {
+                documents.add(properties.path("PolicyDocument"));
+            }
+            for (JsonNode document : documents) {
+                for (JsonNode statement : statements(document.path("Statement"))) {
+                    if (!statement.path("Effect").asText().equals("Allow")) {
+                        continue;
+                    }
+                    List<String> actions = strings(statement.path("Action"));
+                    boolean passRole = actions.stream().anyMatch(a -> a.equalsIgnoreCase("iam:PassRole") || a.equals("iam:*"));
+                    boolean lambdaWrite = actions.stream().anyMatch(SamTemplateIT::isLambdaWrite);
+                    if (!passRole && !lambdaWrite) {
+                        continue;
+                    }
+                    for (JsonNode target : list(statement.path("Resource"))) {
+                        String text = target.isTextual() ? target.asText() : target.path("Fn::Sub").asText("");
+                        if (text.equals("*") || text.endsWith(":function:*") || text.endsWith(":role/*")) {
+                            problems.add(resource.getKey() + " allows " + actions + " on " + target);
+                        }
+                    }
+                    if (passRole) {
+                        passRoleStatements++;
+                        String service = statement.at("/Condition/StringEquals/iam:PassedToService").asText();
+                        if (!service.equals("lambda.amazonaws.com")) {
+                            problems.add(resource.getKey() + " passes roles without iam:PassedToService lambda.amazonaws.com: "
+                                    + statement);
+                        }
+                    }
+                }
+            }
+        }
+
+        assertEquals(List.of(), problems);
+        assertEquals(2, passRoleStatements, "the default role, and the allowlist when one is configured");
+        JsonNode runnerPolicy = resources.at("/StepRunnerFunctionRole/Properties/Policies");
+        assertTrue(runnerPolicy.toString().contains(":function:${GeneratedFunctionPrefix}-*"), runnerPolicy.toString());
+    }
+
+    @Test
+    void shouldRequireIamAuthorisationOnEveryApiMethod() {
+        JsonNode paths = Tools.transformedTemplateJson().at("/Resources/StepsApi/Properties/Body/paths");
+        List<String> methods = new ArrayList<>();
+
+        paths.fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(method -> {
+            methods.add(method.getKey().toUpperCase() + " " + path.getKey());
+            assertEquals("[{\"AWS_IAM\":[]}]", method.getValue().path("security").toString(), path.getKey());
+            assertFalse(method.getValue().at("/x-amazon-apigateway-integration").has("credentials"),
+                    "API Gateway must call the function under its resource policy, not with the caller's credentials");
+        }));
+
+        assertEquals(List.of("POST /steps"), methods);
+    }
+
+    private static final List<String> AWS_MANAGED_POLICIES = List.of(
+            "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+            "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess");
+
+    private static boolean isLambdaWrite(String action) {
+        String lower = action.toLowerCase();
+        return lower.equals("*") || lower.equals("lambda:*")
+                || lower.startsWith("lambda:") && !lower.startsWith("lambda:get") && !lower.startsWith("lambda:list");
+    }
+
+    /** The statements, both branches of an {@code Fn::If} included. */
+    private static List<JsonNode> statements(JsonNode node) {
+        List<JsonNode> found = new ArrayList<>();
+        for (JsonNode statement : list(node)) {
+            if (statement.has("Fn::If")) {
+                found.addAll(statements(statement.get("Fn::If").get(1)));
+                found.addAll(statements(statement.get("Fn::If").get(2)));
+            } else if (!statement.path("Ref").asText().equals("AWS::NoValue")) {
+                found.add(statement);
+            }
+        }
+        return found;
+    }
+
+    private static List<JsonNode> list(JsonNode node) {
+        List<JsonNode> items = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(items::add);
+        } else if (!node.isMissingNode()) {
+            items.add(node);
+        }
+        return items;
+    }
+
+    private static List<String> strings(JsonNode node) {
+        return list(node).stream().map(JsonNode::asText).toList();
+    }
+
+    private static <T> Iterable<T> iterable(java.util.Iterator<T> iterator) {
+        return () -> iterator;
+    }
+
+    @Test
     void theEventsFilesMatchTheTemplatesApiRouteAndEventBridgeRule() throws IOException {
         JsonNode template = Tools.templateJson();
         JsonNode events = template.at("/Resources/StepRunnerFunction/Properties/Events");

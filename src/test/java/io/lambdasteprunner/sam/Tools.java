@@ -92,11 +92,39 @@ final class Tools {
 
     /** template.yaml as JSON, intrinsic functions as CloudFormation writes them ({@code {"Ref": ...}}), parsed by cfn-lint. */
     static JsonNode templateJson() {
-        Result parsed = run(ROOT, Map.of(), 60, List.of(SAM_VENV.resolve("python").toString(), "-c",
-                "import json, sys\nfrom cfnlint.decode import decode\ntemplate, errors = decode(sys.argv[1])\n"
-                        + "assert not errors, errors\nprint(json.dumps(template))", TEMPLATE.toString()));
+        return python("import json, sys\nfrom cfnlint.decode import decode\ntemplate, errors = decode(sys.argv[1])\n"
+                + "assert not errors, errors\nprint(json.dumps(template))");
+    }
+
+    /**
+     * template.yaml after the SAM transform, as CloudFormation deploys it (SAM's translator; the code and
+     * definition locations stand in for the S3 addresses {@code sam deploy} uploads to).
+     */
+    static JsonNode transformedTemplateJson() {
+        return python("""
+                import json, sys
+                from cfnlint.decode import decode
+                from samtranslator.translator.transform import transform
+                template, errors = decode(sys.argv[1])
+                assert not errors, errors
+                for resource in template["Resources"].values():
+                    for key in ("CodeUri", "DefinitionUri"):
+                        if isinstance(resource.get("Properties", {}).get(key), str):
+                            resource["Properties"][key] = "s3://bucket/" + key
+                class Policies:
+                    def load(self):
+                        return {"AWSLambdaBasicExecutionRole":
+                                    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+                                "AWSXrayWriteOnlyAccess": "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"}
+                print(json.dumps(transform(template, {}, Policies())))
+                """);
+    }
+
+    private static JsonNode python(String script) {
+        Result parsed = run(ROOT, Map.of(), 60, List.of(SAM_VENV.resolve("python").toString(), "-c", script,
+                TEMPLATE.toString()));
         if (parsed.status() != 0) {
-            fail("cannot parse template.yaml:\n" + parsed.output());
+            fail("cannot read template.yaml:\n" + parsed.output());
         }
         try {
             return JSON.readTree(parsed.output());

@@ -46,6 +46,9 @@ public final class Main {
     /** The execution role generated functions get locally when {@code DEFAULT_EXECUTION_ROLE_ARN} is unset. */
     public static final String LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/lambda-step-runner-local";
 
+    /** The name the step runner is deployed under in {@code serve} mode. */
+    public static final String SELF_FUNCTION_NAME = LocalDeployment.FUNCTION_NAME;
+
     static final int OK = 0;
     static final int STEP_FAILED = 1;
     static final int USAGE = 2;
@@ -168,22 +171,22 @@ public final class Main {
             jar = LocalDeployment.runnerJar();
             javaRic = LocalDeployment.javaRicClassPath(env, jar);
         } catch (IllegalStateException missing) {
-            err.println("serve: " + missing.getMessage());
+            err.println("could not deploy the step runner: " + missing.getMessage());
             return STEP_FAILED;
         }
         LocalLambdaService service;
-        LocalLambdaConfig serviceConfig;
+        LocalLambdaConfig serviceConfig = LocalDeployment.withJavaRuntime(
+                LocalLambdaConfig.defaults().withPort(port).withEchoFunctionLogs(true), javaRic);
         try {
-            serviceConfig = LocalDeployment.withJavaRuntime(
-                    LocalLambdaConfig.defaults().withPort(port).withEchoFunctionLogs(true), javaRic);
             service = LocalLambdaService.start(serviceConfig);
-        } catch (IllegalArgumentException e) {
-            return usage(e.getMessage());
+        } catch (RuntimeException e) {
+            err.println("could not start the local Lambda service: " + e.getMessage());
+            return USAGE;
         }
         try (LambdaClient client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), serviceConfig.region()))) {
             LocalDeployment.deploy(client, jar, LOCAL_ROLE_ARN, LocalDeployment.localEnvironment(env, LOCAL_ROLE_ARN));
         } catch (RuntimeException e) {
-            err.println("serve: could not deploy the step runner from " + jar + ": " + e.getMessage());
+            err.println("could not deploy the step runner from " + jar + ": " + e.getMessage());
             service.close();
             return STEP_FAILED;
         }
@@ -195,8 +198,8 @@ public final class Main {
         out.println("Local Lambda service listening on " + service.endpoint());
         out.println("Use it with: AWS_ENDPOINT_URL_LAMBDA=" + service.endpoint()
                 + " or aws lambda ... --endpoint-url " + service.endpoint());
-        out.println("The step runner is deployed in it as the java21 function " + LocalDeployment.FUNCTION_NAME
-                + " (alias " + LocalDeployment.ALIAS + "): aws lambda invoke --function-name "
+        out.println("The step runner is deployed as function " + SELF_FUNCTION_NAME + " (java21, alias "
+                + LocalDeployment.ALIAS + "): aws lambda invoke --function-name "
                 + LocalDeployment.FUNCTION_NAME + " --endpoint-url " + service.endpoint()
                 + " --cli-binary-format raw-in-base64-out --payload file://events/custom-code-python.json out.json");
         out.flush();

@@ -153,7 +153,7 @@ final class ExecutionEnvironment implements AutoCloseable {
     }
 
     /** Runs one event to completion, enforcing the function's timeout, and writes Lambda's log lines. */
-    InvocationResult invoke(Invocation invocation, Duration initTimeout) {
+    InvocationResult invoke(Invocation invocation, Duration initTimeout, Faults.RuntimeFault fault) {
         Invocation.Reply initError = awaitReady(initTimeout);
         boolean cold = !initReported;
         initReported = true;
@@ -161,7 +161,7 @@ final class ExecutionEnvironment implements AutoCloseable {
         appendLog("START RequestId: " + invocation.requestId + " Version: " + function.version() + "\n");
         long began = System.nanoTime();
         boolean[] timedOut = {false};
-        Invocation.Reply reply = initError != null ? initError : run(invocation, timedOut);
+        Invocation.Reply reply = initError != null ? initError : run(invocation, timedOut, fault);
         double durationMs = (System.nanoTime() - began) / 1e6;
         collectOutput();
         if (timedOut[0]) {
@@ -175,7 +175,7 @@ final class ExecutionEnvironment implements AutoCloseable {
         return new InvocationResult(reply.payload(), reply.functionError(), log);
     }
 
-    private Invocation.Reply run(Invocation invocation, boolean[] timedOut) {
+    private Invocation.Reply run(Invocation invocation, boolean[] timedOut, Faults.RuntimeFault fault) {
         long deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(function.timeout());
         long deadlineEpochMs = System.currentTimeMillis() + function.timeout() * 1000L;
         try {
@@ -188,8 +188,16 @@ final class ExecutionEnvironment implements AutoCloseable {
                     answerStray(request);
                 }
             }
+            if (fault == Faults.RuntimeFault.HANG) {
+                // An injected hang: the runtime never gets the event, so the invoke runs into its timeout.
+                Thread.sleep(Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000));
+                throw new RuntimeApiServer.Timeout();
+            }
             runtimeApi.respond(pendingNext, 200, nextHeaders(invocation, deadlineEpochMs), invocation.event);
             pendingNext = null;
+            if (fault == Faults.RuntimeFault.CRASH) {
+                process.destroyForcibly(); // An injected crash, mid-invoke.
+            }
             phase = Phase.WAITING_FOR_NEXT;
             String answerPath = PREFIX + "/invocation/" + invocation.requestId + "/";
             while (true) {
@@ -217,6 +225,10 @@ final class ExecutionEnvironment implements AutoCloseable {
             return failure("Sandbox.Timedout", "RequestId: " + invocation.requestId
                     + " Error: Task timed out after " + function.timeout() + ".00 seconds");
         } catch (RuntimeApiServer.Gone e) {
+            return exitFailure(invocation.requestId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
             return exitFailure(invocation.requestId);
         }
     }
@@ -256,6 +268,7 @@ final class ExecutionEnvironment implements AutoCloseable {
         Integer code = process.isAlive() ? null : process.exitValue();
         close();
         String reason = code == null || code == 0 ? "Runtime exited without providing a reason"
+                : code > 128 ? "Runtime exited with error: signal: killed"
                 : "Runtime exited with error: exit status " + code;
         return failure("Runtime.ExitError", requestId == null ? reason : "RequestId: " + requestId + " Error: " + reason);
     }

@@ -48,10 +48,12 @@ final class FunctionRegistry {
     private final Launcher launcher;
     private final ExecutorService executor;
     private final Consumer<String> logEcho;
+    private final Faults faults;
     private final Map<String, LocalFunction> functions = new ConcurrentHashMap<>();
 
     FunctionRegistry(LocalLambdaConfig config, Path codeRoot, Launcher launcher, ExecutorService executor,
-                     Consumer<String> logEcho) {
+                     Consumer<String> logEcho, Faults faults) {
+        this.faults = faults;
         this.config = config;
         this.codeRoot = codeRoot;
         this.launcher = launcher;
@@ -118,7 +120,7 @@ final class FunctionRegistry {
             deleteQuietly(code.directory());
             throw LambdaException.conflict("Function already exist: " + name);
         }
-        executor.execute(() -> function.activate(config.initTimeout()));
+        executor.execute(() -> function.activate(config.initTimeout(), faults.settings().pendingDelay()));
         return latest;
     }
 
@@ -307,7 +309,7 @@ final class FunctionRegistry {
     // ---- run and delete -------------------------------------------------------------------------
 
     InvocationResult invoke(Target target, Invocation invocation) {
-        return target.function().invoke(target.version(), invocation, config.initTimeout());
+        return target.function().invoke(target.version(), invocation, config.initTimeout(), faults.runtimeFault());
     }
 
     void invokeAsync(Target target, Invocation invocation) {
@@ -324,6 +326,9 @@ final class FunctionRegistry {
     void delete(FunctionName name, String qualifierParameter) {
         String qualifier = qualifier(name, qualifierParameter);
         LocalFunction function = function(name);
+        if (faults.failDelete()) {
+            throw new LambdaException(500, "ServiceException", "An internal error occurred (injected fault).");
+        }
         if (qualifier != null && !qualifier.equals("$LATEST")) {
             if (!qualifier.chars().allMatch(Character::isDigit)) {
                 throw LambdaException.invalidParameter("Deletion of aliases is not supported.");

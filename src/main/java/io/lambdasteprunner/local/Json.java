@@ -1,5 +1,7 @@
 package io.lambdasteprunner.local;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -7,7 +9,13 @@ import java.nio.charset.StandardCharsets;
 
 /** JSON for the wire: one configured mapper, immutable once built, shared by the service's parts. */
 final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * CreateFunction carries the zip base64-encoded in one JSON string: Lambda's 50 MB (52428800-byte)
+     * zip limit is 69905068 characters, above Jackson's default 20 MB string limit.
+     */
+    static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(70_000_000).build())
+            .build());
 
     private Json() {
     }

@@ -33,9 +33,11 @@ final class LambdaApi {
     static final int LOG_TAIL_BYTES = 4096;
 
     private final FunctionRegistry functions;
+    private final Faults faults;
 
-    LambdaApi(FunctionRegistry functions) {
+    LambdaApi(FunctionRegistry functions, Faults faults) {
         this.functions = functions;
+        this.faults = faults;
     }
 
     void handle(HttpExchange exchange) throws IOException {
@@ -61,6 +63,14 @@ final class LambdaApi {
                 .filter(segment -> !segment.isEmpty()).toList();
         Map<String, List<String>> query = parseQuery(exchange.getRequestURI().getRawQuery());
         String api = path.isEmpty() ? "" : path.get(0);
+        if (api.equals("_local") && path.size() == 2 && path.get(1).equals("faults")) {
+            routeFaults(exchange, method);
+            return;
+        }
+        LambdaException injected = faults.apiFault();
+        if (injected != null) {
+            throw injected;
+        }
         if (api.equals("2015-03-31") && path.size() >= 2 && path.get(1).equals("functions")) {
             routeFunctions(exchange, method, path.subList(2, path.size()), query);
         } else if (api.equals("2017-03-31") && path.size() == 3 && path.get(1).equals("tags")) {
@@ -160,6 +170,31 @@ final class LambdaApi {
             }
             default -> throw unknown(method, "tags");
         }
+    }
+
+    /**
+     * The local service's own switch for fault injection: {@code GET} shows it, {@code PUT} with
+     * the fields of {@link FaultInjection} (rates 0-1, {@code pendingDelayMillis}, {@code seed}) sets it.
+     */
+    private void routeFaults(HttpExchange exchange, String method) throws IOException {
+        if (method.equals("PUT")) {
+            JsonNode body = readJson(exchange);
+            try {
+                faults.set(new FaultInjection(body.path("throttleRate").asDouble(0),
+                        body.path("serviceErrorRate").asDouble(0), body.path("deleteFailureRate").asDouble(0),
+                        body.path("runtimeCrashRate").asDouble(0), body.path("runtimeHangRate").asDouble(0),
+                        java.time.Duration.ofMillis(body.path("pendingDelayMillis").asLong(0)), body.path("seed").asLong(0)));
+            } catch (IllegalArgumentException e) {
+                throw LambdaException.invalidParameter(e.getMessage());
+            }
+        } else if (!method.equals("GET")) {
+            throw unknown(method, "_local/faults");
+        }
+        FaultInjection now = faults.settings();
+        sendJson(exchange, 200, Json.object().put("throttleRate", now.throttleRate())
+                .put("serviceErrorRate", now.serviceErrorRate()).put("deleteFailureRate", now.deleteFailureRate())
+                .put("runtimeCrashRate", now.runtimeCrashRate()).put("runtimeHangRate", now.runtimeHangRate())
+                .put("pendingDelayMillis", now.pendingDelay().toMillis()).put("seed", now.seed()));
     }
 
     // ---- Invoke ---------------------------------------------------------------------------------

@@ -78,12 +78,17 @@ final class LocalFunction {
      * execution environment and waits for its initialisation, then reports {@code Active}. An init
      * that fails still leaves the function Active; the error surfaces on invoke, as on AWS.
      */
-    void activate(Duration initTimeout) {
+    void activate(Duration initTimeout, Duration extraPending) {
         try {
+            if (!extraPending.isZero()) {
+                Thread.sleep(extraPending.toMillis());
+            }
             FunctionVersion version = latest();
             if (launcherCanRun(version)) {
                 pool("$LATEST").prewarm(() -> launcher.apply(version), initTimeout);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             // Nothing to keep warm; the first invoke starts the runtime and reports what fails.
         } finally {
@@ -108,11 +113,12 @@ final class LocalFunction {
     }
 
     /** Runs one event on a warm environment of {@code version}, or a new one. */
-    InvocationResult invoke(FunctionVersion version, Invocation invocation, Duration initTimeout) {
+    InvocationResult invoke(FunctionVersion version, Invocation invocation, Duration initTimeout,
+                            Faults.RuntimeFault fault) {
         EnvironmentPool pool = pool(version.version());
         ExecutionEnvironment environment = pool.acquire(() -> launcher.apply(version));
         try {
-            return environment.invoke(invocation, initTimeout);
+            return environment.invoke(invocation, initTimeout, fault);
         } finally {
             pool.release(environment);
         }

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param initTimeout     how long a runtime may take to initialise (Lambda allows 10 s)
  * @param functionEnvironment extra variables given to every function process
  * @param echoFunctionLogs whether function logs are also printed to standard output
+ * @param faults          faults to inject on purpose ({@link FaultInjection#NONE} by default)
  */
 public record LocalLambdaConfig(
         int port,
@@ -26,7 +27,8 @@ public record LocalLambdaConfig(
         int maxEnvironmentsPerFunction,
         Duration initTimeout,
         Map<String, String> functionEnvironment,
-        boolean echoFunctionLogs) {
+        boolean echoFunctionLogs,
+        FaultInjection faults) {
 
     public LocalLambdaConfig {
         if (port < 0 || port > 65535) {
@@ -40,21 +42,26 @@ public record LocalLambdaConfig(
         String region = System.getenv().getOrDefault("AWS_REGION",
                 System.getenv().getOrDefault("AWS_DEFAULT_REGION", "us-east-1"));
         return new LocalLambdaConfig(0, region, "000000000000", null, Interpreters.detect(), 32,
-                Duration.ofSeconds(10), Map.of(), false);
+                Duration.ofSeconds(10), Map.of(), false, FaultInjection.NONE);
     }
 
     public LocalLambdaConfig withPort(int newPort) {
         return new LocalLambdaConfig(newPort, region, accountId, workDir, interpreters,
-                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs);
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs, faults);
     }
 
     public LocalLambdaConfig withEchoFunctionLogs(boolean echo) {
         return new LocalLambdaConfig(port, region, accountId, workDir, interpreters,
-                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echo);
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echo, faults);
+    }
+
+    public LocalLambdaConfig withFaults(FaultInjection newFaults) {
+        return new LocalLambdaConfig(port, region, accountId, workDir, interpreters,
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs, newFaults);
     }
 
     public LocalLambdaConfig withInterpreters(Interpreters newInterpreters) {
         return new LocalLambdaConfig(port, region, accountId, workDir, newInterpreters,
-                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs);
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs, faults);
     }
 }

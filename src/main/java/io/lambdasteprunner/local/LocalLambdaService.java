@@ -37,6 +37,7 @@ public final class LocalLambdaService implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final FunctionRegistry functions;
+    private final Faults faults;
     private final Path workDir;
     private final boolean ownsWorkDir;
     private final Thread shutdownHook;
@@ -57,9 +58,10 @@ public final class LocalLambdaService implements AutoCloseable {
         this.endpoint = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
         Launcher launcher = new Launcher(config, bootstrapDir,
                 Files.createDirectories(workDir.resolve("output")), endpoint);
+        this.faults = new Faults(config.faults());
         this.functions = new FunctionRegistry(config, Files.createDirectories(workDir.resolve("functions")), launcher,
-                executor, config.echoFunctionLogs() ? System.out::print : text -> { });
-        LambdaApi api = new LambdaApi(functions);
+                executor, config.echoFunctionLogs() ? System.out::print : text -> { }, faults);
+        LambdaApi api = new LambdaApi(functions, faults);
         server.createContext("/", api::handle);
         server.setExecutor(executor);
         server.start();
@@ -79,6 +81,14 @@ public final class LocalLambdaService implements AutoCloseable {
     /** The Lambda API endpoint, e.g. {@code http://127.0.0.1:9001}, for an SDK's endpoint override. */
     public URI endpoint() {
         return endpoint;
+    }
+
+    /**
+     * Switches fault injection while the service runs ({@link FaultInjection#NONE} turns it off).
+     * Also reachable over HTTP as {@code PUT /_local/faults}.
+     */
+    public void injectFaults(FaultInjection settings) {
+        faults.set(settings);
     }
 
     /** Names of the functions the service holds now. */

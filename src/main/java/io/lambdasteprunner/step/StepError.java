@@ -15,7 +15,7 @@ public enum StepError {
     UNSUPPORTED_RUNTIME("UnsupportedRuntime", 400),
     /** The custom code is larger than a step accepts. */
     CODE_TOO_LARGE("CodeTooLarge", 400),
-    /** The payload is larger than Lambda accepts for the invocation type. */
+    /** The payload (for the invocation type) or the client context is larger than Lambda accepts. */
     PAYLOAD_TOO_LARGE("PayloadTooLarge", 400),
     /** Lambda refused a parameter (its {@code InvalidParameterValueException} and kin); Lambda's message is kept. */
     LAMBDA_REJECTED_REQUEST("LambdaRejectedRequest", 400),
@@ -31,7 +31,7 @@ public enum StepError {
     ROUTE_NOT_FOUND("RouteNotFound", 404),
     /** The API Gateway method is not {@code POST}. */
     METHOD_NOT_ALLOWED("MethodNotAllowed", 405),
-    /** The function is in a state that does not allow the call, or a generated name was taken. */
+    /** The function is in a state that does not allow the call, or generated names kept being taken. */
     FUNCTION_CONFLICT("FunctionConflict", 409),
     /** Lambda kept throttling after the step's retries with backoff. */
     THROTTLED("Throttled", 429),

@@ -166,8 +166,8 @@ public final class StepRequestParser {
             clientContext = (ObjectNode) variables.expand(context, "clientContext");
             int encoded = Base64.getEncoder().encode(clientContext.toString().getBytes(StandardCharsets.UTF_8)).length;
             if (encoded > MAX_CLIENT_CONTEXT_BYTES) {
-                throw invalid("clientContext is " + encoded + " bytes base64-encoded; Lambda accepts "
-                        + MAX_CLIENT_CONTEXT_BYTES);
+                throw new StepFailure(StepError.PAYLOAD_TOO_LARGE, "clientContext is " + encoded
+                        + " bytes base64-encoded; Lambda accepts " + MAX_CLIENT_CONTEXT_BYTES);
             }
         }
 

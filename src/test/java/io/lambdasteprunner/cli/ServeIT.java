@@ -45,7 +45,7 @@ class ServeIT {
                 if (endpoint == null && matcher.find()) {
                     endpoint = matcher.group(1);
                 }
-                deployed = line.contains("deployed in it as the java21 function lambda-step-runner");
+                deployed = line.contains("deployed as function lambda-step-runner");
             }
             // serve echoes function logs from here on: keep its pipe drained.
             Thread drain = new Thread(() -> {

@@ -28,15 +28,10 @@ public class SdkLambdaGatewayIT {
 
     private static final String ROLE = "arn:aws:iam::000000000000:role/lambda-step-runner-local";
 
-    /**
-     * AWS's Python runtime gives {@code context.client_context} as an object with {@code .custom}; the local
-     * service's bootstrap currently passes the decoded dict. Accept both, so the test checks what the step sends.
-     */
+    /** AWS's Python runtime gives {@code context.client_context} as an object with {@code .custom}. */
     public static final String CUSTOM_OF = """
             def custom_of(cc):
-                if cc is None:
-                    return None
-                return cc.get('custom') if isinstance(cc, dict) else cc.custom
+                return None if cc is None else cc.custom
             """;
 
     private static LocalLambdaService service;

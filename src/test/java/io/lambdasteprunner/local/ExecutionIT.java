@@ -1,8 +1,8 @@
 package io.lambdasteprunner.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -25,19 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Execution environments: warm reuse, concurrency, timeouts, crashes, init errors, limits, reaping. */
 class ExecutionIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static LocalLambdaService service;
+    @RegisterExtension
+    static final LocalLambdaExtension LOCAL = new LocalLambdaExtension();
     private static LambdaClient lambda;
 
     @BeforeAll
-    static void start() {
-        service = LocalLambdaService.start(LocalLambdaConfig.defaults());
-        lambda = LocalLambda.client(service);
-    }
-
-    @AfterAll
-    static void stop() {
-        lambda.close();
-        service.close();
+    static void client() {
+        lambda = LOCAL.lambda();
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.lambdasteprunner.local;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -36,19 +36,13 @@ class LambdaApiIT {
                 return {"event": event, "function": context.function_name}
             """;
 
-    private static LocalLambdaService service;
+    @RegisterExtension
+    static final LocalLambdaExtension LOCAL = new LocalLambdaExtension();
     private static LambdaClient lambda;
 
     @BeforeAll
-    static void start() {
-        service = LocalLambdaService.start(LocalLambdaConfig.defaults());
-        lambda = LocalLambda.client(service);
-    }
-
-    @AfterAll
-    static void stop() {
-        lambda.close();
-        service.close();
+    static void client() {
+        lambda = LOCAL.lambda();
     }
 
     @Test
@@ -142,7 +136,7 @@ class LambdaApiIT {
     void shouldPassTheClientContextToTheFunction() {
         createPython(lambda, "api-context", """
                 def lambda_handler(event, context):
-                    return context.client_context
+                    return {"custom": context.client_context.custom}
                 """);
         String clientContext = Base64.getEncoder().encodeToString("{\"custom\":{\"depth\":2}}".getBytes());
 

@@ -2,8 +2,8 @@ package io.lambdasteprunner.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Every interpreted runtime family runs for real under the built-in bootstraps. */
 class RuntimesIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static LocalLambdaService service;
+    @RegisterExtension
+    static final LocalLambdaExtension LOCAL = new LocalLambdaExtension();
     private static LambdaClient lambda;
 
     /** One echo function and one failing function per runtime, in that runtime's packaging. */
@@ -41,7 +42,7 @@ class RuntimesIT {
                         def lambda_handler(event, context):
                             print("log from python")
                             return {"event": event, "name": context.function_name, "requestId": context.aws_request_id,
-                                    "clientContext": context.client_context, "remaining": context.get_remaining_time_in_millis(),
+                                    "clientContext": {"custom": context.client_context.custom}, "remaining": context.get_remaining_time_in_millis(),
                                     "region": os.environ["AWS_REGION"], "memory": context.memory_limit_in_mb}
                         """, """
                         def lambda_handler(event, context):
@@ -93,15 +94,8 @@ class RuntimesIT {
     }
 
     @BeforeAll
-    static void start() {
-        service = LocalLambdaService.start(LocalLambdaConfig.defaults());
-        lambda = LocalLambda.client(service);
-    }
-
-    @AfterAll
-    static void stop() {
-        lambda.close();
-        service.close();
+    static void client() {
+        lambda = LOCAL.lambda();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -129,7 +129,7 @@ class StepRequestParserTest {
     void shouldRefuseTooLargeClientContext() {
         String big = "x".repeat(3000);
         assertMessage(refused("{\"action\":\"invoke\",\"functionName\":\"f\",\"clientContext\":{\"custom\":{\"a\":\"" + big + "\"}}}"),
-                StepError.INVALID_STEP_REQUEST, "3583");
+                StepError.PAYLOAD_TOO_LARGE, "3583");
     }
 
     @Test

@@ -71,6 +71,15 @@ def post_json(path, payload, error_type=None):
     call("POST", path, json.dumps(payload).encode("utf-8"), headers)
 
 
+class ClientContext:
+    """The caller's client context, shaped as AWS's Python runtime gives it (attributes, not a dict)."""
+
+    def __init__(self, raw):
+        self.custom = raw.get("custom")
+        self.env = raw.get("env")
+        self.client = raw.get("client")
+
+
 class LambdaContext:
     def __init__(self, request_id, deadline_ms, arn, client_context, identity):
         self.aws_request_id = request_id
@@ -135,7 +144,7 @@ def main():
         identity = headers.get("lambda-runtime-cognito-identity")
         context = LambdaContext(request_id, int(headers.get("lambda-runtime-deadline-ms", "0")),
                                 headers.get("lambda-runtime-invoked-function-arn"),
-                                json.loads(client_context) if client_context else None,
+                                ClientContext(json.loads(client_context)) if client_context else None,
                                 json.loads(identity) if identity else None)
         os.environ["_X_AMZN_TRACE_ID"] = headers.get("lambda-runtime-trace-id", "")
         try:

@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v ruby >/dev/null || need_apt+=(ruby)
-for tool in autoconf automake libtool cmake g++ make unzip; do
+for tool in autoconf automake cmake g++ make unzip; do
   command -v "$tool" >/dev/null || need_apt+=("$tool")
 done
+# Debian's libtool package installs libtoolize, not a libtool command.
+dpkg -s libtool >/dev/null 2>&1 || need_apt+=(libtool)
 dpkg -s python3-venv >/dev/null 2>&1 || need_apt+=(python3-venv)
 dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -219,7 +219,8 @@ class StepHandlerIT {
                     + "\"payload\":{\"host\":\"h\",\"ticket\":\"t\"},\"invocationType\":\"Request\",\"logType\":\"None\"}").get("data");
             assertEquals(200, qualified.get("statusCode").asInt());
             assertTrue(qualified.get("invokeExecutionLog").isNull());
-            assertTrue(qualified.get("invokeResponsePayload").get("custom").isNull());
+            // No clientContext in the request: the function still learns the chain depth from the runner.
+            assertEquals("{\"lambdaStepRunnerDepth\":\"1\"}", qualified.get("invokeResponsePayload").get("custom").toString());
 
             JsonNode event = handle("{\"action\":\"invoke\",\"functionName\":\"restart-web-service\",\"qualifier\":\"$LATEST\","
                     + "\"payload\":{\"host\":\"h\",\"ticket\":\"t\"},\"invocationType\":\"Event\"}").get("data");

@@ -67,7 +67,8 @@ public final class StepRequestParser {
                 checkFields(json, name, CUSTOM_CODE_ONLY);
                 yield parseCustomCode(json, variables);
             }
-            default -> throw invalid("action '" + name + "' is unknown; use \"invoke\" or \"customCode\"");
+            default -> throw invalid("action '" + name + "' is unknown; use \"invoke\" or \"customCode\" "
+                    + "({\"action\": \"sweep\"} alone runs the orphan sweep)");
         };
     }
 

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -56,7 +58,7 @@ class SweepAndDepthHandlerTest {
     void shouldSweepOnASweepRequest() throws Exception {
         givenAnOldOrphanAndALookAlike();
 
-        JsonNode sweep = handle("{\"action\": \"sweep\"}").get("sweep");
+        JsonNode sweep = handle(Files.readString(Path.of("events", "sweep.json"))).get("sweep");
 
         assertEquals(List.of(ORPHAN), List.of(sweep.get("deleted").get(0).asText()));
         assertEquals(1, sweep.get("deleted").size());
@@ -69,11 +71,7 @@ class SweepAndDepthHandlerTest {
     void shouldSweepOnEventBridgesScheduledEvent() throws Exception {
         givenAnOldOrphanAndALookAlike();
 
-        JsonNode output = handle("""
-                {"version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
-                 "source": "aws.events", "account": "123456789012", "time": "2026-11-24T09:00:00Z",
-                 "region": "us-east-1", "resources": ["arn:aws:events:us-east-1:123456789012:rule/sweep"],
-                 "detail": {}}""");
+        JsonNode output = handle(Files.readString(Path.of("events", "scheduled-sweep.json")));
 
         assertEquals(ORPHAN, output.get("sweep").get("deleted").get(0).asText());
     }

@@ -44,7 +44,11 @@ public final class OrphanSweeper {
         this.clock = clock;
     }
 
-    /** The sweeper of a deployment: generated functions older than {@link StepConfig#orphanMaxAge()}. */
+    /**
+     * The sweeper of a deployment: generated functions older than {@link StepConfig#orphanMaxAge()}.
+     * (Reusable functions, once they exist, add {@link #idleLongerThan} with their name check and
+     * last-used tag; the generated rule's strict name shape never matches their names.)
+     */
     public static OrphanSweeper forConfig(LambdaGateway lambda, StepConfig config, Clock clock) {
         return new OrphanSweeper(lambda,
                 List.of(generatedOlderThan(config.generatedFunctionPrefix(), config.orphanMaxAge())), clock);
@@ -88,6 +92,39 @@ public final class OrphanSweeper {
                     return Optional.empty();
                 }
                 return Optional.of("generated " + created + ", older than " + maxAge.toMinutes() + " minutes");
+            }
+        };
+    }
+
+    /**
+     * Functions the runner keeps on purpose (reusable ones): named as {@code isName} says, tagged
+     * {@link StepRunner#CREATED_TAG}, and last used (the time in {@code lastUsedTag}, else the created tag)
+     * at least {@code maxIdle} ago. With no readable time the function is kept.
+     *
+     * @param isName      whether a name is one of these functions' names (checked before any ListTags)
+     * @param lastUsedTag the tag steps refresh when they use the function; it must be refreshed far more
+     *                    often than {@code maxIdle}
+     */
+    public static Rule idleLongerThan(java.util.function.Predicate<String> isName, String lastUsedTag,
+                                      Duration maxIdle) {
+        return new Rule() {
+            @Override
+            public boolean mayConcern(FunctionSummary function) {
+                return isName.test(function.functionName());
+            }
+
+            @Override
+            public Optional<String> due(FunctionSummary function, Map<String, String> tags, Instant now) {
+                if (!mayConcern(function) || !tags.containsKey(StepRunner.CREATED_TAG)) {
+                    return Optional.empty();
+                }
+                Optional<Instant> lastUsed = parseInstant(tags.get(lastUsedTag))
+                        .or(() -> parseInstant(tags.get(StepRunner.CREATED_TAG)));
+                if (lastUsed.isEmpty() || Duration.between(lastUsed.get(), now).compareTo(maxIdle) < 0) {
+                    return Optional.empty();
+                }
+                return Optional.of("last used " + lastUsed.get() + ", idle longer than " + maxIdle.toMinutes()
+                        + " minutes");
             }
         };
     }

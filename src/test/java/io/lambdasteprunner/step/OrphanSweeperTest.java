@@ -151,6 +151,33 @@ class OrphanSweeperTest {
     }
 
     @Test
+    void shouldDeleteKeptFunctionsOnlyWhenIdleLongerThanTheAge() {
+        // Given functions kept on purpose (e.g. reusable ones), named <prefix>-reuse-<hex>, with a last-used tag
+        OrphanSweeper.Rule idle = OrphanSweeper.idleLongerThan(name -> name.matches("rundeck-generated-function-reuse-[0-9a-f]{24}"),
+                "lambda-step-runner:last-used", Duration.ofMinutes(60));
+        OrphanSweeper both = new OrphanSweeper(lambda, List.of(
+                OrphanSweeper.generatedOlderThan(StepConfig.DEFAULT_PREFIX, Duration.ofMinutes(60)), idle), CLOCK);
+        String idleOne = "rundeck-generated-function-reuse-0123456789abcdef01234567";
+        String busyOne = "rundeck-generated-function-reuse-0123456789abcdef0123456a";
+        String neverTouched = "rundeck-generated-function-reuse-0123456789abcdef0123456b";
+        String notOurs = "rundeck-generated-function-reuse-0123456789abcdef0123456c";
+        lambda.others.put(idleOne, Map.of(TAG, OLD, "lambda-step-runner:last-used", OLD));
+        lambda.others.put(busyOne, Map.of(TAG, NOW.minus(Duration.ofDays(3)).toString(),
+                "lambda-step-runner:last-used", YOUNG));
+        lambda.others.put(neverTouched, Map.of(TAG, OLD));
+        lambda.others.put(notOurs, Map.of("lambda-step-runner:last-used", OLD));
+
+        // Then the generated rule alone leaves them all alone
+        assertEquals(List.of(), sweeper.sweep(Deadline.after(Duration.ofMinutes(1), CLOCK)).deleted());
+
+        // And with the idle rule, only the idle ones of ours go
+        List<String> deleted = both.sweep(Deadline.after(Duration.ofMinutes(1), CLOCK)).deleted();
+        assertEquals(2, deleted.size(), deleted.toString());
+        assertTrue(deleted.containsAll(List.of(idleOne, neverTouched)));
+        assertTrue(lambda.others.containsKey(busyOne) && lambda.others.containsKey(notOurs));
+    }
+
+    @Test
     void shouldTakeMoreRulesForOtherKindsOfFunctions() {
         // A later kind of function (e.g. reusable ones, due when idle) is one more rule beside the first.
         OrphanSweeper.Rule idle = new OrphanSweeper.Rule() {

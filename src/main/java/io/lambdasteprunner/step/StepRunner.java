@@ -9,8 +9,10 @@ import io.lambdasteprunner.step.StepListener.Phase;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -39,6 +41,7 @@ public final class StepRunner {
     private final StepConfig config;
     private final RolePolicy roles;
     private final FunctionNames names;
+    private final ReusableFunctions reusables;
     private final StepListener listener;
     private final ObjectMapper mapper;
     private final Clock clock;
@@ -51,6 +54,7 @@ public final class StepRunner {
         this.config = config;
         this.roles = new RolePolicy(config);
         this.names = new FunctionNames(config.generatedFunctionPrefix(), clock, random);
+        this.reusables = new ReusableFunctions(config.generatedFunctionPrefix());
         this.listener = listener;
         this.mapper = mapper;
         this.clock = clock;
@@ -70,7 +74,8 @@ public final class StepRunner {
         if (request instanceof StepRequest.Invoke invoke) {
             return invokeExisting(invoke);
         }
-        return runCustomCode((StepRequest.CustomCode) request, deadline);
+        StepRequest.CustomCode customCode = (StepRequest.CustomCode) request;
+        return customCode.reuse() ? runReused(customCode, deadline) : runCustomCode(customCode, deadline);
     }
 
     private StepResult invokeExisting(StepRequest.Invoke step) {
@@ -110,6 +115,125 @@ public final class StepRunner {
         }
         failOnFunctionError(step.invokeOptions(), result);
         return result;
+    }
+
+    /**
+     * A reusable function: invoke the one this container already checked, else find it by its
+     * definition's name (create it when it does not exist), wait until Active, invoke. Never deleted.
+     * If it disappeared since (swept), it is created again and invoked once more.
+     */
+    private StepResult runReused(StepRequest.CustomCode step, Deadline deadline) {
+        String role = roles.resolve(step.roleArn());
+        String hash = ReusableFunctions.definitionHash(config.generatedFunctionPrefix(), step, role);
+        String name = reusables.name(hash);
+        boolean created = false;
+        ReusableFunctions.Known known = reusables.known(name);
+        if (known == null) {
+            created = ensureReusable(step, role, name, hash, deadline);
+            known = reusables.known(name);
+        }
+        InvocationResult invoked;
+        try {
+            invoked = timed(step.action(), name, Phase.INVOKE,
+                    () -> lambda.invoke(invocation(name, null, step.invokeOptions())));
+        } catch (StepFailure gone) {
+            if (gone.error() != StepError.FUNCTION_NOT_FOUND) {
+                throw gone.withPartialResult(StepResult.notInvoked(name, created, false));
+            }
+            reusables.forget(name);
+            created = ensureReusable(step, role, name, hash, deadline);
+            known = reusables.known(name);
+            boolean createdAgain = created;
+            try {
+                invoked = timed(step.action(), name, Phase.INVOKE,
+                        () -> lambda.invoke(invocation(name, null, step.invokeOptions())));
+            } catch (StepFailure failure) {
+                throw failure.withPartialResult(StepResult.notInvoked(name, createdAgain, false));
+            }
+        }
+        touch(name, known);
+        StepResult result = StepResult.invoked(name, created, invoked, parse(invoked.payload()));
+        failOnFunctionError(step.invokeOptions(), result);
+        return result;
+    }
+
+    /**
+     * Makes sure the reusable function exists, matches the definition and is Active, and remembers it.
+     *
+     * @return whether this step created it
+     */
+    private boolean ensureReusable(StepRequest.CustomCode step, String role, String name, String hash,
+                                   Deadline deadline) {
+        boolean created = false;
+        Optional<LambdaGateway.FunctionInfo> found = lambda.findFunction(name);
+        if (found.isEmpty()) {
+            Map<String, String> tags = new LinkedHashMap<>(step.tags());
+            String now = clock.instant().toString();
+            tags.put(CREATED_TAG, now);
+            tags.put(ReusableFunctions.DEFINITION_TAG, hash);
+            tags.put(ReusableFunctions.LAST_USED_TAG, now);
+            LambdaGateway.NewFunction function = new LambdaGateway.NewFunction(name, step.runtime(), role,
+                    step.source(), step.description(), step.timeoutSeconds(), step.memorySize(), step.environment(),
+                    tags);
+            try {
+                timed(step.action(), name, Phase.CREATE, () -> {
+                    lambda.createFunction(function);
+                    return null;
+                });
+                created = true;
+            } catch (StepFailure conflict) {
+                // Another step created it first (concurrent first use): use theirs once it is Active.
+                if (conflict.error() != StepError.FUNCTION_CONFLICT) {
+                    throw conflict;
+                }
+            }
+            found = lambda.findFunction(name);
+            if (found.isEmpty()) {
+                throw new StepFailure(StepError.FUNCTION_CONFLICT, "reusable function " + name
+                        + " was deleted while this step was creating it; retry the step",
+                        StepResult.notInvoked(name, created, false));
+            }
+        }
+        LambdaGateway.FunctionInfo info = found.get();
+        if (!hash.equals(info.tags().get(ReusableFunctions.DEFINITION_TAG))
+                && !lambda.codeSha256(step.source()).equals(info.codeSha256())) {
+            throw new StepFailure(StepError.FUNCTION_CONFLICT, "function " + name + " exists but is not this "
+                    + "step's reusable function (its " + ReusableFunctions.DEFINITION_TAG + " tag and code differ); "
+                    + "delete it or change GENERATED_FUNCTION_PREFIX", StepResult.notInvoked(name, false, false));
+        }
+        if (!info.functionState().isActive()) {
+            try {
+                waitUntilActive(step.action(), name, deadline);
+            } catch (StepFailure failure) {
+                throw failure.withPartialResult(StepResult.notInvoked(name, created, false));
+            }
+        }
+        Instant lastUsed = created ? clock.instant() : parseInstant(info.tags().get(ReusableFunctions.LAST_USED_TAG));
+        reusables.remember(name, new ReusableFunctions.Known(info.functionArn(), lastUsed));
+        return created;
+    }
+
+    /** Refreshes the last-used tag when it is older than the touch interval; a failure only costs idleness data. */
+    private void touch(String name, ReusableFunctions.Known known) {
+        Instant now = clock.instant();
+        if (known == null || Duration.between(known.lastUsedTagged(), now).compareTo(ReusableFunctions.TOUCH_INTERVAL) < 0) {
+            return;
+        }
+        try {
+            lambda.tagFunction(known.functionArn(), Map.of(ReusableFunctions.LAST_USED_TAG, now.toString()));
+            reusables.remember(name, new ReusableFunctions.Known(known.functionArn(), now));
+        } catch (RuntimeException e) {
+            listener.tagFailed(name, e instanceof StepFailure f ? f.error() : StepError.INTERNAL_ERROR,
+                    e instanceof StepFailure ? e.getMessage() : e.getClass().getSimpleName());
+        }
+    }
+
+    private static Instant parseInstant(String text) {
+        try {
+            return text == null ? Instant.EPOCH : Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            return Instant.EPOCH;
+        }
     }
 
     private String create(StepRequest.CustomCode step, String role) {

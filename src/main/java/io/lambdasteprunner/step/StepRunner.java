@@ -31,8 +31,8 @@ public final class StepRunner {
 
     /** Time kept back from waiting for Active so the delete can still run. */
     static final Duration DELETE_RESERVE = Duration.ofSeconds(3);
-    /** Polling GetFunctionConfiguration until Active: 50 ms growing to 1 s. */
-    static final Backoff ACTIVE_POLL = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE);
+    /** Polling GetFunctionConfiguration until Active: 10 ms growing to 1 s (a local function is Active in tens of ms, one on AWS in about a second). */
+    static final Backoff ACTIVE_POLL = new Backoff(Duration.ofMillis(10), Duration.ofSeconds(1), Integer.MAX_VALUE);
     /** Fresh names to try when a generated name is already taken. */
     static final int NAME_ATTEMPTS = 3;
     private static final int MAX_ERROR_TEXT = 1000;

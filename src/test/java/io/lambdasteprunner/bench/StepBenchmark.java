@@ -54,7 +54,8 @@ import java.util.concurrent.Future;
  *       java21 runtime;</li>
  *   <li>throughput at concurrency 1, 4 and 16, with memory use.</li>
  * </ol>
- * Run with {@code scripts/bench.sh steps}; arguments: {@code [scale]} (1 = the documented run).
+ * Run with {@code scripts/bench.sh steps [scale] [sections]}: scale 1 is the documented run, sections
+ * a subset of {@code 1234}.
  */
 public final class StepBenchmark {
     /** The flags Lambda's java21 runtime starts the JVM with (tier-1 JIT only), as the template runs it. */
@@ -69,9 +70,11 @@ public final class StepBenchmark {
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final double scale;
+    private final String sections;
 
-    private StepBenchmark(double scale) {
+    private StepBenchmark(double scale, String sections) {
         this.scale = scale;
+        this.sections = sections;
     }
 
     public static void main(String[] args) throws Exception {
@@ -79,7 +82,7 @@ public final class StepBenchmark {
         System.out.printf(Locale.ROOT, "machine: %d cores, %s %s, java %s; baselines are measured in the same run%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                 System.getProperty("os.arch"), System.getProperty("java.version"));
-        new StepBenchmark(scale).run();
+        new StepBenchmark(scale, args.length > 1 ? args[1] : "1234").run();
     }
 
     private int n(int count) {
@@ -95,10 +98,18 @@ public final class StepBenchmark {
             client.waiter().waitUntilFunctionActiveV2(r -> r.functionName("bench-echo"));
             StepHandler handler = new StepHandler(CONFIG, client, MetricsSink.none(), failure -> failure);
 
-            invokeOverhead(client, handler);
-            customCode(client, service.endpoint());
-            coldStart(client, service.endpoint());
-            throughput(client, handler);
+            if (sections.contains("1")) {
+                invokeOverhead(client, handler);
+            }
+            if (sections.contains("2")) {
+                customCode(client, service.endpoint());
+            }
+            if (sections.contains("3")) {
+                coldStart(client, service.endpoint());
+            }
+            if (sections.contains("4")) {
+                throughput(client, handler);
+            }
         }
     }
 

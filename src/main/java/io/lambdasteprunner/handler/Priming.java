@@ -100,8 +100,13 @@ final class Priming {
         LoggerFactory.getLogger(StepTelemetry.class).isInfoEnabled();
     }
 
-    /** Registers the SnapStart priming hook; a no-op where the JVM has no CRaC (outside SnapStart). */
-    static void forSnapshot(LambdaClient client) {
+    /**
+     * Registers the SnapStart priming hook; where the JVM has no CRaC (outside SnapStart) it is never
+     * called.
+     *
+     * @return the registered resource (kept reachable here; returned for tests)
+     */
+    static Resource forSnapshot(LambdaClient client) {
         Resource resource = new Resource() {
             @Override
             public void beforeCheckpoint(Context<? extends Resource> context) {
@@ -123,5 +128,6 @@ final class Priming {
             SNAPSHOT_RESOURCES.add(resource);
         }
         Core.getGlobalContext().register(resource);
+        return resource;
     }
 }

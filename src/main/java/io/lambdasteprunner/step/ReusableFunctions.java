@@ -48,6 +48,37 @@ public final class ReusableFunctions {
         this.prefix = prefix.length() > room ? prefix.substring(0, room) : prefix;
     }
 
+    /**
+     * Whether {@code functionName} is a reusable function's name for {@code prefix}
+     * ({@code <prefix cut to fit>-reuse-<24 lowercase hex>}): the sweeper's first check.
+     */
+    public static boolean isReusableName(String prefix, String functionName) {
+        String own = new ReusableFunctions(prefix).prefix + NAME_INFIX;
+        if (!functionName.startsWith(own) || functionName.length() != own.length() + NAME_HASH_CHARS) {
+            return false;
+        }
+        return functionName.substring(own.length()).chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    }
+
+    /**
+     * When a reusable function was last used, from its tags: {@value #LAST_USED_TAG}, else
+     * {@code lambda-step-runner:created}; empty when neither holds an ISO-8601 instant. The sweeper
+     * deletes a reusable function when this is older than its configured age.
+     */
+    public static java.util.Optional<Instant> lastUsed(Map<String, String> tags) {
+        for (String tag : new String[] {LAST_USED_TAG, StepRunner.CREATED_TAG}) {
+            String value = tags.get(tag);
+            if (value != null) {
+                try {
+                    return java.util.Optional.of(Instant.parse(value));
+                } catch (java.time.format.DateTimeParseException notATime) {
+                    // try the next tag
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The function's name for a definition hash. */
     String name(String definitionHash) {
         return prefix + NAME_INFIX + definitionHash.substring(0, NAME_HASH_CHARS);

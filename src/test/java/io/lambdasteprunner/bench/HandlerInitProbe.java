@@ -15,7 +15,7 @@ import java.util.Locale;
  * Cold start of the deployed handler in a fresh JVM, the way the Lambda Java runtime drives it:
  * class loading of {@code StepRunnerHandler}, its constructor (configuration, SDK client, Jackson,
  * logging), and the first request (Powertools logging with a Lambda context, the first SDK call).
- * Prints one line: {@code init <ms> first <ms> second <ms>}. Environment: {@code AWS_ENDPOINT_URL_LAMBDA},
+ * Prints one line: {@code init <ms> first <ms> second <ms> peakRssMB <MB>}. Environment: {@code AWS_ENDPOINT_URL_LAMBDA},
  * {@code AWS_REGION}; usage {@code HandlerInitProbe EVENT.json}.
  */
 public final class HandlerInitProbe {
@@ -29,8 +29,10 @@ public final class HandlerInitProbe {
         long t2 = System.nanoTime();
         invoke(handler, event);
         long t3 = System.nanoTime();
-        System.out.printf(Locale.ROOT, "init %.1f first %.1f second %.1f%n", (t1 - t0) / 1e6, (t2 - t1) / 1e6,
-                (t3 - t2) / 1e6);
+        String peakRss = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(line -> line.startsWith("VmHWM:")).map(line -> line.replaceAll("\\D", "")).findFirst().orElse("0");
+        System.out.printf(Locale.ROOT, "init %.1f first %.1f second %.1f peakRssMB %d%n", (t1 - t0) / 1e6,
+                (t2 - t1) / 1e6, (t3 - t2) / 1e6, Long.parseLong(peakRss) / 1024);
     }
 
     private static void invoke(Object handler, byte[] event) throws Exception {

@@ -164,18 +164,24 @@ public final class StepBenchmark {
             runner.run(request, deadline()); // the interpreter's files into the page cache
             phases.clear();
             long[] python = new long[count];
+            long[] own = new long[count];
             long[] whole = new long[count];
+            List<String> ownStart = ownInterpreterStart(runtime);
             for (int i = 0; i < count; i++) {
                 long t0 = System.nanoTime();
                 new ProcessBuilder("/usr/bin/python3", "-c", "pass").start().waitFor();
                 long t1 = System.nanoTime();
                 runner.run(request, deadline());
                 long t2 = System.nanoTime();
+                new ProcessBuilder(ownStart).start().waitFor();
+                long t3 = System.nanoTime();
                 python[i] = t1 - t0;
                 whole[i] = t2 - t1;
+                own[i] = t3 - t2;
             }
             System.out.printf(Locale.ROOT, "  %s%n", runtime);
             row("  bare /usr/bin/python3 -c pass", python);
+            row("  (bare " + String.join(" ", ownStart) + ")", own);
             for (StepListener.Phase phase : StepListener.Phase.values()) {
                 row("  " + phase.name().toLowerCase(Locale.ROOT).replace('_', ' '), phases.get(phase));
             }
@@ -209,6 +215,18 @@ public final class StepBenchmark {
         row("  reused custom-code step", step);
         ratio(step, bare, "1.5x");
         client.deleteFunction(r -> r.functionName(name));
+    }
+
+    /** A bare start of the interpreter the local service runs a runtime with, for reference. */
+    private static List<String> ownInterpreterStart(String runtime) {
+        var interpreters = io.lambdasteprunner.local.Interpreters.detect();
+        if (runtime.startsWith("nodejs")) {
+            return List.of(interpreters.node().toString(), "-e", "0");
+        }
+        if (runtime.startsWith("ruby")) {
+            return List.of(interpreters.ruby().toString(), "-e", "0");
+        }
+        return List.of(interpreters.python().toString(), "-c", "pass");
     }
 
     private StepRequest customStep(String runtime, boolean reuse) throws IOException {
@@ -282,6 +300,7 @@ public final class StepBenchmark {
         double[] init = new double[count];
         double[] first = new double[count];
         double[] second = new double[count];
+        double[] rss = new double[count];
         for (int i = -1; i < count; i++) {
             long t0 = System.nanoTime();
             exec(javaVersion, endpoint);
@@ -300,6 +319,7 @@ public final class StepBenchmark {
             init[i] = Double.parseDouble(probe[1]);
             first[i] = Double.parseDouble(probe[3]);
             second[i] = Double.parseDouble(probe[5]);
+            rss[i] = Double.parseDouble(probe[7]);
         }
         System.out.printf(Locale.ROOT, "%n3. cold start, JVM flags %s (%d processes of each, interleaved)%n",
                 String.join(" ", flags), count);
@@ -308,7 +328,8 @@ public final class StepBenchmark {
         row("java -jar ... run events/invoke.json", run);
         ratio(run, bare, "1.2x");
         System.out.printf(Locale.ROOT, "  handler in a fresh JVM: constructor p50 %.1f ms, first request p50 %.1f ms, "
-                + "second request p50 %.1f ms%n", median(init), median(first), median(second));
+                + "second request p50 %.1f ms, peak RSS %.0f MB%n", median(init), median(first), median(second),
+                median(rss));
     }
 
     private static String exec(List<String> command, URI endpoint) throws IOException, InterruptedException {

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what the tests and the local runs need, and nothing by hand: Debian packages (Ruby for
 # ruby3.x functions, the toolchain Node's aws-lambda-ric builds with), a Python venv with the AWS
-# CLI, boto3 and awslambdaric, and the npm tools. Idempotent: a second run only checks.
+# CLI, boto3 and awslambdaric, the npm tools, the AWS SAM CLI and cfn-lint (a venv of their own:
+# SAM pins boto3), and the workflow tools (asl-validator, aws-local-stepfunctions and the Node 22
+# it needs, from npm). Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v ruby >/dev/null || need_apt+=(ruby)
-for tool in autoconf automake libtool cmake g++ make unzip; do
+for tool in autoconf automake cmake g++ make unzip; do
   command -v "$tool" >/dev/null || need_apt+=("$tool")
 done
+# Debian's libtool package installs libtoolize, not a libtool command.
+dpkg -s libtool >/dev/null 2>&1 || need_apt+=(libtool)
 dpkg -s python3-venv >/dev/null 2>&1 || need_apt+=(python3-venv)
 dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -31,4 +35,21 @@ if [ ! -d tools/node_modules ] || ! cmp -s tools/package.json tools/node_modules
   echo "setup: installing npm tools"
   (cd tools && npm install --no-audit --no-fund --loglevel=error >/dev/null)
   cp tools/package.json tools/node_modules/.package.json
+fi
+
+# The SAM CLI pins boto3 exactly, which would fight the AWS CLI pinned above: its own venv.
+if [ ! -x .tools/sam-venv/bin/sam ] || ! cmp -s tools/sam-requirements.txt .tools/sam-venv/.requirements; then
+  echo "setup: creating .tools/sam-venv (AWS SAM CLI, cfn-lint)"
+  rm -rf .tools/sam-venv
+  /usr/bin/python3 -m venv .tools/sam-venv
+  .tools/sam-venv/bin/pip install -q --disable-pip-version-check -r tools/sam-requirements.txt
+  cp tools/sam-requirements.txt .tools/sam-venv/.requirements
+fi
+
+# aws-local-stepfunctions needs Node 22 (the node package ships its binary); apart from tools/,
+# whose native build targets the system Node.
+if [ ! -d tools/sfn/node_modules ] || ! cmp -s tools/sfn/package.json tools/sfn/node_modules/.package.json; then
+  echo "setup: installing the workflow tools (tools/sfn)"
+  (cd tools/sfn && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  cp tools/sfn/package.json tools/sfn/node_modules/.package.json
 fi

@@ -8,10 +8,8 @@ import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
-import io.lambdasteprunner.runtimes.LambdaRuntimes;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepFailure;
-import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
 import java.io.ByteArrayInputStream;
@@ -20,14 +18,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -42,9 +38,8 @@ import java.util.concurrent.CountDownLatch;
  * Without {@code --endpoint} it starts the embedded local Lambda service and stops it after. Exit
  * status: 0 when the step ran (a function error is a result), 1 when it failed with a named error
  * (name and message on stderr), 2 for a usage mistake. {@code serve} runs the local Lambda service
- * until the process is stopped; when the Java runtime interface client is available
- * ({@code LOCAL_LAMBDA_JAVA_RIC}) it also deploys this jar in it as the function
- * {@value #SELF_FUNCTION_NAME} ({@code java21}), so a step can be run the way Step Functions runs it.
+ * until the process is stopped, with the step runner itself deployed in it as the {@code java21}
+ * function {@code lambda-step-runner} ({@link LocalDeployment}).
  */
 public final class Main {
 
@@ -52,9 +47,7 @@ public final class Main {
     public static final String LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/lambda-step-runner-local";
 
     /** The name the step runner is deployed under in {@code serve} mode. */
-    public static final String SELF_FUNCTION_NAME = "lambda-step-runner";
-    /** The deployed handler: the unnamed-package subclass that reports errors by name. */
-    static final String SELF_HANDLER = "StepRunnerHandler::handleRequest";
+    public static final String SELF_FUNCTION_NAME = LocalDeployment.FUNCTION_NAME;
 
     static final int OK = 0;
     static final int STEP_FAILED = 1;
@@ -160,7 +153,10 @@ public final class Main {
         }
     }
 
-    /** {@code serve [--port N]}: runs the local Lambda service until the process is stopped. */
+    /**
+     * {@code serve [--port N]}: runs the local Lambda service, with the step runner deployed in it as
+     * {@code lambda-step-runner}, until the process is stopped.
+     */
     int serve(List<String> args) {
         int port = 9001;
         for (int i = 1; i < args.size(); i++) {
@@ -170,13 +166,30 @@ public final class Main {
                 return usage("unexpected argument " + args.get(i));
             }
         }
+        Path jar;
+        String javaRic;
+        try {
+            jar = LocalDeployment.runnerJar();
+            javaRic = LocalDeployment.javaRicClassPath(env, jar);
+        } catch (IllegalStateException missing) {
+            err.println("could not deploy the step runner: " + missing.getMessage());
+            return STEP_FAILED;
+        }
         LocalLambdaService service;
-        LocalLambdaConfig serviceConfig = LocalLambdaConfig.defaults().withPort(port).withEchoFunctionLogs(true);
+        LocalLambdaConfig serviceConfig = LocalDeployment.withJavaRuntime(
+                LocalLambdaConfig.defaults().withPort(port).withEchoFunctionLogs(true), javaRic);
         try {
             service = LocalLambdaService.start(serviceConfig);
         } catch (RuntimeException e) {
             err.println("could not start the local Lambda service: " + e.getMessage());
             return USAGE;
+        }
+        try (LambdaClient client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), serviceConfig.region()))) {
+            LocalDeployment.deploy(client, jar, LOCAL_ROLE_ARN, LocalDeployment.localEnvironment(env, LOCAL_ROLE_ARN));
+        } catch (RuntimeException e) {
+            err.println("could not deploy the step runner from " + jar + ": " + e.getMessage());
+            service.close();
+            return STEP_FAILED;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -186,20 +199,10 @@ public final class Main {
         out.println("Local Lambda service listening on " + service.endpoint());
         out.println("Use it with: AWS_ENDPOINT_URL_LAMBDA=" + service.endpoint()
                 + " or aws lambda ... --endpoint-url " + service.endpoint());
-        Optional<Path> jar = runningJar();
-        if (serviceConfig.interpreters().clients().containsKey(LambdaRuntimes.Family.JAVA) && jar.isPresent()) {
-            try {
-                deploySelf(service.endpoint(), serviceConfig.region(), jar.get());
-                out.println("The step runner is deployed as function " + SELF_FUNCTION_NAME + " (java21): aws lambda "
-                        + "invoke --function-name " + SELF_FUNCTION_NAME + " --endpoint-url " + service.endpoint()
-                        + " --cli-binary-format raw-in-base64-out --payload file://events/custom-code-python.json out.json");
-            } catch (RuntimeException | IOException e) {
-                err.println("could not deploy " + SELF_FUNCTION_NAME + ": " + e.getMessage());
-            }
-        } else {
-            out.println("To deploy the step runner itself as function " + SELF_FUNCTION_NAME + ", run serve from the "
-                    + "jar with LOCAL_LAMBDA_JAVA_RIC set to the Java runtime interface client's class path.");
-        }
+        out.println("The step runner is deployed as function " + SELF_FUNCTION_NAME + " (java21, alias "
+                + LocalDeployment.ALIAS + "): aws lambda invoke --function-name "
+                + LocalDeployment.FUNCTION_NAME + " --endpoint-url " + service.endpoint()
+                + " --cli-binary-format raw-in-base64-out --payload file://events/custom-code-python.json out.json");
         out.flush();
         try {
             stopped.await();
@@ -207,42 +210,6 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return OK;
-    }
-
-    /** Creates {@value #SELF_FUNCTION_NAME} from this jar and waits until it is Active. */
-    private void deploySelf(URI endpoint, String region, Path jar) throws IOException {
-        Map<String, String> environment = new HashMap<>();
-        environment.put("DEFAULT_EXECUTION_ROLE_ARN", env.getOrDefault("DEFAULT_EXECUTION_ROLE_ARN", LOCAL_ROLE_ARN));
-        for (String name : List.of("ALLOWED_EXECUTION_ROLE_ARNS", "GENERATED_FUNCTION_PREFIX", "POWERTOOLS_LOG_LEVEL")) {
-            if (env.get(name) != null) {
-                environment.put(name, env.get(name));
-            }
-        }
-        environment.put("POWERTOOLS_SERVICE_NAME", env.getOrDefault("POWERTOOLS_SERVICE_NAME", SELF_FUNCTION_NAME));
-        byte[] code = Files.readAllBytes(jar);
-        try (LambdaClient client = LambdaClients.create(LambdaClientConfig.local(endpoint, region))) {
-            client.createFunction(r -> r.functionName(SELF_FUNCTION_NAME).runtime("java21").handler(SELF_HANDLER)
-                    .role(LOCAL_ROLE_ARN).timeout(900).memorySize(1024)
-                    .description("The step runner, deployed by serve")
-                    .environment(e -> e.variables(environment))
-                    .code(c -> c.zipFile(SdkBytes.fromByteArray(code))));
-            client.waiter().waitUntilFunctionActiveV2(r -> r.functionName(SELF_FUNCTION_NAME));
-        }
-    }
-
-    /** The jar this class was loaded from, when it runs as {@code java -jar}. */
-    private static Optional<Path> runningJar() {
-        java.security.CodeSource source = Main.class.getProtectionDomain().getCodeSource();
-        if (source == null || source.getLocation() == null) {
-            return Optional.empty();
-        }
-        try {
-            Path location = Path.of(source.getLocation().toURI());
-            return location.toString().endsWith(".jar") && Files.isRegularFile(location)
-                    ? Optional.of(location) : Optional.empty();
-        } catch (URISyntaxException | IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 
     private int usage(String problem) {

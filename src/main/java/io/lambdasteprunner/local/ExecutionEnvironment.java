@@ -193,11 +193,13 @@ final class ExecutionEnvironment implements AutoCloseable {
                 Thread.sleep(Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000));
                 throw new RuntimeApiServer.Timeout();
             }
+            if (fault == Faults.RuntimeFault.CRASH) {
+                // An injected crash as the event arrives: killed first, so a fast runtime cannot answer.
+                process.destroyForcibly();
+                process.waitFor();
+            }
             runtimeApi.respond(pendingNext, 200, nextHeaders(invocation, deadlineEpochMs), invocation.event);
             pendingNext = null;
-            if (fault == Faults.RuntimeFault.CRASH) {
-                process.destroyForcibly(); // An injected crash, mid-invoke.
-            }
             phase = Phase.WAITING_FOR_NEXT;
             String answerPath = PREFIX + "/invocation/" + invocation.requestId + "/";
             while (true) {

@@ -12,7 +12,6 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.CreateFunctionRequest;
 import software.amazon.awssdk.services.lambda.model.FunctionCode;
-import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
 import software.amazon.awssdk.services.lambda.model.GetFunctionResponse;
 import software.amazon.awssdk.services.lambda.model.InvokeRequest;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
@@ -114,9 +113,11 @@ public final class SdkLambdaGateway implements LambdaGateway {
 
     @Override
     public FunctionState functionState(String functionName) {
-        GetFunctionConfigurationResponse response = withRetries("get " + functionName, false,
-                () -> client.getFunctionConfiguration(r -> r.functionName(functionName)));
-        return new FunctionState(response.stateAsString(), response.stateReason());
+        // GetFunction, not GetFunctionConfiguration: its quota is 100 requests a second against 15 for
+        // the rest of Lambda's control plane, and a step polls it until the function is Active.
+        var configuration = withRetries("get " + functionName, false,
+                () -> client.getFunction(r -> r.functionName(functionName))).configuration();
+        return new FunctionState(configuration.stateAsString(), configuration.stateReason());
     }
 
     @Override

@@ -20,7 +20,7 @@ public interface LambdaGateway {
     /** Creates a function from one source file; it starts {@code Pending}. */
     void createFunction(NewFunction function);
 
-    /** The function's current state as GetFunctionConfiguration reports it. */
+    /** The function's current state as GetFunction reports it. */
     FunctionState functionState(String functionName);
 
     /** Deletes a function (unqualified). */

@@ -32,7 +32,7 @@ public final class StepRunner {
     /** Time kept back from waiting for Active so the delete can still run. */
     static final Duration DELETE_RESERVE = Duration.ofSeconds(3);
     /**
-     * Polling GetFunctionConfiguration until Active: {@value #QUICK_POLLS} polls {@link #QUICK_POLL} apart
+     * Polling GetFunction (100 requests a second per account) until Active: {@value #QUICK_POLLS} polls {@link #QUICK_POLL} apart
      * (a function on the local service is Active in tens of milliseconds), then from 10-20 ms doubling
      * to 1 s (one on AWS takes about a second): two calls more than plain doubling, 10-20 ms sooner locally.
      */
@@ -264,9 +264,20 @@ public final class StepRunner {
         }
     }
 
+    /**
+     * Polls until the function is Active. Called right after CreateFunction (or a GetFunction that said
+     * Pending), so the first poll comes after the first delay: asking at once is always answered Pending.
+     * With no time left for another delay, it asks once more before giving up.
+     */
     private void waitUntilActive(String action, String name, Deadline deadline) {
         timed(action, name, Phase.WAIT_ACTIVE, () -> {
             for (int attempt = 0; ; attempt++) {
+                Duration delay = attempt < QUICK_POLLS ? QUICK_POLL
+                        : ACTIVE_POLL.delay(attempt - QUICK_POLLS + 1, random);
+                boolean lastPoll = deadline.remaining().compareTo(delay) <= 0;
+                if (!lastPoll) {
+                    sleep(delay);
+                }
                 FunctionState state = lambda.functionState(name);
                 if (state.isActive()) {
                     return null;
@@ -276,14 +287,11 @@ public final class StepRunner {
                             + name + " (state " + state.state() + (state.reason() == null ? "" : ": "
                             + state.reason()) + ")");
                 }
-                Duration delay = attempt < QUICK_POLLS ? QUICK_POLL
-                        : ACTIVE_POLL.delay(attempt - QUICK_POLLS + 1, random);
-                if (deadline.remaining().compareTo(delay) <= 0) {
+                if (lastPoll) {
                     throw new StepFailure(StepError.FUNCTION_NOT_READY, "function " + name + " was still "
                             + state.state() + " when the step ran out of time; retry the step or give it a longer "
                             + "timeout");
                 }
-                sleep(delay);
             }
         });
     }

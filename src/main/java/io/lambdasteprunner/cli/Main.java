@@ -128,7 +128,8 @@ public final class Main {
             config = config.withDefaultRoleArn(LOCAL_ROLE_ARN);
         }
         ObjectMapper mapper = new ObjectMapper();
-        try (LambdaClient client = LambdaClients.create(clientConfig)) {
+        LambdaClientConfig finalClientConfig = clientConfig;
+        try (LambdaClient client = StepHandler.clientWhileWarming(() -> LambdaClients.create(finalClientConfig))) {
             StepHandler handler = new StepHandler(config, client, MetricsSink.none(), failure -> failure);
             ByteArrayOutputStream output = new ByteArrayOutputStream();
             handler.handleRequest(new ByteArrayInputStream(event), output, null);

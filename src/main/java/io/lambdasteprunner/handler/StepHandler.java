@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The one Lambda entry point. Recognises the event's shape ({@link IncomingEvent}) and translates:
@@ -75,8 +76,23 @@ public class StepHandler implements RequestStreamHandler {
      * @throws IllegalArgumentException naming the environment variable that is malformed
      */
     protected StepHandler(Map<String, String> env, Function<StepFailure, ? extends RuntimeException> errorTypes) {
-        this(StepConfig.fromEnvironment(env), LambdaClients.create(LambdaClientConfig.fromEnvironment(env)),
-                metricsFor(env), errorTypes);
+        this(StepConfig.fromEnvironment(env), primedClient(LambdaClientConfig.fromEnvironment(env)), metricsFor(env),
+                errorTypes);
+    }
+
+    /**
+     * Builds the SDK client while a second thread warms Jackson, the parser and logging, and registers
+     * the SnapStart priming hook ({@link Priming}).
+     */
+    private static LambdaClient primedClient(LambdaClientConfig config) {
+        LambdaClient client = Priming.whileWarming(() -> LambdaClients.create(config));
+        Priming.forSnapshot(client);
+        return client;
+    }
+
+    /** The SDK client built while the local paths warm up on another thread (the command line's cold start). */
+    public static LambdaClient clientWhileWarming(Supplier<LambdaClient> build) {
+        return Priming.whileWarming(build);
     }
 
     /** A handler on an existing SDK client (the command line's), with the production retry policy. */
@@ -89,10 +105,17 @@ public class StepHandler implements RequestStreamHandler {
     /** A handler on any {@link LambdaGateway} (tests). */
     public StepHandler(StepConfig config, LambdaGateway gateway, MetricsSink metrics,
                        Function<StepFailure, ? extends RuntimeException> errorTypes, Clock clock) {
+        this(config, gateway, metrics, errorTypes, clock, Backoff.Sleeper.REAL);
+    }
+
+    /** A handler on any {@link LambdaGateway} that waits for Active with {@code sleeper} (fast tests). */
+    public StepHandler(StepConfig config, LambdaGateway gateway, MetricsSink metrics,
+                       Function<StepFailure, ? extends RuntimeException> errorTypes, Clock clock,
+                       Backoff.Sleeper sleeper) {
         this.mapper = new ObjectMapper();
         this.parser = new StepRequestParser();
         this.telemetry = new StepTelemetry(metrics);
-        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, Backoff.Sleeper.REAL, new Random());
+        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, new Random());
         this.sweeper = OrphanSweeper.forConfig(gateway, config, clock);
         this.errorTypes = errorTypes;
         this.clock = clock;

@@ -46,6 +46,13 @@ final class StepTelemetry implements StepListener {
                 entry("error", error.errorName()));
     }
 
+    @Override
+    public void tagFailed(String functionName, StepError error, String message) {
+        metrics.count("TagFailed", "customCode");
+        LOG.warn("could not refresh the last-used tag of a reusable function", entry("functionName", functionName),
+                entry("error", error.errorName()));
+    }
+
     void finished(String action, String functionName, String outcome, String functionError, Duration took) {
         metrics.milliseconds("StepDuration", action, took.toNanos() / 1e6);
         metrics.count("ok".equals(outcome) ? "StepSucceeded" : "StepFailed", action);

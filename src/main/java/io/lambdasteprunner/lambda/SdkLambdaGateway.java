@@ -1,6 +1,7 @@
 package io.lambdasteprunner.lambda;
 
 import io.lambdasteprunner.step.Backoff;
+import io.lambdasteprunner.step.FunctionSource;
 import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
@@ -14,12 +15,15 @@ import software.amazon.awssdk.services.lambda.model.FunctionCode;
 import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import software.amazon.awssdk.services.lambda.model.ListFunctionsResponse;
 import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
+import software.amazon.awssdk.services.lambda.model.GetFunctionResponse;
 import software.amazon.awssdk.services.lambda.model.InvokeRequest;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -28,7 +32,10 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.time.LocalDateTime;
 import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -41,6 +48,12 @@ import java.util.random.RandomGenerator;
  * timeout is not retried: the function may have run. Thread-safe.
  */
 public final class SdkLambdaGateway implements LambdaGateway {
+
+    /**
+     * Every zip is stamped with this time, so the same source always gives the same zip and the same
+     * {@code CodeSha256} (reusable functions are recognised by it).
+     */
+    static final LocalDateTime ZIP_TIME = LocalDateTime.of(2020, 1, 1, 0, 0);
 
     /** Five tries in all, 200 ms growing to 5 s: about ten seconds of patience at most. */
     public static final Backoff DEFAULT_RETRY = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 5);
@@ -86,7 +99,7 @@ public final class SdkLambdaGateway implements LambdaGateway {
 
     @Override
     public void createFunction(NewFunction function) {
-        byte[] zip = packager.zip(function.source().fileName(), function.source().code());
+        byte[] zip = zip(function.source());
         CreateFunctionRequest.Builder request = CreateFunctionRequest.builder()
                 .functionName(function.functionName())
                 .runtime(function.runtime())
@@ -112,9 +125,11 @@ public final class SdkLambdaGateway implements LambdaGateway {
 
     @Override
     public FunctionState functionState(String functionName) {
-        GetFunctionConfigurationResponse response = withRetries("get " + functionName, false,
-                () -> client.getFunctionConfiguration(r -> r.functionName(functionName)));
-        return new FunctionState(response.stateAsString(), response.stateReason());
+        // GetFunction, not GetFunctionConfiguration: its quota is 100 requests a second against 15 for
+        // the rest of Lambda's control plane, and a step polls it until the function is Active.
+        var configuration = withRetries("get " + functionName, false,
+                () -> client.getFunction(r -> r.functionName(functionName))).configuration();
+        return new FunctionState(configuration.stateAsString(), configuration.stateReason());
     }
 
     @Override
@@ -155,6 +170,40 @@ public final class SdkLambdaGateway implements LambdaGateway {
         } catch (DateTimeParseException e) {
             return null;
         }
+    }
+
+    public Optional<FunctionInfo> findFunction(String functionName) {
+        GetFunctionResponse response;
+        try {
+            response = withRetries("get " + functionName, false,
+                    () -> client.getFunction(r -> r.functionName(functionName)));
+        } catch (StepFailure e) {
+            if (e.error() == StepError.FUNCTION_NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        var configuration = response.configuration();
+        return Optional.of(new FunctionInfo(configuration.functionArn(), configuration.stateAsString(),
+                configuration.stateReason(), configuration.codeSha256(), response.tags()));
+    }
+
+    @Override
+    public void tagFunction(String functionArn, Map<String, String> tags) {
+        withRetries("tag " + functionArn, true, () -> client.tagResource(r -> r.resource(functionArn).tags(tags)));
+    }
+
+    @Override
+    public String codeSha256(FunctionSource source) {
+        try {
+            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(zip(source)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private byte[] zip(FunctionSource source) {
+        return packager.zip(Map.of(source.fileName(), source.code().getBytes(StandardCharsets.UTF_8)), ZIP_TIME);
     }
 
     private <T> T withRetries(String operation, boolean retryConflict, Supplier<T> call) {

@@ -1,6 +1,7 @@
 package io.lambdasteprunner.step;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What a step needs from Lambda. The step rules call only this; {@code io.lambdasteprunner.lambda}
@@ -19,7 +20,7 @@ public interface LambdaGateway {
     /** Creates a function from one source file; it starts {@code Pending}. */
     void createFunction(NewFunction function);
 
-    /** The function's current state as GetFunctionConfiguration reports it. */
+    /** The function's current state as GetFunction reports it. */
     FunctionState functionState(String functionName);
 
     /** Deletes a function (unqualified). */
@@ -44,6 +45,27 @@ public interface LambdaGateway {
      * @param lastModified when its code or configuration last changed; {@code null} when Lambda gave none
      */
     record FunctionSummary(String functionName, String functionArn, java.time.Instant lastModified) {
+    }
+
+    /**
+     * What GetFunction says about a function, or empty when it does not exist (reusable functions).
+     * Implementations that serve only throwaway functions may leave this unsupported.
+     */
+    default Optional<FunctionInfo> findFunction(String functionName) {
+        throw new UnsupportedOperationException("findFunction");
+    }
+
+    /** Adds or overwrites tags on a function (TagResource needs the function's ARN). */
+    default void tagFunction(String functionArn, Map<String, String> tags) {
+        throw new UnsupportedOperationException("tagFunction");
+    }
+
+    /**
+     * The {@code CodeSha256} Lambda reports for a function created from {@code source} by this gateway
+     * (base64 SHA-256 of the zip): the zip is deterministic, so equal sources give equal digests.
+     */
+    default String codeSha256(FunctionSource source) {
+        throw new UnsupportedOperationException("codeSha256");
     }
 
     /**
@@ -95,6 +117,25 @@ public interface LambdaGateway {
 
         public boolean isFailed() {
             return "Failed".equals(state);
+        }
+    }
+
+    /**
+     * A function as GetFunction reports it.
+     *
+     * @param functionArn the unqualified ARN (what TagResource takes)
+     * @param state       {@code Pending}, {@code Active}, {@code Inactive} or {@code Failed}
+     * @param codeSha256  base64 SHA-256 of the deployment package
+     * @param tags        the function's tags (empty when the caller may not list them)
+     */
+    record FunctionInfo(String functionArn, String state, String stateReason, String codeSha256,
+                        Map<String, String> tags) {
+        public FunctionInfo {
+            tags = tags == null ? Map.of() : Map.copyOf(tags);
+        }
+
+        public FunctionState functionState() {
+            return new FunctionState(state, stateReason);
         }
     }
 }

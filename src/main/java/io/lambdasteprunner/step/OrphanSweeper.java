@@ -19,11 +19,12 @@ import java.util.Optional;
  * refused, a step with {@code deleteAfterExecution: false}, a runner container that was stopped
  * between create and delete. Runs as {@code {"action": "sweep"}}, normally from an hourly schedule.
  *
- * <p>A function is deleted only when a {@link Rule} says it is due. The one rule today,
- * {@link #generatedOlderThan}, asks for all of: a generated name ({@code <prefix>-<millis>-<8 hex>}), the marker tag
- * {@link StepRunner#CREATED_TAG}, and an age from that tag of at least the configured age. Any other
- * function is never deleted, whatever its name or tags. A new kind of function the runner keeps (for
- * example reusable functions, due when idle too long) is one more {@code Rule}.
+ * <p>A function is deleted only when a {@link Rule} says it is due. {@link #generatedOlderThan} asks for all
+ * of: a generated name ({@code <prefix>-<millis>-<8 hex>}), the marker tag {@link StepRunner#CREATED_TAG},
+ * and an age from that tag of at least the configured age. {@link #idleLongerThan} takes reusable
+ * functions ({@code <prefix>-reuse-<24 hex>}, the marker tag) whose last use is older than that age. Any
+ * other function is never deleted, whatever its name or tags. Another kind of function the runner keeps
+ * is one more {@code Rule}.
  *
  * <p>It lists every function first (ListFunctions, all pages), reads the tags only of those whose
  * name a rule may concern, then deletes. A delete that fails is reported and left for the next sweep.
@@ -45,13 +46,15 @@ public final class OrphanSweeper {
     }
 
     /**
-     * The sweeper of a deployment: generated functions older than {@link StepConfig#orphanMaxAge()}.
-     * (Reusable functions, once they exist, add {@link #idleLongerThan} with their name check and
-     * last-used tag; the generated rule's strict name shape never matches their names.)
+     * The sweeper of a deployment: generated functions older than {@link StepConfig#orphanMaxAge()}, and
+     * reusable functions ({@code "reuse": true}) idle for longer than that. The generated rule's strict name
+     * shape never matches a reusable function's name, so a reusable function in use is never swept.
      */
     public static OrphanSweeper forConfig(LambdaGateway lambda, StepConfig config, Clock clock) {
-        return new OrphanSweeper(lambda,
-                List.of(generatedOlderThan(config.generatedFunctionPrefix(), config.orphanMaxAge())), clock);
+        String prefix = config.generatedFunctionPrefix();
+        return new OrphanSweeper(lambda, List.of(generatedOlderThan(prefix, config.orphanMaxAge()),
+                idleLongerThan(name -> ReusableFunctions.isReusableName(prefix, name), ReusableFunctions.LAST_USED_TAG,
+                        config.orphanMaxAge())), clock);
     }
 
     /** Which functions the sweeper may delete. Implementations must be pure and thread-safe. */

@@ -19,6 +19,10 @@ public interface StepListener {
     default void deleteFailed(String functionName, StepError error, String message) {
     }
 
+    /** A reusable function's last-used tag could not be refreshed; the step itself went on. */
+    default void tagFailed(String functionName, StepError error, String message) {
+    }
+
     StepListener NONE = new StepListener() {
     };
 }

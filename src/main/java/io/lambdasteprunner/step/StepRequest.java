@@ -89,16 +89,30 @@ public sealed interface StepRequest permits StepRequest.Invoke, StepRequest.Cust
      * @param roleArn              the requested execution role; {@code null} for the default role
      * @param timeoutSeconds       {@code null} for Lambda's default (3 s)
      * @param memorySize           {@code null} for Lambda's default (128 MB)
+     * @param reuse                the function is named by a hash of its definition, reused when it
+     *                             exists and kept after the step ({@code deleteAfterExecution} is false)
      */
     record CustomCode(String runtime, FunctionSource source, String roleArn, boolean deleteAfterExecution,
                       String description, Map<String, String> tags, Integer timeoutSeconds, Integer memorySize,
-                      Map<String, String> environment, InvokeOptions invokeOptions) implements StepRequest {
+                      Map<String, String> environment, InvokeOptions invokeOptions, boolean reuse)
+            implements StepRequest {
         public CustomCode {
             Objects.requireNonNull(runtime, "runtime");
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(invokeOptions, "invokeOptions");
             tags = Map.copyOf(tags);
             environment = Map.copyOf(environment);
+            if (reuse && deleteAfterExecution) {
+                throw new IllegalArgumentException("a reused function is never deleted by the step");
+            }
+        }
+
+        /** A throwaway function (no reuse). */
+        public CustomCode(String runtime, FunctionSource source, String roleArn, boolean deleteAfterExecution,
+                          String description, Map<String, String> tags, Integer timeoutSeconds, Integer memorySize,
+                          Map<String, String> environment, InvokeOptions invokeOptions) {
+            this(runtime, source, roleArn, deleteAfterExecution, description, tags, timeoutSeconds, memorySize,
+                    environment, invokeOptions, false);
         }
 
         @Override

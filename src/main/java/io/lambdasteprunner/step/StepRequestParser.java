@@ -40,7 +40,7 @@ public final class StepRequestParser {
             List.of("payload", "invocationType", "clientContext", "logType", "failOnFunctionError");
     private static final List<String> INVOKE_ONLY = List.of("functionName", "qualifier");
     private static final List<String> CUSTOM_CODE_ONLY = List.of("runtime", "code", "handler", "roleArn",
-            "deleteAfterExecution", "description", "tags", "timeoutSeconds", "memorySize", "environment");
+            "deleteAfterExecution", "description", "tags", "timeoutSeconds", "memorySize", "environment", "reuse");
     private static final Pattern ENV_KEY = Pattern.compile("[a-zA-Z]\\w*");
 
     /**
@@ -115,7 +115,12 @@ public final class StepRequestParser {
         if (roleArn != null) {
             roleArn = variables.expand(roleArn, "roleArn");
         }
-        boolean delete = optionalBoolean(json, "deleteAfterExecution", true);
+        boolean reuse = optionalBoolean(json, "reuse", false);
+        boolean delete = optionalBoolean(json, "deleteAfterExecution", !reuse);
+        if (reuse && delete) {
+            throw invalid("reuse true keeps the function for later steps, so deleteAfterExecution cannot be true; "
+                    + "drop deleteAfterExecution (idle reused functions are removed by the sweeper)");
+        }
         String description = optionalText(json, "description");
         if (description != null) {
             description = variables.expand(description, "description");
@@ -136,7 +141,7 @@ public final class StepRequestParser {
                     + "or use RequestResponse");
         }
         return new StepRequest.CustomCode(runtime, source, roleArn, delete, description, tags, timeout, memory,
-                environment, options);
+                environment, options, reuse);
     }
 
     private static InvokeOptions invokeOptions(JsonNode json, DataVariables variables) {

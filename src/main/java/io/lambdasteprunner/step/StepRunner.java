@@ -11,8 +11,10 @@ import io.lambdasteprunner.step.StepListener.Phase;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -37,8 +39,14 @@ public final class StepRunner {
 
     /** Time kept back from waiting for Active so the delete can still run. */
     static final Duration DELETE_RESERVE = Duration.ofSeconds(3);
-    /** Polling GetFunctionConfiguration until Active: 50 ms growing to 1 s. */
-    static final Backoff ACTIVE_POLL = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE);
+    /**
+     * Polling GetFunction (100 requests a second per account) until Active: {@value #QUICK_POLLS} polls {@link #QUICK_POLL} apart
+     * (a function on the local service is Active in tens of milliseconds), then from 10-20 ms doubling
+     * to 1 s (one on AWS takes about a second): two calls more than plain doubling, 10-20 ms sooner locally.
+     */
+    static final Backoff ACTIVE_POLL = new Backoff(Duration.ofMillis(10), Duration.ofSeconds(1), Integer.MAX_VALUE);
+    static final int QUICK_POLLS = 3;
+    static final Duration QUICK_POLL = Duration.ofMillis(10);
     /** Fresh names to try when a generated name is already taken. */
     static final int NAME_ATTEMPTS = 3;
     private static final int MAX_ERROR_TEXT = 1000;
@@ -47,6 +55,7 @@ public final class StepRunner {
     private final StepConfig config;
     private final RolePolicy roles;
     private final FunctionNames names;
+    private final ReusableFunctions reusables;
     private final StepListener listener;
     private final ObjectMapper mapper;
     private final Clock clock;
@@ -59,6 +68,7 @@ public final class StepRunner {
         this.config = config;
         this.roles = new RolePolicy(config);
         this.names = new FunctionNames(config.generatedFunctionPrefix(), clock, random);
+        this.reusables = new ReusableFunctions(config.generatedFunctionPrefix());
         this.listener = listener;
         this.mapper = mapper;
         this.clock = clock;
@@ -97,7 +107,9 @@ public final class StepRunner {
         if (request instanceof StepRequest.Invoke invoke) {
             return invokeExisting(invoke, clientContext);
         }
-        return runCustomCode((StepRequest.CustomCode) request, deadline, clientContext);
+        StepRequest.CustomCode customCode = (StepRequest.CustomCode) request;
+        return customCode.reuse() ? runReused(customCode, deadline, clientContext)
+                : runCustomCode(customCode, deadline, clientContext);
     }
 
     /** The step's client context with {@code custom.lambdaStepRunnerDepth} set; checked against Lambda's limit. */
@@ -159,6 +171,125 @@ public final class StepRunner {
         return result;
     }
 
+    /**
+     * A reusable function: invoke the one this container already checked, else find it by its
+     * definition's name (create it when it does not exist), wait until Active, invoke. Never deleted.
+     * If it disappeared since (swept), it is created again and invoked once more.
+     */
+    private StepResult runReused(StepRequest.CustomCode step, Deadline deadline, String clientContext) {
+        String role = roles.resolve(step.roleArn());
+        String hash = ReusableFunctions.definitionHash(config.generatedFunctionPrefix(), step, role);
+        String name = reusables.name(hash);
+        boolean created = false;
+        ReusableFunctions.Known known = reusables.known(name);
+        if (known == null) {
+            created = ensureReusable(step, role, name, hash, deadline);
+            known = reusables.known(name);
+        }
+        InvocationResult invoked;
+        try {
+            invoked = timed(step.action(), name, Phase.INVOKE,
+                    () -> lambda.invoke(invocation(name, null, step.invokeOptions(), clientContext)));
+        } catch (StepFailure gone) {
+            if (gone.error() != StepError.FUNCTION_NOT_FOUND) {
+                throw gone.withPartialResult(StepResult.notInvoked(name, created, false));
+            }
+            reusables.forget(name);
+            created = ensureReusable(step, role, name, hash, deadline);
+            known = reusables.known(name);
+            boolean createdAgain = created;
+            try {
+                invoked = timed(step.action(), name, Phase.INVOKE,
+                        () -> lambda.invoke(invocation(name, null, step.invokeOptions(), clientContext)));
+            } catch (StepFailure failure) {
+                throw failure.withPartialResult(StepResult.notInvoked(name, createdAgain, false));
+            }
+        }
+        touch(name, known);
+        StepResult result = StepResult.invoked(name, created, invoked, parse(invoked.payload()));
+        failOnFunctionError(step.invokeOptions(), result);
+        return result;
+    }
+
+    /**
+     * Makes sure the reusable function exists, matches the definition and is Active, and remembers it.
+     *
+     * @return whether this step created it
+     */
+    private boolean ensureReusable(StepRequest.CustomCode step, String role, String name, String hash,
+                                   Deadline deadline) {
+        boolean created = false;
+        Optional<LambdaGateway.FunctionInfo> found = lambda.findFunction(name);
+        if (found.isEmpty()) {
+            Map<String, String> tags = new LinkedHashMap<>(step.tags());
+            String now = clock.instant().toString();
+            tags.put(CREATED_TAG, now);
+            tags.put(ReusableFunctions.DEFINITION_TAG, hash);
+            tags.put(ReusableFunctions.LAST_USED_TAG, now);
+            LambdaGateway.NewFunction function = new LambdaGateway.NewFunction(name, step.runtime(), role,
+                    step.source(), step.description(), step.timeoutSeconds(), step.memorySize(), step.environment(),
+                    tags);
+            try {
+                timed(step.action(), name, Phase.CREATE, () -> {
+                    lambda.createFunction(function);
+                    return null;
+                });
+                created = true;
+            } catch (StepFailure conflict) {
+                // Another step created it first (concurrent first use): use theirs once it is Active.
+                if (conflict.error() != StepError.FUNCTION_CONFLICT) {
+                    throw conflict;
+                }
+            }
+            found = lambda.findFunction(name);
+            if (found.isEmpty()) {
+                throw new StepFailure(StepError.FUNCTION_CONFLICT, "reusable function " + name
+                        + " was deleted while this step was creating it; retry the step",
+                        StepResult.notInvoked(name, created, false));
+            }
+        }
+        LambdaGateway.FunctionInfo info = found.get();
+        if (!hash.equals(info.tags().get(ReusableFunctions.DEFINITION_TAG))
+                && !lambda.codeSha256(step.source()).equals(info.codeSha256())) {
+            throw new StepFailure(StepError.FUNCTION_CONFLICT, "function " + name + " exists but is not this "
+                    + "step's reusable function (its " + ReusableFunctions.DEFINITION_TAG + " tag and code differ); "
+                    + "delete it or change GENERATED_FUNCTION_PREFIX", StepResult.notInvoked(name, false, false));
+        }
+        if (!info.functionState().isActive()) {
+            try {
+                waitUntilActive(step.action(), name, deadline);
+            } catch (StepFailure failure) {
+                throw failure.withPartialResult(StepResult.notInvoked(name, created, false));
+            }
+        }
+        Instant lastUsed = created ? clock.instant() : parseInstant(info.tags().get(ReusableFunctions.LAST_USED_TAG));
+        reusables.remember(name, new ReusableFunctions.Known(info.functionArn(), lastUsed));
+        return created;
+    }
+
+    /** Refreshes the last-used tag when it is older than the touch interval; a failure only costs idleness data. */
+    private void touch(String name, ReusableFunctions.Known known) {
+        Instant now = clock.instant();
+        if (known == null || Duration.between(known.lastUsedTagged(), now).compareTo(ReusableFunctions.TOUCH_INTERVAL) < 0) {
+            return;
+        }
+        try {
+            lambda.tagFunction(known.functionArn(), Map.of(ReusableFunctions.LAST_USED_TAG, now.toString()));
+            reusables.remember(name, new ReusableFunctions.Known(known.functionArn(), now));
+        } catch (RuntimeException e) {
+            listener.tagFailed(name, e instanceof StepFailure f ? f.error() : StepError.INTERNAL_ERROR,
+                    e instanceof StepFailure ? e.getMessage() : e.getClass().getSimpleName());
+        }
+    }
+
+    private static Instant parseInstant(String text) {
+        try {
+            return text == null ? Instant.EPOCH : Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            return Instant.EPOCH;
+        }
+    }
+
     private String create(StepRequest.CustomCode step, String role) {
         Map<String, String> tags = new LinkedHashMap<>(step.tags());
         tags.put(CREATED_TAG, clock.instant().toString());
@@ -181,9 +312,20 @@ public final class StepRunner {
         }
     }
 
+    /**
+     * Polls until the function is Active. Called right after CreateFunction (or a GetFunction that said
+     * Pending), so the first poll comes after the first delay: asking at once is always answered Pending.
+     * With no time left for another delay, it asks once more before giving up.
+     */
     private void waitUntilActive(String action, String name, Deadline deadline) {
         timed(action, name, Phase.WAIT_ACTIVE, () -> {
             for (int attempt = 0; ; attempt++) {
+                Duration delay = attempt < QUICK_POLLS ? QUICK_POLL
+                        : ACTIVE_POLL.delay(attempt - QUICK_POLLS + 1, random);
+                boolean lastPoll = deadline.remaining().compareTo(delay) <= 0;
+                if (!lastPoll) {
+                    sleep(delay);
+                }
                 FunctionState state = lambda.functionState(name);
                 if (state.isActive()) {
                     return null;
@@ -193,13 +335,11 @@ public final class StepRunner {
                             + name + " (state " + state.state() + (state.reason() == null ? "" : ": "
                             + state.reason()) + ")");
                 }
-                Duration delay = ACTIVE_POLL.delay(attempt, random);
-                if (deadline.remaining().compareTo(delay) <= 0) {
+                if (lastPoll) {
                     throw new StepFailure(StepError.FUNCTION_NOT_READY, "function " + name + " was still "
                             + state.state() + " when the step ran out of time; retry the step or give it a longer "
                             + "timeout");
                 }
-                sleep(delay);
             }
         });
     }

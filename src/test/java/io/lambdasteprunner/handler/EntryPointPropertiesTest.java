@@ -3,12 +3,11 @@ package io.lambdasteprunner.handler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lambdasteprunner.step.AnsweringLambda;
 import io.lambdasteprunner.step.JsonMutator;
-import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
-import io.lambdasteprunner.step.StepRequest;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -58,7 +57,7 @@ class EntryPointPropertiesTest {
 
     private final StepHandler handler = new StepHandler(new StepConfig("arn:aws:iam::123456789012:role/step-default",
             List.of("arn:aws:iam::123456789012:role/runbook-*"), null, "lambda-step-runner"), new AnsweringLambda(),
-            MetricsSink.none(), failure -> failure, Clock.systemUTC());
+            MetricsSink.none(), failure -> failure, Clock.systemUTC(), delay -> { });
 
     /** An event as it reaches the handler, and how it was made (for the failure message). */
     record Event(String kind, byte[] bytes) {
@@ -240,39 +239,6 @@ class EntryPointPropertiesTest {
             return MAPPER.readTree(Files.readString(Path.of("events", file)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Answers every call as a healthy Lambda would, so any failure is the caller's. */
-    static final class AnsweringLambda implements LambdaGateway {
-        @Override
-        public InvocationResult invoke(Invocation invocation) {
-            return new InvocationResult(invocation.invocationType() == StepRequest.InvocationType.EVENT ? 202
-                    : invocation.invocationType() == StepRequest.InvocationType.DRY_RUN ? 204 : 200, null,
-                    "START RequestId: 1 Version: $LATEST\nEND RequestId: 1\n", invocation.payloadJson(), "$LATEST");
-        }
-
-        @Override
-        public void createFunction(NewFunction function) {
-        }
-
-        @Override
-        public FunctionState functionState(String functionName) {
-            return new FunctionState("Active", null);
-        }
-
-        @Override
-        public void deleteFunction(String functionName) {
-        }
-
-        @Override
-        public List<FunctionSummary> listFunctions() {
-            return List.of();
-        }
-
-        @Override
-        public Map<String, String> tags(String functionArn) {
-            return Map.of();
         }
     }
 }

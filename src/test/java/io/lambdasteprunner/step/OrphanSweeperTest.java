@@ -168,13 +168,27 @@ class OrphanSweeperTest {
         lambda.others.put(notOurs, Map.of("lambda-step-runner:last-used", OLD));
 
         // Then the generated rule alone leaves them all alone
-        assertEquals(List.of(), sweeper.sweep(Deadline.after(Duration.ofMinutes(1), CLOCK)).deleted());
+        OrphanSweeper generatedOnly = new OrphanSweeper(lambda,
+                List.of(OrphanSweeper.generatedOlderThan(StepConfig.DEFAULT_PREFIX, Duration.ofMinutes(60))), CLOCK);
+        assertEquals(List.of(), generatedOnly.sweep(Deadline.after(Duration.ofMinutes(1), CLOCK)).deleted());
 
         // And with the idle rule, only the idle ones of ours go
         List<String> deleted = both.sweep(Deadline.after(Duration.ofMinutes(1), CLOCK)).deleted();
         assertEquals(2, deleted.size(), deleted.toString());
         assertTrue(deleted.containsAll(List.of(idleOne, neverTouched)));
         assertTrue(lambda.others.containsKey(busyOne) && lambda.others.containsKey(notOurs));
+    }
+
+    @Test
+    void shouldSweepIdleReusableFunctionsInADeployment() {
+        String idleOne = "rundeck-generated-function-reuse-0123456789abcdef01234567";
+        String busyOne = "rundeck-generated-function-reuse-0123456789abcdef0123456a";
+        lambda.others.put(idleOne, Map.of(TAG, OLD, ReusableFunctions.DEFINITION_TAG, "ab",
+                ReusableFunctions.LAST_USED_TAG, OLD));
+        lambda.others.put(busyOne, Map.of(TAG, OLD, ReusableFunctions.DEFINITION_TAG, "cd",
+                ReusableFunctions.LAST_USED_TAG, YOUNG));
+
+        assertEquals(List.of(idleOne), sweep().deleted());
     }
 
     @Test

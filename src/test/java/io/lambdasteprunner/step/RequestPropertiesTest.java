@@ -66,37 +66,4 @@ class RequestPropertiesTest {
             fail("runner let " + escaped + " escape for " + json, escaped);
         }
     }
-
-    /** Answers every call as a healthy Lambda would: created functions are Active at once, invokes echo. */
-    static final class AnsweringLambda implements LambdaGateway {
-        @Override
-        public InvocationResult invoke(Invocation invocation) {
-            return new InvocationResult(invocation.invocationType() == StepRequest.InvocationType.EVENT ? 202
-                    : invocation.invocationType() == StepRequest.InvocationType.DRY_RUN ? 204 : 200, null,
-                    "START RequestId: 1 Version: $LATEST\nEND RequestId: 1\n", invocation.payloadJson(), "$LATEST");
-        }
-
-        @Override
-        public void createFunction(NewFunction function) {
-        }
-
-        @Override
-        public FunctionState functionState(String functionName) {
-            return new FunctionState("Active", null);
-        }
-
-        @Override
-        public void deleteFunction(String functionName) {
-        }
-
-        @Override
-        public List<FunctionSummary> listFunctions() {
-            return List.of();
-        }
-
-        @Override
-        public Map<String, String> tags(String functionArn) {
-            return Map.of();
-        }
-    }
 }

@@ -52,6 +52,22 @@ class StepRequestParserTest {
     }
 
     @Test
+    void shouldKeepAReusedFunctionAndRefuseDeletingIt() throws Exception {
+        String reused = "{\"action\":\"customCode\",\"runtime\":\"python3.12\",\"code\":\"x = 1\",\"reuse\":true";
+
+        StepRequest.CustomCode step = (StepRequest.CustomCode) parse(reused + "}");
+        StepRequest.CustomCode throwaway = (StepRequest.CustomCode) parse(reused.replace("true", "false") + "}");
+
+        assertTrue(step.reuse());
+        assertFalse(step.deleteAfterExecution());
+        assertFalse(throwaway.reuse());
+        assertTrue(throwaway.deleteAfterExecution());
+        assertFalse(((StepRequest.CustomCode) parse(reused + ",\"deleteAfterExecution\":false}")).deleteAfterExecution());
+        assertMessage(refused(reused + ",\"deleteAfterExecution\":true}"), StepError.INVALID_STEP_REQUEST,
+                "reuse true keeps the function");
+    }
+
+    @Test
     void shouldApplyDefaultsToAMinimalInvoke() throws Exception {
         StepRequest.Invoke invoke = (StepRequest.Invoke) parse("{\"action\":\"invoke\",\"functionName\":\"f\"}");
 

@@ -288,15 +288,18 @@ final class LambdaApi {
     }
 
     private ObjectNode listFunctions(Map<String, List<String>> query) {
-        List<FunctionVersion> all = functions.all().stream().map(LocalFunction::latest).toList();
-        int start = parseInt(first(query, "Marker"), 0);
-        int max = Math.min(50, parseInt(first(query, "MaxItems"), 50));
+        // The marker is the last name of the previous page (names sort uniquely), so functions deleted
+        // between pages make no one else skip a page, as with AWS's opaque markers.
+        String after = first(query, "Marker");
+        int max = Math.max(1, Math.min(50, parseInt(first(query, "MaxItems"), 50)));
+        List<FunctionVersion> rest = functions.all().stream().map(LocalFunction::latest)
+                .filter(version -> after == null || version.name().compareTo(after) > 0).toList();
         ArrayNode page = Json.MAPPER.createArrayNode();
-        all.stream().skip(start).limit(max).forEach(version -> page.add(configuration(version)));
+        rest.stream().limit(max).forEach(version -> page.add(configuration(version)));
         ObjectNode body = Json.object();
         body.set("Functions", page);
-        if (start + max < all.size()) {
-            body.put("NextMarker", Integer.toString(start + max));
+        if (rest.size() > max) {
+            body.put("NextMarker", rest.get(max - 1).name());
         }
         return body;
     }

@@ -226,14 +226,8 @@ public final class StepRunner {
             tags.put(CREATED_TAG, now);
             tags.put(ReusableFunctions.DEFINITION_TAG, hash);
             tags.put(ReusableFunctions.LAST_USED_TAG, now);
-            LambdaGateway.NewFunction function = new LambdaGateway.NewFunction(name, step.runtime(), role,
-                    step.source(), step.description(), step.timeoutSeconds(), step.memorySize(), step.environment(),
-                    tags);
             try {
-                timed(step.action(), name, Phase.CREATE, () -> {
-                    lambda.createFunction(function);
-                    return null;
-                });
+                createFunction(step, role, name, tags);
                 created = true;
             } catch (StepFailure conflict) {
                 // Another step created it first (concurrent first use): use theirs once it is Active.
@@ -290,19 +284,22 @@ public final class StepRunner {
         }
     }
 
+    private void createFunction(StepRequest.CustomCode step, String role, String name, Map<String, String> tags) {
+        LambdaGateway.NewFunction function = new LambdaGateway.NewFunction(name, step.runtime(), role,
+                step.source(), step.description(), step.timeoutSeconds(), step.memorySize(), step.environment(), tags);
+        timed(step.action(), name, Phase.CREATE, () -> {
+            lambda.createFunction(function);
+            return null;
+        });
+    }
+
     private String create(StepRequest.CustomCode step, String role) {
         Map<String, String> tags = new LinkedHashMap<>(step.tags());
         tags.put(CREATED_TAG, clock.instant().toString());
         for (int attempt = 1; ; attempt++) {
             String name = names.next();
-            LambdaGateway.NewFunction function = new LambdaGateway.NewFunction(name, step.runtime(), role,
-                    step.source(), step.description(), step.timeoutSeconds(), step.memorySize(), step.environment(),
-                    tags);
             try {
-                timed(step.action(), name, Phase.CREATE, () -> {
-                    lambda.createFunction(function);
-                    return null;
-                });
+                createFunction(step, role, name, tags);
                 return name;
             } catch (StepFailure nameTaken) {
                 if (nameTaken.error() != StepError.FUNCTION_CONFLICT || attempt >= NAME_ATTEMPTS) {

@@ -53,9 +53,14 @@ public record StepConfig(String defaultRoleArn, List<String> allowedRoleArns, St
                     + "(arn:aws:iam::123456789012:role/name), was '" + defaultRoleArn + "'");
         }
         for (String allowed : allowedRoleArns) {
-            if (!ROLE.matcher(allowed).matches() && !allowed.equals("*")) {
+            if (!ROLE.matcher(allowed).matches()) {
                 throw new IllegalArgumentException("ALLOWED_EXECUTION_ROLE_ARNS entries must be IAM role ARNs, "
                         + "optionally ending in *, was '" + allowed + "'");
+            }
+            if (allowed.endsWith(":role/*") || allowed.endsWith(":role*")) {
+                // Every role in the account would do: generated code could run with any of their rights.
+                throw new IllegalArgumentException("ALLOWED_EXECUTION_ROLE_ARNS may not allow every role ('" + allowed
+                        + "'); name the roles, or a path or name prefix before the *");
             }
         }
         if (selfFunctionName != null && selfFunctionName.isBlank()) {

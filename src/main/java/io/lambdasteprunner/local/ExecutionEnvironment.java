@@ -1,8 +1,11 @@
 package io.lambdasteprunner.local;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -15,11 +18,13 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -81,9 +86,7 @@ final class ExecutionEnvironment implements AutoCloseable {
                     .redirectOutput(outputFile.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().clear();
-            builder.environment().putAll(environment);
-            builder.environment().put("AWS_LAMBDA_RUNTIME_API", runtimeApi.address());
-            builder.environment().put("AWS_LAMBDA_LOG_STREAM_NAME", logStreamName(function.version()));
+            builder.environment().putAll(withRuntimeApi(environment, runtimeApi, function));
             Process process;
             try {
                 process = builder.start();
@@ -91,13 +94,50 @@ final class ExecutionEnvironment implements AutoCloseable {
                 runtimeApi.close();
                 throw e;
             }
-            ExecutionEnvironment started = new ExecutionEnvironment(function, functionLog, runtimeApi, process, outputFile);
-            // A runtime that dies while we wait for it must not keep us waiting: stop listening.
-            process.onExit().thenRun(runtimeApi::wakeUp);
-            return started;
+            return running(function, functionLog, runtimeApi, process, outputFile);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Hands {@code function} to a spare runtime: its working directory and complete environment go
+     * to the spare's standard input, which is then closed (reads from it see end of file, as from
+     * {@code /dev/null}). Empty when the spare is gone; the caller starts a fresh process instead.
+     */
+    static Optional<ExecutionEnvironment> adopt(FunctionVersion function, SpareRuntimes.Spare spare,
+                                                Map<String, String> environment, FunctionLog functionLog) {
+        RuntimeApiServer runtimeApi = null;
+        try (OutputStream stdin = spare.process().getOutputStream()) {
+            runtimeApi = new RuntimeApiServer(MAX_RESPONSE_BYTES);
+            ObjectNode assignment = Json.object().put("cwd", function.code().directory().toString());
+            ObjectNode variables = assignment.putObject("env");
+            withRuntimeApi(environment, runtimeApi, function).forEach(variables::put);
+            stdin.write(Json.MAPPER.writeValueAsBytes(assignment));
+        } catch (IOException e) {
+            if (runtimeApi != null) {
+                runtimeApi.close();
+            }
+            SpareRuntimes.discard(spare);
+            return Optional.empty();
+        }
+        return Optional.of(running(function, functionLog, runtimeApi, spare.process(), spare.outputFile()));
+    }
+
+    private static Map<String, String> withRuntimeApi(Map<String, String> environment, RuntimeApiServer runtimeApi,
+                                                      FunctionVersion function) {
+        Map<String, String> complete = new HashMap<>(environment);
+        complete.put("AWS_LAMBDA_RUNTIME_API", runtimeApi.address());
+        complete.put("AWS_LAMBDA_LOG_STREAM_NAME", logStreamName(function.version()));
+        return complete;
+    }
+
+    private static ExecutionEnvironment running(FunctionVersion function, FunctionLog functionLog,
+                                                RuntimeApiServer runtimeApi, Process process, Path outputFile) {
+        ExecutionEnvironment environment = new ExecutionEnvironment(function, functionLog, runtimeApi, process, outputFile);
+        // A runtime that dies while we wait for it must not keep us waiting: stop listening.
+        process.onExit().thenRun(runtimeApi::wakeUp);
+        return environment;
     }
 
     private static String logStreamName(String version) {

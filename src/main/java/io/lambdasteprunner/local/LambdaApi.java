@@ -88,7 +88,9 @@ final class LambdaApi {
         String qualifier = first(query, "Qualifier");
         if (rest.isEmpty()) {
             switch (method) {
-                case "POST" -> sendJson(exchange, 201, configuration(functions.create(readJson(exchange))));
+                // Lambda answers Pending however soon the function becomes Active.
+                case "POST" -> sendJson(exchange, 201,
+                        configuration(functions.create(readJson(exchange)), LocalFunction.State.Pending));
                 case "GET" -> sendJson(exchange, 200, listFunctions(query));
                 default -> throw unknown(method, "functions");
             }
@@ -332,8 +334,11 @@ final class LambdaApi {
 
     /** A version's configuration as GetFunctionConfiguration, CreateFunction and ListFunctions return it. */
     ObjectNode configuration(FunctionVersion version) {
-        LocalFunction.State state = version.version().equals("$LATEST")
-                ? functions.stateOf(version.name()) : LocalFunction.State.Active;
+        return configuration(version, version.version().equals("$LATEST")
+                ? functions.stateOf(version.name()) : LocalFunction.State.Active);
+    }
+
+    private ObjectNode configuration(FunctionVersion version, LocalFunction.State state) {
         ObjectNode body = Json.object()
                 .put("FunctionName", version.name())
                 .put("FunctionArn", version.versionArn())

@@ -17,6 +17,9 @@ import java.util.Map;
  * @param functionEnvironment extra variables given to every function process
  * @param echoFunctionLogs whether function logs are also printed to standard output
  * @param faults          faults to inject on purpose ({@link FaultInjection#NONE} by default)
+ * @param spareRuntimes   whether to keep one started runtime per language in use, so that a new
+ *                        function's first environment need not wait for its interpreter to start
+ *                        (built-in bootstraps only; on by default)
  */
 public record LocalLambdaConfig(
         int port,
@@ -28,7 +31,8 @@ public record LocalLambdaConfig(
         Duration initTimeout,
         Map<String, String> functionEnvironment,
         boolean echoFunctionLogs,
-        FaultInjection faults) {
+        FaultInjection faults,
+        boolean spareRuntimes) {
 
     public LocalLambdaConfig {
         if (port < 0 || port > 65535) {
@@ -42,26 +46,31 @@ public record LocalLambdaConfig(
         String region = System.getenv().getOrDefault("AWS_REGION",
                 System.getenv().getOrDefault("AWS_DEFAULT_REGION", "us-east-1"));
         return new LocalLambdaConfig(0, region, "000000000000", null, Interpreters.detect(), 32,
-                Duration.ofSeconds(10), Map.of(), false, FaultInjection.NONE);
+                Duration.ofSeconds(10), Map.of(), false, FaultInjection.NONE, true);
     }
 
     public LocalLambdaConfig withPort(int newPort) {
         return new LocalLambdaConfig(newPort, region, accountId, workDir, interpreters,
-                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs, faults);
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs, faults, spareRuntimes);
     }
 
     public LocalLambdaConfig withEchoFunctionLogs(boolean echo) {
         return new LocalLambdaConfig(port, region, accountId, workDir, interpreters,
-                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echo, faults);
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echo, faults, spareRuntimes);
     }
 
     public LocalLambdaConfig withFaults(FaultInjection newFaults) {
         return new LocalLambdaConfig(port, region, accountId, workDir, interpreters,
-                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs, newFaults);
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs, newFaults, spareRuntimes);
     }
 
     public LocalLambdaConfig withInterpreters(Interpreters newInterpreters) {
         return new LocalLambdaConfig(port, region, accountId, workDir, newInterpreters,
-                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs, faults);
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs, faults, spareRuntimes);
+    }
+
+    public LocalLambdaConfig withSpareRuntimes(boolean spares) {
+        return new LocalLambdaConfig(port, region, accountId, workDir, interpreters,
+                maxEnvironmentsPerFunction, initTimeout, functionEnvironment, echoFunctionLogs, faults, spares);
     }
 }

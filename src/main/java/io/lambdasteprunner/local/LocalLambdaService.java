@@ -37,6 +37,7 @@ public final class LocalLambdaService implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final FunctionRegistry functions;
+    private final Launcher launcher;
     private final Faults faults;
     private final Path workDir;
     private final boolean ownsWorkDir;
@@ -56,8 +57,8 @@ public final class LocalLambdaService implements AutoCloseable {
         this.executor = Executors.newCachedThreadPool(daemonThreads());
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 128);
         this.endpoint = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-        Launcher launcher = new Launcher(config, bootstrapDir,
-                Files.createDirectories(workDir.resolve("output")), endpoint);
+        this.launcher = new Launcher(config, bootstrapDir,
+                Files.createDirectories(workDir.resolve("output")), endpoint, executor);
         this.faults = new Faults(config.faults());
         this.functions = new FunctionRegistry(config, Files.createDirectories(workDir.resolve("functions")), launcher,
                 executor, config.echoFunctionLogs() ? System.out::print : text -> { }, faults);
@@ -101,6 +102,14 @@ public final class LocalLambdaService implements AutoCloseable {
         return functions.function(FunctionName.parse(functionName)).log().text();
     }
 
+    /**
+     * The processes of the spare runtimes the service keeps started (at most one per language), which
+     * belong to no function; see {@link LocalLambdaConfig#spareRuntimes()}.
+     */
+    public List<ProcessHandle> spareRuntimeProcesses() {
+        return launcher.spareProcesses();
+    }
+
     @Override
     public void close() {
         stop();
@@ -118,6 +127,7 @@ public final class LocalLambdaService implements AutoCloseable {
         closed = true;
         server.stop(0);
         functions.closeAll();
+        launcher.close();
         executor.shutdownNow();
         if (ownsWorkDir) {
             FunctionRegistry.deleteQuietly(workDir);

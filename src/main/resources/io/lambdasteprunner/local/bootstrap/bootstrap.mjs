@@ -1,20 +1,45 @@
 // Built-in Lambda runtime for nodejs*.x functions: the Runtime API loop, Node's standard library only.
 // Loads index.js (CommonJS), index.cjs or index.mjs (ES module) the way Lambda's Node runtime does,
-// supports async and callback handlers, and prefixes console output as Lambda does.
+// supports async and callback handlers, and prefixes console output as Lambda does. Started as a spare
+// (LOCAL_LAMBDA_SPARE=1), it reads its function's directory and environment from standard input first.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
-const [HOST, PORT] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
 const PREFIX = '/2018-06-01/runtime';
 // One kept-alive connection to the Runtime API, as the official client does.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+let runtimeApi;
+
+// Makes a spare runtime, started before its function was known, what a fresh process started for the
+// function would be. The spare started with the variables every function shares; the function's
+// complete set is a superset of them.
+function takeFunction() {
+  const chunks = [];
+  const buffer = Buffer.alloc(1 << 16);
+  for (;;) {
+    let read;
+    try {
+      read = fs.readSync(0, buffer, 0, buffer.length, null);
+    } catch (error) {
+      if (error.code === 'EAGAIN') continue;
+      if (error.code === 'EOF') break;
+      throw error;
+    }
+    if (read === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, read)));
+  }
+  const assignment = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  delete process.env.LOCAL_LAMBDA_SPARE;
+  Object.assign(process.env, assignment.env);
+  process.chdir(assignment.cwd);
+}
 
 function call(method, urlPath, body, headers = {}) {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: HOST, port: Number(PORT), method, path: PREFIX + urlPath, agent, headers },
+    const request = http.request({ ...runtimeApi, method, path: PREFIX + urlPath, agent, headers },
       (response) => {
         const chunks = [];
         response.on('data', (chunk) => chunks.push(chunk));
@@ -84,6 +109,9 @@ function invokeHandler(handler, event, context) {
 }
 
 async function main() {
+  if (process.env.LOCAL_LAMBDA_SPARE === '1') takeFunction();
+  const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
+  runtimeApi = { host, port: Number(port) };
   let handler;
   try {
     handler = await loadHandler();

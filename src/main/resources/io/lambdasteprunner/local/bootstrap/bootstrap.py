@@ -1,7 +1,9 @@
 """Built-in Lambda runtime for python3.x functions: the Runtime API loop, standard library only.
 
-Started by the local Lambda service with _HANDLER, LAMBDA_TASK_ROOT and AWS_LAMBDA_RUNTIME_API set.
-Error payloads use the shapes of AWS's Python runtime so callers see what they would on AWS.
+Started by the local Lambda service with _HANDLER, LAMBDA_TASK_ROOT and AWS_LAMBDA_RUNTIME_API set,
+or as a spare (LOCAL_LAMBDA_SPARE=1) that reads its function's directory and environment from
+standard input. Error payloads use the shapes of AWS's Python runtime so callers see what they
+would on AWS.
 """
 import _socket
 import importlib
@@ -11,8 +13,6 @@ import sys
 import time
 import traceback
 
-API = os.environ["AWS_LAMBDA_RUNTIME_API"]
-HOST, _, PORT = API.partition(":")
 PREFIX = "/2018-06-01/runtime"
 
 
@@ -23,14 +23,16 @@ class RuntimeApi:
     slowly; the Runtime API needs only Content-Length framing on loopback.
     """
 
-    def __init__(self):
+    def __init__(self, address):
+        host, _, port = address.partition(":")
+        self.address = address
         self.sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
         self.sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
-        self.sock.connect((HOST, int(PORT)))
+        self.sock.connect((host, int(port)))
         self.buffer = bytearray()
 
     def request(self, method, path, body=b"", headers=None):
-        head = f"{method} {PREFIX}{path} HTTP/1.1\r\nHost: {API}\r\nContent-Length: {len(body)}\r\n"
+        head = f"{method} {PREFIX}{path} HTTP/1.1\r\nHost: {self.address}\r\nContent-Length: {len(body)}\r\n"
         for name, value in (headers or {}).items():
             head += f"{name}: {value}\r\n"
         self.sock.sendall(head.encode("latin-1") + b"\r\n" + body)
@@ -126,12 +128,25 @@ def load_handler():
     return handler, None
 
 
+def take_function():
+    """Makes a spare runtime, started before its function was known, what a fresh process started
+    for the function would be. The spare started with the variables every function shares; the
+    function's complete set is a superset, and what the interpreter set itself as it started (locale
+    coercion sets LC_CTYPE) stays, as it would in a fresh process."""
+    assignment = json.loads(sys.stdin.buffer.read())
+    del os.environ["LOCAL_LAMBDA_SPARE"]
+    os.environ.update(assignment["env"])
+    os.chdir(assignment["cwd"])
+
+
 CONN = None
 
 
 def main():
     global CONN
-    CONN = RuntimeApi()
+    if os.environ.get("LOCAL_LAMBDA_SPARE") == "1":
+        take_function()
+    CONN = RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
     handler, init_error = load_handler()
     if init_error:
         print(f"[ERROR] {init_error['errorType']}: {init_error['errorMessage']}", flush=True)

@@ -1,14 +1,69 @@
 # Built-in Lambda runtime for ruby3.x functions: the Runtime API loop, Ruby's standard library only.
 # Handlers are "file.method" (a top-level method) or "file.Module::Class.method", called with
-# event: and context:, and errors take the shapes of AWS's Ruby runtime.
+# event: and context:, and errors take the shapes of AWS's Ruby runtime. Started as a spare
+# (LOCAL_LAMBDA_SPARE=1), it reads its function's directory and environment from standard input first.
 require 'json'
-require 'net/http'
+require 'socket'
 
 $stdout.sync = true
 $stderr.sync = true
 
-HOST, PORT = ENV.fetch('AWS_LAMBDA_RUNTIME_API').split(':')
 PREFIX = '/2018-06-01/runtime'
+
+# A minimal HTTP/1.1 client over one kept-alive socket, as the official client keeps one connection.
+# net/http would cost about 90 ms of requires at every cold start; the Runtime API needs only
+# Content-Length framing on loopback.
+class RuntimeApi
+  Response = Struct.new(:status, :headers, :body)
+
+  def initialize(address)
+    @address = address
+    host, port = address.split(':')
+    @socket = TCPSocket.new(host, port.to_i)
+    @socket.setsockopt(Socket::IPPROTO_TCP, Socket::TCP_NODELAY, 1)
+  end
+
+  def get(path)
+    request('GET', path, '', {})
+  end
+
+  def post(path, body, headers)
+    request('POST', path, body, headers)
+  end
+
+  private
+
+  def request(method, path, body, headers)
+    head = +"#{method} #{path} HTTP/1.1\r\nHost: #{@address}\r\nContent-Length: #{body.bytesize}\r\n"
+    headers.each { |name, value| head << "#{name}: #{value}\r\n" }
+    @socket.write(head << "\r\n", body)
+    status = @socket.gets("\r\n") or raise EOFError, 'Runtime API closed the connection'
+    headers = {}
+    while (line = @socket.gets("\r\n")) && line != "\r\n"
+      name, value = line.split(':', 2)
+      headers[name.strip.downcase] = value.to_s.strip
+    end
+    length = headers.fetch('content-length', '0').to_i
+    Response.new(status.split(' ', 3)[1].to_i, headers, length.zero? ? +'' : read_body(length))
+  end
+
+  def read_body(length)
+    body = @socket.read(length)
+    raise EOFError, 'Runtime API closed the connection' if body.nil? || body.bytesize < length
+
+    body.force_encoding(Encoding::UTF_8)
+  end
+end
+
+# Makes a spare runtime, started before its function was known, what a fresh process started for the
+# function would be. The spare started with the variables every function shares; the function's
+# complete set is a superset of them.
+def take_function
+  assignment = JSON.parse($stdin.read)
+  ENV.delete('LOCAL_LAMBDA_SPARE')
+  ENV.update(assignment.fetch('env'))
+  Dir.chdir(assignment.fetch('cwd'))
+end
 
 class LambdaContext
   attr_reader :aws_request_id, :invoked_function_arn, :function_name, :function_version,
@@ -53,33 +108,33 @@ rescue ScriptError, StandardError => e
 end
 
 begin
-  # One kept-alive connection to the Runtime API, as the official client does.
-  Net::HTTP.start(HOST, PORT.to_i, read_timeout: nil) do |http|
-    handler = load_handler(http)
-    loop do
-      response = http.get("#{PREFIX}/invocation/next")
-      request_id = response['Lambda-Runtime-Aws-Request-Id']
-      client_context = response['Lambda-Runtime-Client-Context']
-      identity = response['Lambda-Runtime-Cognito-Identity']
-      ENV['_X_AMZN_TRACE_ID'] = response['Lambda-Runtime-Trace-Id'] || ''
-      context = LambdaContext.new(request_id, response['Lambda-Runtime-Deadline-Ms'].to_i,
-                                  response['Lambda-Runtime-Invoked-Function-Arn'],
-                                  client_context && JSON.parse(client_context), identity && JSON.parse(identity))
-      begin
-        body = response.body.to_s
-        event = body.empty? ? nil : JSON.parse(body)
-        result = handler.call(event: event, context: context)
-        http.post("#{PREFIX}/invocation/#{request_id}/response", JSON.generate(result),
-                  'Content-Type' => 'application/json')
-      rescue StandardError, ScriptError => e
-        payload = error_payload(e)
-        puts "Error raised from handler method\n#{JSON.generate(payload)}"
-        http.post("#{PREFIX}/invocation/#{request_id}/error", JSON.generate(payload),
-                  'Content-Type' => 'application/json', 'Lambda-Runtime-Function-Error-Type' => 'Unhandled')
-      end
+  take_function if ENV['LOCAL_LAMBDA_SPARE'] == '1'
+  http = RuntimeApi.new(ENV.fetch('AWS_LAMBDA_RUNTIME_API'))
+  handler = load_handler(http)
+  loop do
+    response = http.get("#{PREFIX}/invocation/next")
+    headers = response.headers
+    request_id = headers['lambda-runtime-aws-request-id']
+    client_context = headers['lambda-runtime-client-context']
+    identity = headers['lambda-runtime-cognito-identity']
+    ENV['_X_AMZN_TRACE_ID'] = headers['lambda-runtime-trace-id'] || ''
+    context = LambdaContext.new(request_id, headers['lambda-runtime-deadline-ms'].to_i,
+                                headers['lambda-runtime-invoked-function-arn'],
+                                client_context && JSON.parse(client_context), identity && JSON.parse(identity))
+    begin
+      body = response.body
+      event = body.empty? ? nil : JSON.parse(body)
+      result = handler.call(event: event, context: context)
+      http.post("#{PREFIX}/invocation/#{request_id}/response", JSON.generate(result),
+                'Content-Type' => 'application/json')
+    rescue StandardError, ScriptError => e
+      payload = error_payload(e)
+      puts "Error raised from handler method\n#{JSON.generate(payload)}"
+      http.post("#{PREFIX}/invocation/#{request_id}/error", JSON.generate(payload),
+                'Content-Type' => 'application/json', 'Lambda-Runtime-Function-Error-Type' => 'Unhandled')
     end
   end
-rescue SystemCallError, IOError, EOFError, Net::ReadTimeout
-  # The service is gone: nothing may outlive it.
+rescue SystemCallError, IOError, EOFError, JSON::ParserError, KeyError
+  # The service is gone (or a spare's service went before handing it a function): nothing may outlive it.
   exit(1)
 end

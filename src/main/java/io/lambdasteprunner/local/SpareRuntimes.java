@@ -1,0 +1,138 @@
+package io.lambdasteprunner.local;
+
+import io.lambdasteprunner.runtimes.LambdaRuntimes.Family;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Runtimes started ahead of need: for each language in use, one built-in bootstrap whose interpreter
+ * has started and loaded the runtime, waiting on its standard input for a function. A new execution
+ * environment takes it and hands it the function's directory and environment, so creating a
+ * function does not wait for an interpreter to start (Node.js and Ruby take 50–100 ms to start
+ * here, longer than the rest of a create → invoke → delete).
+ *
+ * <p>A language gets its first spare when its first function starts, and a new one each time one is
+ * taken, in the background. Thread-safe; {@link #close()} kills the spares and starts no more.
+ */
+final class SpareRuntimes implements AutoCloseable {
+
+    /** A runtime process that waits for its function on standard input; its output goes to {@code outputFile}. */
+    record Spare(Process process, Path outputFile) {
+    }
+
+    /**
+     * Prefixes of the variables an interpreter or the C library reads as the process starts (search
+     * paths, interpreter options, loader, locale, time zone, home for user site-packages). A spare
+     * started before a function set one would ignore it, so such a function starts cold.
+     */
+    private static final List<String> READ_AT_START = List.of(
+            "PYTHON", "NODE_", "UV_", "RUBY", "GEM_", "BUNDLE_", "LD_", "LC_", "LANG", "TZ", "HOME",
+            "PATH", "TMPDIR", "MALLOC_", "GLIBC_", "OPENSSL_", "SSL_CERT_");
+
+    private final Function<Family, Spare> starter;
+    private final Executor executor;
+    private final Map<Family, Spare> idle = new EnumMap<>(Family.class);
+    private final Set<Family> starting = EnumSet.noneOf(Family.class);
+    private boolean closed;
+
+    /**
+     * @param starter  starts a spare for a language (only for languages run by a built-in bootstrap)
+     * @param executor where spares are started, off the caller's thread
+     */
+    SpareRuntimes(Function<Family, Spare> starter, Executor executor) {
+        this.starter = starter;
+        this.executor = executor;
+    }
+
+    /** Whether a spare can run a function with these variables of its own, as a fresh process would. */
+    static boolean canServe(Map<String, String> functionVariables) {
+        return functionVariables.keySet().stream()
+                .noneMatch(name -> READ_AT_START.stream().anyMatch(name::startsWith));
+    }
+
+    /**
+     * The idle spare of a language, if one is ready; either way, starts the next one in the background.
+     */
+    Optional<Spare> take(Family family) {
+        Spare spare;
+        synchronized (this) {
+            if (closed) {
+                return Optional.empty();
+            }
+            spare = idle.remove(family);
+            if (starting.add(family)) {
+                executor.execute(() -> startSpare(family));
+            }
+        }
+        if (spare == null) {
+            return Optional.empty();
+        }
+        if (!spare.process().isAlive()) {
+            discard(spare);
+            return Optional.empty();
+        }
+        return Optional.of(spare);
+    }
+
+    private void startSpare(Family family) {
+        Spare spare = null;
+        try {
+            spare = starter.apply(family);
+        } catch (RuntimeException e) {
+            // No spare this time: the next function of this language starts cold and asks again.
+        }
+        boolean kept;
+        synchronized (this) {
+            starting.remove(family);
+            kept = spare != null && !closed;
+            if (kept) {
+                idle.put(family, spare);
+            }
+        }
+        if (!kept && spare != null) {
+            discard(spare);
+        }
+    }
+
+    /** The processes of the idle spares, which belong to the service and to no function. */
+    synchronized List<ProcessHandle> processes() {
+        return idle.values().stream().map(spare -> spare.process().toHandle()).toList();
+    }
+
+    /** Kills a spare that will not be used and removes its output. */
+    static void discard(Spare spare) {
+        spare.process().destroyForcibly();
+        try {
+            spare.process().waitFor(Duration.ofSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+            Files.deleteIfExists(spare.outputFile());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            // The service's work directory is removed on close.
+        }
+    }
+
+    @Override
+    public void close() {
+        List<Spare> toDiscard;
+        synchronized (this) {
+            closed = true;
+            toDiscard = new ArrayList<>(idle.values());
+            idle.clear();
+        }
+        toDiscard.forEach(SpareRuntimes::discard);
+    }
+}

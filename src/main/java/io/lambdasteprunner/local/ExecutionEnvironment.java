@@ -61,6 +61,7 @@ final class ExecutionEnvironment implements AutoCloseable {
     private long outputRead;
     private FileChannel output;
     private FileChannel procStatus;
+    private Runnable whenSettled;
     private volatile boolean closed;
 
     private ExecutionEnvironment(FunctionVersion function, FunctionLog functionLog, RuntimeApiServer runtimeApi,
@@ -104,9 +105,11 @@ final class ExecutionEnvironment implements AutoCloseable {
      * Hands {@code function} to a spare runtime: its working directory and complete environment go
      * to the spare's standard input, which is then closed (reads from it see end of file, as from
      * {@code /dev/null}). Empty when the spare is gone; the caller starts a fresh process instead.
+     * {@code whenSettled} runs once, after the first invoke or at close, whichever comes first.
      */
     static Optional<ExecutionEnvironment> adopt(FunctionVersion function, SpareRuntimes.Spare spare,
-                                                Map<String, String> environment, FunctionLog functionLog) {
+                                                Map<String, String> environment, FunctionLog functionLog,
+                                                Runnable whenSettled) {
         RuntimeApiServer runtimeApi = null;
         try (OutputStream stdin = spare.process().getOutputStream()) {
             runtimeApi = new RuntimeApiServer(MAX_RESPONSE_BYTES);
@@ -121,7 +124,9 @@ final class ExecutionEnvironment implements AutoCloseable {
             SpareRuntimes.discard(spare);
             return Optional.empty();
         }
-        return Optional.of(running(function, functionLog, runtimeApi, spare.process(), spare.outputFile()));
+        ExecutionEnvironment adopted = running(function, functionLog, runtimeApi, spare.process(), spare.outputFile());
+        adopted.whenSettled = whenSettled;
+        return Optional.of(adopted);
     }
 
     private static Map<String, String> withRuntimeApi(Map<String, String> environment, RuntimeApiServer runtimeApi,
@@ -212,7 +217,19 @@ final class ExecutionEnvironment implements AutoCloseable {
         appendLog(reportLine(invocation.requestId, durationMs, cold, timedOut[0]));
         String log = invocationLog.toString(StandardCharsets.UTF_8);
         invocationLog.reset();
+        settled();
         return new InvocationResult(reply.payload(), reply.functionError(), log);
+    }
+
+    private void settled() {
+        Runnable settled;
+        synchronized (this) {
+            settled = whenSettled;
+            whenSettled = null;
+        }
+        if (settled != null) {
+            settled.run();
+        }
     }
 
     private Invocation.Reply run(Invocation invocation, boolean[] timedOut, Faults.RuntimeFault fault) {
@@ -403,6 +420,7 @@ final class ExecutionEnvironment implements AutoCloseable {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         runtimeApi.close();
+        settled();
     }
 
     /** Waits until the process is gone and removes its output, so a stopped service leaves nothing behind. */

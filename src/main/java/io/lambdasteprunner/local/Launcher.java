@@ -50,7 +50,8 @@ final class Launcher implements AutoCloseable {
         Map<String, String> environment = environment(function, family);
         if (usesSpares(family) && SpareRuntimes.canServe(function.environment())) {
             Optional<ExecutionEnvironment> adopted = spares.take(family)
-                    .flatMap(spare -> ExecutionEnvironment.adopt(function, spare, environment, log));
+                    .flatMap(spare -> ExecutionEnvironment.adopt(function, spare, environment, log,
+                            () -> spares.replenish(family)));
             if (adopted.isPresent()) {
                 return adopted.get();
             }

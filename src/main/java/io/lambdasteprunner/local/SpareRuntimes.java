@@ -24,8 +24,8 @@ import java.util.function.Function;
  * function does not wait for an interpreter to start (Node.js and Ruby take 50–100 ms to start
  * here, longer than the rest of a create → invoke → delete).
  *
- * <p>A language gets its first spare when its first function starts, and a new one each time one is
- * taken, in the background. Thread-safe; {@link #close()} kills the spares and starts no more.
+ * <p>A language gets its first spare when its first function starts, and a new one in the background
+ * each time the function a spare was handed to has run its first invoke. Thread-safe; {@link #close()} kills the spares and starts no more.
  */
 final class SpareRuntimes implements AutoCloseable {
 
@@ -64,27 +64,30 @@ final class SpareRuntimes implements AutoCloseable {
     }
 
     /**
-     * The idle spare of a language, if one is ready; either way, starts the next one in the background.
+     * The idle spare of a language, if one is ready. Without one, starts one in the background for
+     * the next function; with one, the caller calls {@link #replenish} once the function has run
+     * (or is gone), so the next spare's start does not compete with its start or first invoke.
      */
     Optional<Spare> take(Family family) {
         Spare spare;
         synchronized (this) {
-            if (closed) {
-                return Optional.empty();
-            }
             spare = idle.remove(family);
-            if (starting.add(family)) {
-                executor.execute(() -> startSpare(family));
-            }
         }
-        if (spare == null) {
-            return Optional.empty();
+        if (spare != null && spare.process().isAlive()) {
+            return Optional.of(spare);
         }
-        if (!spare.process().isAlive()) {
+        if (spare != null) {
             discard(spare);
-            return Optional.empty();
         }
-        return Optional.of(spare);
+        replenish(family);
+        return Optional.empty();
+    }
+
+    /** Starts a spare for a language in the background, unless one is idle or starting. */
+    synchronized void replenish(Family family) {
+        if (!closed && !idle.containsKey(family) && starting.add(family)) {
+            executor.execute(() -> startSpare(family));
+        }
     }
 
     private void startSpare(Family family) {

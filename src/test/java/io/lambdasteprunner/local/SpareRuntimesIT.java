@@ -116,6 +116,23 @@ class SpareRuntimesIT {
     }
 
     @Test
+    void shouldStartTheNextSpareOnceTheFunctionThatTookOneIsDeletedEvenUninvoked() throws Exception {
+        try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaConfig.defaults());
+             LambdaClient lambda = LocalLambda.client(service)) {
+            Probe ruby = probes().filter(probe -> probe.runtime().startsWith("ruby")).findFirst().orElseThrow();
+            createAndInvoke(lambda, ruby, "first", Map.of());
+            long sparePid = awaitSpare(service).pid();
+
+            LocalLambda.create(lambda, "never-invoked", ruby.runtime(), ruby.file(), ruby.handler(), ruby.code(), 3);
+            assertEquals(List.of(), service.spareRuntimeProcesses(), "taken, and not replaced while its function may run");
+            lambda.deleteFunction(r -> r.functionName("never-invoked"));
+
+            assertFalse(ProcessHandle.of(sparePid).map(ProcessHandle::isAlive).orElse(false), "deleted with its function");
+            assertTrue(awaitSpare(service).pid() != sparePid);
+        }
+    }
+
+    @Test
     void shouldReportAnInitErrorFromASpareAsFromAFreshProcess() throws Exception {
         try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaConfig.defaults());
              LambdaClient lambda = LocalLambda.client(service)) {

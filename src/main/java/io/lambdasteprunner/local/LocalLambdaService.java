@@ -126,8 +126,8 @@ public final class LocalLambdaService implements AutoCloseable {
         }
         closed = true;
         server.stop(0);
+        launcher.close(); // first, so that functions closing next start no spare
         functions.closeAll();
-        launcher.close();
         executor.shutdownNow();
         if (ownsWorkDir) {
             FunctionRegistry.deleteQuietly(workDir);

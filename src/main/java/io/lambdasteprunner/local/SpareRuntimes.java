@@ -97,16 +97,18 @@ final class SpareRuntimes implements AutoCloseable {
         } catch (RuntimeException e) {
             // No spare this time: the next function of this language starts cold and asks again.
         }
-        boolean kept;
         synchronized (this) {
-            starting.remove(family);
-            kept = spare != null && !closed;
-            if (kept) {
+            if (spare != null && !closed) {
                 idle.put(family, spare);
+                spare = null;
             }
         }
-        if (!kept && spare != null) {
-            discard(spare);
+        if (spare != null) {
+            discard(spare); // closed while it started
+        }
+        synchronized (this) {
+            starting.remove(family);
+            notifyAll();
         }
     }
 
@@ -128,11 +130,20 @@ final class SpareRuntimes implements AutoCloseable {
         }
     }
 
+    /** Kills the idle spares, after waiting (briefly) for any being started, so none outlives this. */
     @Override
     public void close() {
         List<Spare> toDiscard;
         synchronized (this) {
             closed = true;
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            try {
+                while (!starting.isEmpty() && System.nanoTime() < deadline) {
+                    wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             toDiscard = new ArrayList<>(idle.values());
             idle.clear();
         }

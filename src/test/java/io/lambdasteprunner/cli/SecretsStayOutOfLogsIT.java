@@ -211,7 +211,7 @@ class SecretsStayOutOfLogsIT {
     }
 
     /**
-     * Reloads log4j2.xml (now at DEBUG, as {@code POWERTOOLS_LOG_LEVEL=DEBUG} sets it) and sends what its JSON
+     * Reloads log4j2.properties (now at DEBUG, as {@code POWERTOOLS_LOG_LEVEL=DEBUG} sets it) and sends what its JSON
      * appender would write, with the same layout, to {@code logs} instead.
      */
     private static void captureLogs(ByteArrayOutputStream logs) {

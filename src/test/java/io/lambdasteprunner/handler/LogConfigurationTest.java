@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.lambda.powertools.logging.PowertoolsLogging;
+import software.amazon.lambda.powertools.logging.internal.LoggingManagerRegistry;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -86,6 +87,23 @@ class LogConfigurationTest {
 
         // Then only its warning is written
         assertEquals(List.of("sdk warn"), messages(lines));
+    }
+
+    @Test
+    void shouldKeepTheAwsSdkLoggersAtWarnWhenPowertoolsSetsEveryLoggerToDebug() {
+        // Given the configuration at DEBUG, and Powertools' level applied as POWERTOOLS_LOG_LEVEL=DEBUG or
+        // AWS_LAMBDA_LOG_LEVEL=DEBUG apply it when PowertoolsLogging is first used: to every logger, the SDK's too
+        // When the SDK logs at each level
+        List<JsonNode> lines = logged("DEBUG", () -> {
+            LoggingManagerRegistry.getLoggingManager().setLogLevel(org.slf4j.event.Level.DEBUG);
+            SDK_LOG.debug("canonical request");
+            SDK_LOG.info("sdk info");
+            SDK_LOG.warn("sdk warn");
+            STEP_LOG.debug("step debug");
+        });
+
+        // Then only its warning is written, and the runner's own DEBUG line still is
+        assertEquals(List.of("sdk warn", "step debug"), messages(lines));
     }
 
     /** Reloads the configuration at {@code level}, runs {@code action}, and parses the lines it logged. */

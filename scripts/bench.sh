@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): prints each figure beside its baseline from the same run, as a ratio.
-# Usage: scripts/bench.sh                   both suites (about 5 minutes on 2 cores)
+# Usage: scripts/bench.sh                   both suites (2-3.5 minutes on 2 cores)
 #        scripts/bench.sh local [warm-invokes] [lifecycles]   the local Lambda service (issue 2)
 #        scripts/bench.sh steps [scale] [sections]  the step runner: 1 invoke overhead, 2 custom code + reuse,
 #                                           3 cold start, 4 throughput (issue 6); scale 0.2 for a quick look

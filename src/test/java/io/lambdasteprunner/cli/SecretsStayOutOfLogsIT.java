@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lambdasteprunner.handler.JsonLogCapture;
 import io.lambdasteprunner.handler.MetricsSink;
 import io.lambdasteprunner.handler.StepHandler;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
@@ -22,11 +23,8 @@ import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.OutputStreamAppender;
 import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -218,17 +216,8 @@ class SecretsStayOutOfLogsIT {
     private static void captureLogs(ByteArrayOutputStream logs) {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         context.reconfigure();
+        JsonLogCapture.redirect(context, logs);
         Configuration configuration = context.getConfiguration();
-        Appender json = configuration.getAppender("JsonAppender");
-        Appender capture = OutputStreamAppender.newBuilder().setName("capture").setLayout(json.getLayout())
-                .setTarget(logs).build();
-        capture.start();
-        configuration.addAppender(capture);
-        for (LoggerConfig logger : configuration.getLoggers().values()) {
-            logger.removeAppender("JsonAppender");
-            logger.addAppender(capture, null, null);
-        }
-        context.updateLoggers();
         assertEquals(Level.DEBUG, configuration.getRootLogger().getLevel());
         // On Lambda, POWERTOOLS_LOG_LEVEL=DEBUG also makes Powertools set every logger to DEBUG at the first
         // invocation, the AWS SDK's too, whose signer then logs the canonical request with X-Amz-Client-Context

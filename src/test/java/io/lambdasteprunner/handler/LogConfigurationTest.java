@@ -3,11 +3,7 @@ package io.lambdasteprunner.handler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.OutputStreamAppender;
-import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,16 +110,7 @@ class LogConfigurationTest {
         try {
             System.setProperty("lambdasteprunner.logLevel", level);
             context.reconfigure();
-            Configuration configuration = context.getConfiguration();
-            Appender capture = OutputStreamAppender.newBuilder().setName("capture")
-                    .setLayout(configuration.getAppender("JsonAppender").getLayout()).setTarget(captured).build();
-            capture.start();
-            configuration.addAppender(capture);
-            for (LoggerConfig logger : configuration.getLoggers().values()) {
-                logger.removeAppender("JsonAppender");
-                logger.addAppender(capture, null, null);
-            }
-            context.updateLoggers();
+            JsonLogCapture.redirect(context, captured);
             action.run();
         } finally {
             if (originalLevel == null) {

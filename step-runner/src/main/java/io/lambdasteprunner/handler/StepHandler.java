@@ -3,21 +3,24 @@ package io.lambdasteprunner.handler;
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.lambda.S3ResultStore;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.Deadline;
 import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.OrphanSweeper;
+import io.lambdasteprunner.step.ResultStore;
+import io.lambdasteprunner.step.RunnerInvocation;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
+import io.lambdasteprunner.step.StepJson;
 import io.lambdasteprunner.step.StepRequest;
 import io.lambdasteprunner.step.StepRequestParser;
 import io.lambdasteprunner.step.StepResult;
@@ -29,12 +32,14 @@ import software.amazon.lambda.powertools.metrics.MetricsBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 /**
  * The one Lambda entry point. Recognises the event's shape ({@link IncomingEvent}) and translates:
@@ -77,7 +82,13 @@ public class StepHandler implements RequestStreamHandler {
      */
     protected StepHandler(Map<String, String> env, Function<StepFailure, ? extends RuntimeException> errorTypes) {
         this(StepConfig.fromEnvironment(env), primedClient(LambdaClientConfig.fromEnvironment(env)), metricsFor(env),
-                errorTypes);
+                errorTypes, resultStoreFor(env));
+    }
+
+    /** The S3 result store when {@code RESULT_BUCKET} is set, built once for the container. */
+    public static ResultStore resultStoreFor(Map<String, String> env) {
+        String bucket = env.get("RESULT_BUCKET");
+        return bucket == null || bucket.isBlank() ? ResultStore.NONE : S3ResultStore.fromEnvironment(env);
     }
 
     /**
@@ -98,8 +109,14 @@ public class StepHandler implements RequestStreamHandler {
     /** A handler on an existing SDK client (the command line's), with the production retry policy. */
     public StepHandler(StepConfig config, LambdaClient client, MetricsSink metrics,
                        Function<StepFailure, ? extends RuntimeException> errorTypes) {
+        this(config, client, metrics, errorTypes, ResultStore.NONE);
+    }
+
+    /** A handler on an existing SDK client that writes too-big responses to {@code results} ({@code RESULT_BUCKET}). */
+    public StepHandler(StepConfig config, LambdaClient client, MetricsSink metrics,
+                       Function<StepFailure, ? extends RuntimeException> errorTypes, ResultStore results) {
         this(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL, new Random()),
-                metrics, errorTypes, Clock.systemUTC());
+                metrics, errorTypes, Clock.systemUTC(), Backoff.Sleeper.REAL, results);
     }
 
     /** A handler on any {@link LambdaGateway} (tests). */
@@ -112,10 +129,17 @@ public class StepHandler implements RequestStreamHandler {
     public StepHandler(StepConfig config, LambdaGateway gateway, MetricsSink metrics,
                        Function<StepFailure, ? extends RuntimeException> errorTypes, Clock clock,
                        Backoff.Sleeper sleeper) {
-        this.mapper = new ObjectMapper();
+        this(config, gateway, metrics, errorTypes, clock, sleeper, ResultStore.NONE);
+    }
+
+    /** A handler on any {@link LambdaGateway} and {@link ResultStore} (tests with a local S3 server). */
+    public StepHandler(StepConfig config, LambdaGateway gateway, MetricsSink metrics,
+                       Function<StepFailure, ? extends RuntimeException> errorTypes, Clock clock,
+                       Backoff.Sleeper sleeper, ResultStore results) {
+        this.mapper = StepJson.newMapper();
         this.parser = new StepRequestParser();
         this.telemetry = new StepTelemetry(metrics);
-        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, new Random());
+        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, new Random(), results);
         this.sweeper = OrphanSweeper.forConfig(gateway, config, clock);
         this.errorTypes = errorTypes;
         this.clock = clock;
@@ -127,52 +151,59 @@ public class StepHandler implements RequestStreamHandler {
         Deadline deadline = Deadline.after(context == null ? NO_CONTEXT_BUDGET
                 : Duration.ofMillis(context.getRemainingTimeInMillis()).minus(ANSWER_RESERVE), clock);
         int depth = depthOf(context);
+        RunnerInvocation self = context == null ? RunnerInvocation.outsideLambda()
+                : new RunnerInvocation(context.getAwsRequestId(), context.getInvokedFunctionArn());
         JsonNode response;
         try {
-            response = context == null ? handle(event, deadline, depth)
-                    : PowertoolsLogging.withLogging(context, () -> handle(event, deadline, depth));
+            response = context == null ? handle(event, deadline, depth, self)
+                    : PowertoolsLogging.withLogging(context, () -> handle(event, deadline, depth, self));
         } finally {
             telemetry.flush();
         }
         mapper.writeValue(output, response);
     }
 
-    private JsonNode handle(byte[] eventBytes, Deadline deadline, int depth) {
+    private JsonNode handle(byte[] eventBytes, Deadline deadline, int depth, RunnerInvocation self) {
         JsonNode event;
         try {
-            event = mapper.readTree(eventBytes);
-        } catch (IOException e) {
-            throw errorTypes.apply(notJson("the event", e));
+            event = StepJson.read(mapper, eventBytes, "the event");
+        } catch (StepFailure notJson) {
+            throw errorTypes.apply(notJson);
         }
         IncomingEvent incoming;
         try {
             incoming = IncomingEvent.of(event);
         } catch (StepFailure badBody) {
             // Only API Gateway bodies are decoded, so the caller expects a proxy response.
-            return errorResponse(badBody);
+            return errorResponse(badBody, self);
+        } catch (RuntimeException | Error defect) {
+            telemetry.defect(defect);
+            throw errorTypes.apply(internalError());
         }
         if (isScheduledEvent(event)) {
             // EventBridge Scheduler and scheduled rules without an Input: the hourly orphan sweep.
             incoming = new IncomingEvent(IncomingEvent.Shape.EVENTBRIDGE, SWEEP_REQUEST, null, null, null);
         }
         return switch (incoming.shape()) {
-            case STEP_REQUEST, EVENTBRIDGE -> direct(incoming, deadline, depth);
-            case API_GATEWAY_REST, API_GATEWAY_HTTP -> http(incoming, deadline, depth);
+            case STEP_REQUEST, EVENTBRIDGE -> direct(incoming, deadline, depth, self);
+            case API_GATEWAY_REST, API_GATEWAY_HTTP -> http(incoming, deadline, depth, self);
         };
     }
 
-    private JsonNode direct(IncomingEvent incoming, Deadline deadline, int depth) {
+    private JsonNode direct(IncomingEvent incoming, Deadline deadline, int depth, RunnerInvocation self) {
         try {
-            return runRequest(incoming.stepRequest(), incoming.shape(), deadline, depth);
+            // The runner fits the result to MAX_RESULT_BYTES as this plain output.
+            return runRequest(incoming.stepRequest(), incoming.shape(), deadline, depth, self, null);
         } catch (StepFailure failure) {
             throw errorTypes.apply(failure);
-        } catch (RuntimeException defect) {
+        } catch (RuntimeException | Error defect) {
+            // An Error too (a defect that exhausted memory or stack): a named error, never a stack trace.
             telemetry.defect(defect);
             throw errorTypes.apply(internalError());
         }
     }
 
-    private JsonNode http(IncomingEvent incoming, Deadline deadline, int depth) {
+    private JsonNode http(IncomingEvent incoming, Deadline deadline, int depth, RunnerInvocation self) {
         try {
             if (!incoming.path().endsWith("/steps")) {
                 throw new StepFailure(StepError.ROUTE_NOT_FOUND, "no route " + incoming.path()
@@ -186,16 +217,13 @@ public class StepHandler implements RequestStreamHandler {
                 throw new StepFailure(StepError.INVALID_STEP_REQUEST, "the request body is empty; send a step "
                         + "request such as {\"action\": \"invoke\", \"functionName\": \"my-function\"}");
             }
-            JsonNode request;
-            try {
-                request = mapper.readTree(incoming.body());
-            } catch (JsonProcessingException e) {
-                throw notJson("the request body", e);
-            }
-            return proxyResponse(200, runRequest(request, incoming.shape(), deadline, depth));
+            JsonNode request = StepJson.read(mapper, incoming.body(), "the request body");
+            // MAX_RESULT_BYTES bounds the proxy response, whose body escapes the result into a string.
+            return proxyResponse(200, runRequest(request, incoming.shape(), deadline, depth, self,
+                    result -> bytes(proxyResponse(200, result.toJson()))));
         } catch (StepFailure failure) {
-            return errorResponse(failure);
-        } catch (RuntimeException defect) {
+            return errorResponse(failure, self);
+        } catch (RuntimeException | Error defect) {
             telemetry.defect(defect);
             StepFailure failure = internalError();
             ObjectNode body = JsonNodeFactory.instance.objectNode();
@@ -206,7 +234,8 @@ public class StepHandler implements RequestStreamHandler {
     }
 
     /** A step request's context variables, or a sweep request's report. */
-    private JsonNode runRequest(JsonNode json, IncomingEvent.Shape shape, Deadline deadline, int depth) {
+    private JsonNode runRequest(JsonNode json, IncomingEvent.Shape shape, Deadline deadline, int depth,
+                                RunnerInvocation self, ToIntFunction<StepResult> sizeOf) {
         if (json != null && json.isObject() && "sweep".equals(json.path("action").textValue())) {
             if (json.size() > 1) {
                 StepFailure refused = new StepFailure(StepError.INVALID_STEP_REQUEST, "a sweep request takes no "
@@ -218,10 +247,12 @@ public class StepHandler implements RequestStreamHandler {
             telemetry.swept(swept);
             return swept.toJson();
         }
-        return runStep(json, shape, deadline, depth).toJson();
+        StepResult result = runStep(json, shape, deadline, depth, self);
+        return (sizeOf == null ? result : runner.resultFitter().fit(result, self.requestId(), sizeOf)).toJson();
     }
 
-    private StepResult runStep(JsonNode json, IncomingEvent.Shape shape, Deadline deadline, int depth) {
+    private StepResult runStep(JsonNode json, IncomingEvent.Shape shape, Deadline deadline, int depth,
+                               RunnerInvocation self) {
         long start = System.nanoTime();
         StepRequest request;
         try {
@@ -236,7 +267,7 @@ public class StepHandler implements RequestStreamHandler {
             throw refused;
         }
         try {
-            StepResult result = runner.run(request, deadline, depth);
+            StepResult result = runner.run(request, deadline, depth, self);
             telemetry.finished(request.action(), result.functionName(), "ok", result.invokeFunctionError(),
                     Duration.ofNanos(System.nanoTime() - start));
             return result;
@@ -250,7 +281,16 @@ public class StepHandler implements RequestStreamHandler {
         }
     }
 
-    private JsonNode errorResponse(StepFailure failure) {
+    private JsonNode errorResponse(StepFailure failure, RunnerInvocation self) {
+        if (failure.partialResult().isEmpty()) {
+            return unfittedErrorResponse(failure);
+        }
+        StepResult fitted = runner.resultFitter().fit(failure.partialResult().get(), self.requestId(),
+                result -> bytes(unfittedErrorResponse(failure.withPartialResult(result))));
+        return unfittedErrorResponse(failure.withPartialResult(fitted));
+    }
+
+    private JsonNode unfittedErrorResponse(StepFailure failure) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.put("error", failure.error().errorName());
         body.put("message", failure.getMessage());
@@ -291,10 +331,8 @@ public class StepHandler implements RequestStreamHandler {
                 && "Scheduled Event".equals(event.path("detail-type").textValue());
     }
 
-    private static StepFailure notJson(String what, IOException e) {
-        String where = e instanceof JsonProcessingException json && json.getLocation() != null
-                ? " (line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr() + ")" : "";
-        return new StepFailure(StepError.INVALID_STEP_REQUEST, what + " is not valid JSON" + where);
+    private static int bytes(JsonNode response) {
+        return response.toString().getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static StepFailure internalError() {

@@ -126,7 +126,7 @@ public final class DataVariables {
         while (i < length) {
             char c = text.charAt(i);
             if (c == '$' && text.startsWith("$${", i)) {
-                append(out, "${", budget);
+                append(out, "${", budget, field);
                 i += 3;
                 continue;
             }
@@ -147,7 +147,7 @@ public final class DataVariables {
                     if (stop < length && text.charAt(stop) == '}' && stop > groupEnd + 1) {
                         String group = text.substring(groupStart, groupEnd);
                         if (isVariableGroup(group)) {
-                            append(out, lookup(group, text.substring(groupEnd + 1, stop), field), budget);
+                            append(out, lookup(group, text.substring(groupEnd + 1, stop), field), budget, field);
                             i = stop + 1;
                             continue;
                         }
@@ -155,7 +155,7 @@ public final class DataVariables {
                 }
             }
             out.append(c);
-            budget.spend(1);
+            budget.spend(1, field);
             i++;
         }
         return out.toString();
@@ -181,8 +181,8 @@ public final class DataVariables {
         return value;
     }
 
-    private static void append(StringBuilder out, String text, Budget budget) {
-        budget.spend(text.length());
+    private static void append(StringBuilder out, String text, Budget budget, String field) {
+        budget.spend(text.length(), field);
         out.append(text);
     }
 
@@ -259,10 +259,12 @@ public final class DataVariables {
             used += chars;
         }
 
-        void spend(int chars) {
+        /** @param where the string being expanded, when a JSON field has many */
+        void spend(int chars, String where) {
             used += chars;
             if (used > limit.maxChars()) {
-                throw new StepFailure(limit.error(), field + " would be more than " + limit.maxChars()
+                throw new StepFailure(limit.error(), field + (where.equals(field) ? "" : " (at " + where + ")")
+                        + " would be more than " + limit.maxChars()
                         + " characters with its variables expanded; " + limit.rule()
                         + ". Check how often it references large variables");
             }

@@ -12,7 +12,8 @@ import java.util.function.ToIntFunction;
  * name>/<request id>.json} when a bucket is configured, and {@code invokeResponsePayloadString} keeps its first
  * {@value #S3_PREVIEW_CHARS} characters at most; without a bucket (or when the write fails) it keeps as much
  * of its beginning as fits. Either way the result says {@code invokeResponsePayloadTruncated: "true"} and the
- * response's size. Last, if even that is too big, the execution log keeps only its end. The seven Rundeck
+ * response's size. An execution log longer than Lambda's 4 KB tail keeps its last 4,096 characters first;
+ * last, if even that is too big, the log keeps less of its end. The seven Rundeck
  * keys are always present. Thread-safe.
  */
 public final class ResultFitter {
@@ -20,6 +21,8 @@ public final class ResultFitter {
     /** With the whole response in S3, the result carries this much of it for a person to glance at. */
     public static final int S3_PREVIEW_CHARS = 1024;
     private static final int MAX_S3_ERROR_CHARS = 300;
+    /** Lambda's log tail ({@code LogType: Tail}) is the last 4 KB. */
+    static final int LOG_TAIL_CHARS = 4096;
 
     private final StepConfig.Results settings;
     private final ResultStore store;
@@ -56,6 +59,14 @@ public final class ResultFitter {
         StepResult fitted = result.withoutParsedPayload();
         if (sizeOf.applyAsInt(fitted) <= max) {
             return fitted;
+        }
+        String log = fitted.invokeExecutionLog();
+        if (log != null && log.length() > LOG_TAIL_CHARS) {
+            // Longer than the 4 KB tail Lambda returns, so not Lambda's: its end is all a step result keeps.
+            fitted = fitted.withExecutionLog(end(log, LOG_TAIL_CHARS));
+            if (sizeOf.applyAsInt(fitted) <= max) {
+                return fitted;
+            }
         }
         String payload = fitted.invokeResponsePayloadString();
         if (payload != null && !payload.isEmpty()) {

@@ -32,7 +32,6 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -98,7 +97,8 @@ public class StepHandler implements RequestStreamHandler {
     /** A handler on an existing SDK client (the command line's), with the production retry policy. */
     public StepHandler(StepConfig config, LambdaClient client, MetricsSink metrics,
                        Function<StepFailure, ? extends RuntimeException> errorTypes) {
-        this(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL, new Random()),
+        this(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL,
+                Priming.restoreSafeRandom()),
                 metrics, errorTypes, Clock.systemUTC());
     }
 
@@ -115,7 +115,7 @@ public class StepHandler implements RequestStreamHandler {
         this.mapper = new ObjectMapper();
         this.parser = new StepRequestParser();
         this.telemetry = new StepTelemetry(metrics);
-        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, new Random());
+        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, Priming.restoreSafeRandom());
         this.sweeper = OrphanSweeper.forConfig(gateway, config, clock);
         this.errorTypes = errorTypes;
         this.clock = clock;

@@ -31,6 +31,11 @@ function pretty(value) {
   return JSON.stringify(value, null, 2);
 }
 
+/** aws-local-stepfunctions writes a function error's Cause as "Name: message"; the name is shown already. */
+function withoutName(error, cause) {
+  return typeof cause === 'string' && cause.startsWith(`${error}: `) ? cause.slice(error.length + 2) : cause;
+}
+
 function seconds(ms) {
   return ms === undefined || ms === null || Number.isNaN(ms) ? '' : `${(ms / 1000).toFixed(2)} s`;
 }
@@ -150,9 +155,9 @@ export function layout(definition) {
   }
 
   const rowWidth = (layer) => layer.reduce((sum, id) => sum + nodes.get(id).width, 0) + NODE_GAP * Math.max(0, layer.length - 1);
-  const width = Math.max(...layers.map(rowWidth), 200) + 2 * BACK_EDGE_MARGIN;
+  const width = Math.max(...layers.map(rowWidth), 200) + 2 * BACK_EDGE_MARGIN + 60;
   layers.forEach((layer, r) => {
-    let x = (width - rowWidth(layer)) / 2;
+    let x = (width - 60 - rowWidth(layer)) / 2;
     for (const id of layer) {
       const node = nodes.get(id);
       node.x = x + node.width / 2;
@@ -205,10 +210,11 @@ function edgePath(edge, nodes) {
     const my = (p.y + q.y) / 2;
     d += ` C${p.x},${my} ${q.x},${my} ${q.x},${q.y}`;
   }
-  // The label sits on the first segment, a third of the way down (the cubic's point at t = 1/3).
-  const a = points[0];
-  const b = points[1];
-  return { d, lx: a.x + (b.x - a.x) * 0.26, ly: a.y + (b.y - a.y) * 0.3 + 4 };
+  // The label sits where the edge has room of its own: on a dummy node's slot when the edge spans
+  // ranks, else halfway along its only segment.
+  const middle = points.length > 2 ? points[Math.floor((points.length - 1) / 2)] : null;
+  if (middle) return { d, lx: middle.x + 2, ly: middle.y + 4 };
+  return { d, lx: (points[0].x + points[1].x) / 2 + 2, ly: (points[0].y + points[1].y) / 2 + 4 };
 }
 
 function renderGraph(run, outcomes, ids) {
@@ -225,14 +231,15 @@ function renderGraph(run, outcomes, ids) {
   const isTaken = (edge) => taken.has(`${edge.from}>${edge.to}|${edge.kind === 'catch' ? 'catch' : 'other'}`)
     || (edge.from === '__start' && taken.has(`__start>${edge.to}|next`));
   const parts = [];
+  const labels = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="graph" role="img" aria-label="State machine graph" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`);
   parts.push('<defs><marker id="arrow" viewBox="0 0 10 10" refX="8" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker>'
     + '<marker id="arrow-taken" viewBox="0 0 10 10" refX="8" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#111827"/></marker></defs>');
   for (const edge of edges) {
     const path = edgePath(edge, nodes);
     const on = isTaken(edge);
+    if (edge.label) labels.push(`<text x="${path.lx + 4}" y="${path.ly}" class="edge-label">${esc(edge.label)}</text>`);
     parts.push(`<g class="edge ${esc(edge.kind)}${on ? ' taken' : ''}"><path d="${path.d}" marker-end="url(#${on ? 'arrow-taken' : 'arrow'})"/>`
-      + (edge.label ? `<text x="${path.lx + 4}" y="${path.ly}" class="edge-label">${esc(edge.label)}</text>` : '')
       + `<title>${esc(`${edge.from === '__start' ? 'Start' : edge.from} → ${edge.to === '__end' ? 'End' : edge.to}${edge.errors ? ` on ${edge.errors.join(', ')}` : edge.label ? ` (${edge.label})` : ''}`)}</title></g>`);
   }
   for (const node of nodes.values()) {
@@ -259,6 +266,7 @@ function renderGraph(run, outcomes, ids) {
       + `<text x="${node.x}" y="${node.y - 3}" text-anchor="middle" class="node-name">${esc(shown)}</text>`
       + `<text x="${node.x}" y="${node.y + 13}" text-anchor="middle" class="node-detail">${esc(detail)}</text></g></a>`);
   }
+  parts.push(`<g class="edge-labels">${labels.join('')}</g>`);
   parts.push('</svg>');
   return parts.join('\n');
 }
@@ -337,7 +345,7 @@ function renderVisit(visit, i, count, run) {
   if (visit.caughtBy) parts.push(`<dt>Caught by</dt><dd>${esc((visit.caughtBy.ErrorEquals ?? []).join(', '))} → ${esc(visit.caughtBy.Next)}</dd>`);
   parts.push('</dl>');
   if (visit.error) {
-    parts.push(`<div class="error-box"><strong>${esc(visit.error)}</strong><pre>${esc(pretty(visit.cause))}</pre></div>`);
+    parts.push(`<div class="error-box"><strong>${esc(visit.error)}</strong><pre>${esc(pretty(withoutName(visit.error, visit.cause)))}</pre></div>`);
   }
   if (visit.retries.length) {
     parts.push('<ul class="retries">');
@@ -487,7 +495,7 @@ export function renderReport(run) {
 
   html.push(`<div class="panel outcome-box ${esc(run.status)}"><h2>${run.status === 'SUCCEEDED' ? 'Execution output' : `Execution ${esc(run.status.toLowerCase().replace('_', ' '))}`}</h2>`);
   if (run.status === 'SUCCEEDED') html.push(`<pre class="execution-output">${esc(pretty(run.output))}</pre>`);
-  else html.push(`<div class="error-box"><strong>${esc(run.error)}</strong><pre>${esc(pretty(run.cause))}</pre></div>`);
+  else html.push(`<div class="error-box"><strong>${esc(run.error)}</strong><pre>${esc(pretty(withoutName(run.error, run.cause)))}</pre></div>`);
   html.push(block('Execution input', run.input, { open: false }));
   html.push('</div>');
 

@@ -6,6 +6,7 @@
 #                                           3 cold start, 4 throughput (issue 6); scale 0.2 for a quick look
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/java-env.sh
 suite=all
 case "${1:-}" in
   local|steps|all) suite=$1; shift ;;
@@ -13,7 +14,7 @@ case "${1:-}" in
 esac
 # The cold-start figures run the packaged jar, so build it (tests are not benchmarks: skipped here).
 mvn -q -B -ntp package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test
-cp="target/classes:target/test-classes:$(cat target/classpath.txt)"
+cp="cli/target/classes:cli/target/test-classes:$(cat cli/target/classpath.txt)"
 # Keep the step runner's own INFO logs out of the figures' output; metrics off (no EMF agent here).
 export POWERTOOLS_METRICS_DISABLED=true
 props=(-Dlambdasteprunner.logLevel=WARN)

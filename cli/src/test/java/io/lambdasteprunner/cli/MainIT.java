@@ -1,0 +1,158 @@
+package io.lambdasteprunner.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lambdasteprunner.lambda.LambdaClientConfig;
+import io.lambdasteprunner.lambda.LambdaClients;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The shaded jar as users run it: {@code run} with the embedded service, and {@code serve} + {@code run --endpoint}. */
+class MainIT {
+
+    private static final Path JAR = Path.of(System.getProperty("cli.jar", "cli/target/lambda-step-runner-cli.jar"));
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    private record Outcome(int status, String stdout, String stderr) {
+    }
+
+    private static Outcome java(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        Path err = Files.createTempFile("main-it", ".err");
+        Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
+        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS));
+        String stderr = Files.readString(err);
+        Files.delete(err);
+        return new Outcome(process.exitValue(), stdout, stderr);
+    }
+
+    @Test
+    void shouldPrintTheSevenContextVariablesForTheReadmesMainJob() throws Exception {
+        Outcome outcome = java("run", "events/custom-code-python.json");
+
+        assertEquals(0, outcome.status(), outcome.stderr());
+        JsonNode data = mapper.readTree(outcome.stdout()).get("data");
+        for (String key : List.of("invokeResponsePayloadString", "functionName", "functionWasCreated",
+                "functionWasInvoked", "functionWasDeleted", "invokeFunctionError", "invokeExecutionLog")) {
+            assertTrue(data.has(key), key);
+        }
+        assertEquals("true", data.get("functionWasCreated").asText());
+        assertEquals("true", data.get("functionWasInvoked").asText());
+        assertEquals("true", data.get("functionWasDeleted").asText());
+        assertEquals("web-1", data.get("invokeResponsePayload").get("host").asText());
+    }
+
+    @Test
+    void shouldFailWithTheErrorNameOnStderr() throws Exception {
+        Outcome outcome = java("run", "cli/src/test/resources/events/unsupported-runtime.json");
+
+        assertEquals(Main.STEP_FAILED, outcome.status());
+        assertTrue(outcome.stderr().contains("UnsupportedRuntime: "), outcome.stderr());
+    }
+
+    /** Starts {@code serve} and returns once it printed a line matching {@code ready}; the endpoint is in {@code found[0]}. */
+    private static Process serve(Map<String, String> env, String ready, String[] found) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString(), "serve", "--port", "0").redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process serve = builder.start();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
+        boolean isReady = false;
+        while (!isReady) {
+            String line = lines.readLine();
+            if (line == null) {
+                break;
+            }
+            Matcher matcher = Pattern.compile("(http://127\\.0\\.0\\.1:\\d+)").matcher(line);
+            if (found[0] == null && matcher.find()) {
+                found[0] = matcher.group(1);
+            }
+            isReady = line.contains(ready);
+            assertTrue(!line.startsWith("could not"), line);
+        }
+        assertTrue(isReady && found[0] != null, "serve never printed '" + ready + "'");
+        // Keep draining so the service never blocks on a full pipe.
+        Thread drain = new Thread(() -> {
+            try {
+                lines.transferTo(java.io.Writer.nullWriter());
+            } catch (java.io.IOException ignored) {
+                // The process ended.
+            }
+        });
+        drain.setDaemon(true);
+        drain.start();
+        return serve;
+    }
+
+    @Test
+    void shouldServeTheStepRunnerAsAFunctionThatReportsErrorsByName() throws Exception {
+        String[] endpoint = new String[1];
+        Path ric = Path.of(System.getProperty("java.ric.dir", "cli/target/java-ric")).toAbsolutePath();
+        Process serve = serve(Map.of("LOCAL_LAMBDA_JAVA_RIC", ric + "/*"), "deployed as function", endpoint);
+        byte[] pythonStep = Files.readAllBytes(Path.of("events", "custom-code-python.json"));
+        try (LambdaClient lambda = LambdaClients.create(LambdaClientConfig.local(URI.create(endpoint[0]), "us-east-1"))) {
+            // Given the step runner deployed in the local service under the official Java runtime interface client
+            // When a step runs the way Step Functions runs it
+            InvokeResponse ran = lambda.invoke(r -> r.functionName(Main.SELF_FUNCTION_NAME)
+                    .payload(SdkBytes.fromByteArray(pythonStep)));
+
+            // Then it returns the context variables
+            assertNull(ran.functionError(), ran.payload().asUtf8String());
+            JsonNode data = mapper.readTree(ran.payload().asUtf8String()).get("data");
+            assertEquals("true", data.get("functionWasDeleted").asText());
+            assertEquals("web-1", data.get("invokeResponsePayload").get("host").asText());
+
+            // And a refused step is a function error whose type is the error's bare name, without a stack trace
+            InvokeResponse refused = lambda.invoke(r -> r.functionName(Main.SELF_FUNCTION_NAME)
+                    .payload(SdkBytes.fromUtf8String("{\"action\":\"invoke\",\"functionName\":\"lambda-step-runner\"}")));
+            assertEquals("Unhandled", refused.functionError());
+            JsonNode error = mapper.readTree(refused.payload().asUtf8String());
+            assertEquals("RecursionRefused", error.get("errorType").asText());
+            assertEquals(0, error.path("stackTrace").size());
+        } finally {
+            serve.destroy();
+            assertTrue(serve.waitFor(20, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void shouldServeTheLocalServiceForRunWithEndpoint() throws Exception {
+        String[] found = new String[1];
+        Process serve = serve(Map.of(), "Use it with", found);
+        String endpoint = found[0];
+        try {
+
+            Outcome outcome = java("run", "events/apigateway-http.json", "--endpoint", endpoint);
+
+            assertEquals(0, outcome.status(), outcome.stderr());
+            JsonNode response = mapper.readTree(outcome.stdout());
+            assertEquals(200, response.get("statusCode").asInt());
+            assertEquals("true", mapper.readTree(response.get("body").asText()).get("data").get("functionWasDeleted").asText());
+        } finally {
+            serve.destroy();
+            assertTrue(serve.waitFor(20, TimeUnit.SECONDS));
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package io.lambdasteprunner.sam;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lambdasteprunner.cli.LocalDeployment;
+import io.lambdasteprunner.cli.Main;
+import io.lambdasteprunner.lambda.LambdaClientConfig;
+import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.lambda.ZipPackager;
+import io.lambdasteprunner.local.LocalLambdaConfig;
+import io.lambdasteprunner.local.LocalLambdaService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The example workflow end to end, offline: statemachine/runbook.asl.json runs under
+ * aws-local-stepfunctions, whose Lambda tasks invoke the step runner built by {@code sam build} and
+ * deployed in the local Lambda service as the {@code java21} function {@code lambda-step-runner}
+ * (alias {@code live}, under the official Java runtime interface client). The runner creates,
+ * invokes and deletes real Python and Node.js functions there, and invokes the template's example
+ * target function. No generated function may be left behind.
+ */
+class WorkflowIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TARGET = "runbook-target";
+
+    private static LocalLambdaService service;
+    private static LambdaClient lambda;
+    private static LocalLambdaConfig config;
+
+    @BeforeAll
+    static void deploy() throws Exception {
+        Path jar = SamBuild.stepRunnerArtifact().resolve("lib/lambda-step-runner.jar");
+        String javaRic = Path.of(System.getProperty("java.ric.dir", "cli/target/java-ric")).toAbsolutePath() + "/*";
+        config = LocalDeployment.withJavaRuntime(LocalLambdaConfig.defaults(), javaRic);
+        service = LocalLambdaService.start(config);
+        lambda = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), config.region()));
+        LocalDeployment.deploy(lambda, jar, Main.LOCAL_ROLE_ARN,
+                LocalDeployment.localEnvironment(Map.of("POWERTOOLS_LOG_LEVEL", "WARN"), Main.LOCAL_ROLE_ARN));
+        deployTheTemplatesTargetFunction();
+    }
+
+    /** The template's RunbookTargetFunction, its inline code as written in template.yaml. */
+    private static void deployTheTemplatesTargetFunction() {
+        JsonNode target = Tools.templateJson().at("/Resources/RunbookTargetFunction/Properties");
+        String handler = target.get("Handler").asText();
+        String file = handler.substring(0, handler.lastIndexOf('.')) + ".py";
+        byte[] zip = new ZipPackager().zip(Map.of(file, target.get("InlineCode").asText().getBytes()), LocalDateTime.now());
+        lambda.createFunction(r -> r.functionName(TARGET).runtime(target.get("Runtime").asText()).handler(handler)
+                .role(Main.LOCAL_ROLE_ARN).timeout(target.get("Timeout").asInt())
+                .code(c -> c.zipFile(SdkBytes.fromByteArray(zip))));
+        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(TARGET));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (lambda != null) {
+            lambda.close();
+        }
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @AfterEach
+    void noGeneratedFunctionIsLeft() {
+        assertEquals(new TreeSet<>(Set.of(LocalDeployment.FUNCTION_NAME, TARGET)), new TreeSet<>(service.functionNames()));
+    }
+
+    private static String arn(String function) {
+        return "arn:aws:lambda:" + config.region() + ":" + config.accountId() + ":function:" + function;
+    }
+
+    /** Runs the example state machine with {@code input}; the outcome as tools/sfn/run-state-machine.mjs prints it. */
+    private static JsonNode execute(String input) throws Exception {
+        String substitutions = JSON.writeValueAsString(Map.of(
+                "StepRunnerFunctionArn", arn(LocalDeployment.FUNCTION_NAME + ":" + LocalDeployment.ALIAS),
+                "TargetFunctionArn", arn(TARGET)));
+        Tools.Result run = Tools.run(Tools.SFN, Map.of(
+                        "AWS_ENDPOINT_URL_LAMBDA", service.endpoint().toString(),
+                        "AWS_REGION", config.region(),
+                        "AWS_ACCESS_KEY_ID", "local", "AWS_SECRET_ACCESS_KEY", "local"), 180,
+                List.of(Tools.node22().toString(), "run-state-machine.mjs",
+                        Tools.STATE_MACHINES.resolve("runbook.asl.json").toString(), substitutions, input));
+        assertEquals(0, run.status(), run.output());
+        String[] lines = run.output().strip().split("\n");
+        return JSON.readTree(lines[lines.length - 1]);
+    }
+
+    @Test
+    void shouldChainPythonInvokeAndNodeStepsThroughTheirContextVariables() throws Exception {
+        JsonNode outcome = execute("""
+                {"host": "web-1", "ticket": "INC-1234", "minFreePercent": 10, "diskFreePercent": 5}""");
+
+        assertEquals("SUCCEEDED", outcome.get("status").asText(), outcome.toString());
+        JsonNode output = outcome.get("output");
+        assertEquals("web-1", output.get("host").asText());
+        JsonNode report = output.get("report");
+        assertEquals("web-1: 5% free, action restart", report.get("summary").asText(), outcome.toString());
+        assertEquals("restart", report.get("action").asText());
+        assertEquals("INC-1234", report.get("ticket").asText());
+        assertEquals("[\"true\",\"true\"]", output.get("generatedFunctionsDeleted").toString());
+    }
+
+    @Test
+    void shouldTakeTheChoiceOnInvokeFunctionErrorWhenTheTargetRaises() throws Exception {
+        JsonNode outcome = execute("""
+                {"host": "web-2", "ticket": "INC-1235", "minFreePercent": 10, "simulateFailure": true}""");
+
+        assertEquals("FAILED", outcome.get("status").asText(), outcome.toString());
+        assertEquals("RemediationFailed", outcome.get("error").asText(), outcome.toString());
+    }
+
+    @Test
+    void shouldCatchTheStepRunnersNamedErrorAndStillDeleteTheFunction() throws Exception {
+        JsonNode outcome = execute("""
+                {"host": "web-3", "ticket": "INC-1236", "minFreePercent": 10, "crash": true}""");
+
+        assertEquals("FAILED", outcome.get("status").asText(), outcome.toString());
+        assertEquals("FunctionFailed", outcome.get("error").asText(), outcome.toString());
+        assertTrue(outcome.get("cause").asText().contains("disk check crashed on web-3"), outcome.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"apigateway-rest.json", "apigateway-http.json"})
+    void shouldAnswerTheTemplatesApiEventsFromTheDeployedFunction(String file) throws Exception {
+        JsonNode response = invokeDeployed(file);
+
+        assertEquals(200, response.get("statusCode").asInt(), response.toString());
+        JsonNode data = JSON.readTree(response.get("body").asText()).get("data");
+        assertEquals("true", data.get("functionWasDeleted").asText());
+        assertEquals("web-1", data.at("/invokeResponsePayload/host").asText());
+    }
+
+    @Test
+    void shouldRunTheTemplatesEventBridgeEventFromTheDeployedFunction() throws Exception {
+        JsonNode data = invokeDeployed("eventbridge.json").get("data");
+
+        assertEquals("true", data.get("functionWasCreated").asText());
+        assertEquals("true", data.get("functionWasDeleted").asText());
+        assertEquals("staging", data.at("/invokeResponsePayload/env").asText());
+    }
+
+    @Test
+    void shouldReportANamedErrorAsTheDeployedFunctionsErrorType() throws Exception {
+        ObjectNode request = (ObjectNode) JSON.readTree(Tools.ROOT.resolve("events/custom-code-python.json").toFile());
+        request.put("runtime", "java21");
+
+        InvokeResponse response = lambda.invoke(r -> r.functionName(LocalDeployment.FUNCTION_NAME)
+                .qualifier(LocalDeployment.ALIAS).payload(SdkBytes.fromUtf8String(request.toString())));
+
+        assertEquals("Unhandled", response.functionError());
+        JsonNode error = JSON.readTree(response.payload().asUtf8String());
+        assertEquals("UnsupportedRuntime", error.get("errorType").asText(), error.toString());
+    }
+
+    private static JsonNode invokeDeployed(String eventFile) throws Exception {
+        byte[] event = Files.readAllBytes(Tools.ROOT.resolve("events").resolve(eventFile));
+        InvokeResponse response = lambda.invoke(r -> r.functionName(LocalDeployment.FUNCTION_NAME)
+                .qualifier(LocalDeployment.ALIAS).payload(SdkBytes.fromByteArray(event)));
+        assertNull(response.functionError(), response.payload().asUtf8String());
+        return JSON.readTree(response.payload().asUtf8String());
+    }
+}

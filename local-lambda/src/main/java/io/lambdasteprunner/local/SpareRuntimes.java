@@ -1,0 +1,152 @@
+package io.lambdasteprunner.local;
+
+import io.lambdasteprunner.facts.LambdaRuntimes.Family;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Runtimes started ahead of need: for each language in use, one built-in bootstrap whose interpreter
+ * has started and loaded the runtime, waiting on its standard input for a function. A new execution
+ * environment takes it and hands it the function's directory and environment, so creating a
+ * function does not wait for an interpreter to start (Node.js and Ruby take 50–100 ms to start
+ * here, longer than the rest of a create → invoke → delete).
+ *
+ * <p>A language gets its first spare when its first function starts, and a new one in the background
+ * each time the function a spare was handed to has run its first invoke. Thread-safe; {@link #close()} kills the spares and starts no more.
+ */
+final class SpareRuntimes implements AutoCloseable {
+
+    /** A runtime process that waits for its function on standard input; its output goes to {@code outputFile}. */
+    record Spare(Process process, Path outputFile) {
+    }
+
+    /**
+     * Prefixes of the variables an interpreter or the C library reads as the process starts (search
+     * paths, interpreter options, loader, locale, time zone, home for user site-packages). A spare
+     * started before a function set one would ignore it, so such a function starts cold.
+     */
+    private static final List<String> READ_AT_START = List.of(
+            "PYTHON", "NODE_", "UV_", "RUBY", "GEM_", "BUNDLE_", "LD_", "LC_", "LANG", "TZ", "HOME",
+            "PATH", "TMPDIR", "MALLOC_", "GLIBC_", "OPENSSL_", "SSL_CERT_");
+
+    private final Function<Family, Spare> starter;
+    private final Executor executor;
+    private final Map<Family, Spare> idle = new EnumMap<>(Family.class);
+    private final Set<Family> starting = EnumSet.noneOf(Family.class);
+    private boolean closed;
+
+    /**
+     * @param starter  starts a spare for a language (only for languages run by a built-in bootstrap)
+     * @param executor where spares are started, off the caller's thread
+     */
+    SpareRuntimes(Function<Family, Spare> starter, Executor executor) {
+        this.starter = starter;
+        this.executor = executor;
+    }
+
+    /** Whether a spare can run a function with these variables of its own, as a fresh process would. */
+    static boolean canServe(Map<String, String> functionVariables) {
+        return functionVariables.keySet().stream()
+                .noneMatch(name -> READ_AT_START.stream().anyMatch(name::startsWith));
+    }
+
+    /**
+     * The idle spare of a language, if one is ready. Without one, starts one in the background for
+     * the next function; with one, the caller calls {@link #replenish} once the function has run
+     * (or is gone), so the next spare's start does not compete with its start or first invoke.
+     */
+    Optional<Spare> take(Family family) {
+        Spare spare;
+        synchronized (this) {
+            spare = idle.remove(family);
+        }
+        if (spare != null && spare.process().isAlive()) {
+            return Optional.of(spare);
+        }
+        if (spare != null) {
+            discard(spare);
+        }
+        replenish(family);
+        return Optional.empty();
+    }
+
+    /** Starts a spare for a language in the background, unless one is idle or starting. */
+    synchronized void replenish(Family family) {
+        if (!closed && !idle.containsKey(family) && starting.add(family)) {
+            executor.execute(() -> startSpare(family));
+        }
+    }
+
+    private void startSpare(Family family) {
+        Spare spare = null;
+        try {
+            spare = starter.apply(family);
+        } catch (RuntimeException e) {
+            // No spare this time: the next function of this language starts cold and asks again.
+        }
+        synchronized (this) {
+            if (spare != null && !closed) {
+                idle.put(family, spare);
+                spare = null;
+            }
+        }
+        if (spare != null) {
+            discard(spare); // closed while it started
+        }
+        synchronized (this) {
+            starting.remove(family);
+            notifyAll();
+        }
+    }
+
+    /** The processes of the idle spares, which belong to the service and to no function. */
+    synchronized List<ProcessHandle> processes() {
+        return idle.values().stream().map(spare -> spare.process().toHandle()).toList();
+    }
+
+    /** Kills a spare that will not be used and removes its output. */
+    static void discard(Spare spare) {
+        spare.process().destroyForcibly();
+        try {
+            spare.process().waitFor(Duration.ofSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+            Files.deleteIfExists(spare.outputFile());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            // The service's work directory is removed on close.
+        }
+    }
+
+    /** Kills the idle spares, after waiting (briefly) for any being started, so none outlives this. */
+    @Override
+    public void close() {
+        List<Spare> toDiscard;
+        synchronized (this) {
+            closed = true;
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            try {
+                while (!starting.isEmpty() && System.nanoTime() < deadline) {
+                    wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            toDiscard = new ArrayList<>(idle.values());
+            idle.clear();
+        }
+        toDiscard.forEach(SpareRuntimes::discard);
+    }
+}

@@ -1,0 +1,149 @@
+package io.lambdasteprunner.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lambdasteprunner.facts.LambdaRuntimes.Family;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.LogType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Our Runtime API against the official runtime interface clients (Java RIC from Maven Central,
+ * Node's aws-lambda-ric, Python's awslambdaric): the same functions give the same results as under
+ * the built-in bootstraps. The clients are installed by scripts/setup-tools.sh.
+ */
+class OfficialClientsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PYTHON = """
+            def lambda_handler(event, context):
+                if "fail" in event:
+                    raise ValueError("boom")
+                print("log from python")
+                return {"event": event, "name": context.function_name, "memory": str(context.memory_limit_in_mb)}
+            """;
+    private static final String NODE = """
+            exports.handler = async (event, context) => {
+              if (event.fail) throw new TypeError('boom');
+              console.log('log from node');
+              return { event, name: context.functionName, memory: String(context.memoryLimitInMB) };
+            };
+            """;
+
+    private static LocalLambdaService builtIn;
+    private static LocalLambdaService official;
+    private static LambdaClient builtInLambda;
+    private static LambdaClient officialLambda;
+
+    @BeforeAll
+    static void start() {
+        Path root = Path.of("").toAbsolutePath();
+        Path python = root.resolve(".venv/bin/python");
+        Path nodeRic = root.resolve("tools/node_modules/.bin/aws-lambda-ric");
+        Path javaRic = Path.of(System.getProperty("java.ric.dir", "target/java-ric"));
+        for (Path required : List.of(python, nodeRic, javaRic)) {
+            assertTrue(Files.exists(required), required + " is missing: run scripts/setup-tools.sh (the test command does)");
+        }
+        LocalLambdaConfig defaults = LocalLambdaConfig.defaults();
+        builtIn = LocalLambdaService.start(defaults);
+        official = LocalLambdaService.start(defaults.withInterpreters(defaults.interpreters()
+                .withClient(Family.PYTHON, List.of(python.toString(), "-m", "awslambdaric"))
+                .withClient(Family.NODEJS, List.of(nodeRic.toString()))
+                .withClient(Family.JAVA, Interpreters.javaClient(javaRic + "/*"))));
+        builtInLambda = LocalLambda.client(builtIn);
+        officialLambda = LocalLambda.client(official);
+    }
+
+    @AfterAll
+    static void stop() {
+        builtInLambda.close();
+        officialLambda.close();
+        builtIn.close();
+        official.close();
+    }
+
+    @Test
+    void pythonUnderAwslambdaricMatchesTheBuiltInBootstrap() throws Exception {
+        for (LambdaClient lambda : List.of(builtInLambda, officialLambda)) {
+            LocalLambda.create(lambda, "ric-python", "python3.12", "lambda_function.py",
+                    "lambda_function.lambda_handler", PYTHON, 5);
+        }
+        assertSameResults("ric-python", "ValueError", "log from python");
+    }
+
+    @Test
+    void nodeUnderAwsLambdaRicMatchesTheBuiltInBootstrap() throws Exception {
+        for (LambdaClient lambda : List.of(builtInLambda, officialLambda)) {
+            LocalLambda.create(lambda, "ric-node", "nodejs22.x", "index.js", "index.handler", NODE, 5);
+        }
+        assertSameResults("ric-node", "TypeError", "log from node");
+    }
+
+    @Test
+    void javaRunsUnderTheOfficialJavaRuntimeInterfaceClient() throws Exception {
+        String classFile = "io/lambdasteprunner/local/fixtures/EchoHandler.class";
+        Path classes = Path.of(System.getProperty("test.classes.dir", "target/test-classes"));
+        officialLambda.createFunction(r -> r.functionName("ric-java").runtime("java21").role(LocalLambda.ROLE)
+                .handler("io.lambdasteprunner.local.fixtures.EchoHandler::handleRequest").timeout(20).memorySize(512)
+                .code(c -> c.zipFile(LocalLambda.zipFiles(Map.of(classFile, readAllBytes(classes.resolve(classFile)))))));
+        officialLambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName("ric-java"));
+
+        InvokeResponse ok = officialLambda.invoke(r -> r.functionName("ric-java").logType(LogType.TAIL)
+                .payload(SdkBytes.fromUtf8String("{\"n\":1}")));
+        InvokeResponse failed = officialLambda.invoke(r -> r.functionName("ric-java")
+                .payload(SdkBytes.fromUtf8String("{\"fail\":true}")));
+
+        assertNull(ok.functionError(), ok.payload().asUtf8String());
+        JsonNode body = JSON.readTree(ok.payload().asUtf8String());
+        assertEquals("{\"n\":1}", body.get("event").toString());
+        assertEquals("ric-java", body.get("name").asText());
+        assertEquals("512", body.get("memory").asText());
+        assertTrue(LocalLambda.decodeLog(ok.logResult()).contains("log from java"));
+        assertEquals("Unhandled", failed.functionError());
+        JsonNode error = JSON.readTree(failed.payload().asUtf8String());
+        assertEquals("java.lang.IllegalStateException", error.get("errorType").asText());
+        assertEquals("boom", error.get("errorMessage").asText());
+    }
+
+    private static byte[] readAllBytes(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void assertSameResults(String name, String errorType, String logLine) throws IOException {
+        InvokeResponse expected = builtInLambda.invoke(r -> r.functionName(name).logType(LogType.TAIL)
+                .payload(SdkBytes.fromUtf8String("{\"n\":[1,2]}")));
+        InvokeResponse actual = officialLambda.invoke(r -> r.functionName(name).logType(LogType.TAIL)
+                .payload(SdkBytes.fromUtf8String("{\"n\":[1,2]}")));
+        assertNull(actual.functionError(), actual.payload().asUtf8String());
+        assertEquals(JSON.readTree(expected.payload().asUtf8String()), JSON.readTree(actual.payload().asUtf8String()));
+        assertTrue(LocalLambda.decodeLog(actual.logResult()).contains(logLine), LocalLambda.decodeLog(actual.logResult()));
+
+        InvokeResponse expectedError = builtInLambda.invoke(r -> r.functionName(name)
+                .payload(SdkBytes.fromUtf8String("{\"fail\":1}")));
+        InvokeResponse actualError = officialLambda.invoke(r -> r.functionName(name)
+                .payload(SdkBytes.fromUtf8String("{\"fail\":1}")));
+        assertEquals("Unhandled", actualError.functionError());
+        JsonNode want = JSON.readTree(expectedError.payload().asUtf8String());
+        JsonNode got = JSON.readTree(actualError.payload().asUtf8String());
+        assertEquals(errorType, got.get("errorType").asText());
+        assertEquals(want.get("errorType"), got.get("errorType"));
+        assertEquals(want.get("errorMessage"), got.get("errorMessage"));
+    }
+}

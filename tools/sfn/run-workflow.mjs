@@ -172,9 +172,10 @@ function hint(definition, error) {
 /** Starts `serve` on a free port; resolves once it says where it listens. */
 function startService(options, env, serviceLog) {
   const java = options.java ?? 'java';
-  const jar = options.jar ?? join(ROOT, 'target/lambda-step-runner.jar');
-  if (!existsSync(jar)) throw new UsageError(`${jar}: no step runner jar; build it with 'mvn -q package -DskipTests'`);
-  const child = spawn(java, ['-jar', jar, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const jar = options.jar ?? join(ROOT, 'cli/target/lambda-step-runner-cli.jar');
+  if (!existsSync(jar)) throw new UsageError(`${jar}: no command-line jar; build it with 'mvn -q package -DskipTests'`);
+  // From the repository, where serve finds the step runner's jar when it is not beside its own.
+  const child = spawn(java, ['-jar', jar, 'serve', '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const service = { child, exited: new Promise((done) => child.once('exit', (code, signal) => done({ code, signal }))) };
   service.endpoint = new Promise((ready, failed) => {
     let buffered = '';

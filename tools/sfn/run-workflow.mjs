@@ -320,7 +320,8 @@ function stateLine(visit, width) {
   const cause = visit.error && typeof visit.cause === 'string' && visit.cause.startsWith(`${visit.error}: `)
     ? visit.cause.slice(visit.error.length + 2) : visit.cause;
   const status = { succeeded: 'ok', caught: 'caught', failed: 'FAILED' }[visit.status] ?? visit.status;
-  const parts = [status.padEnd(7), visit.name.padEnd(width), visit.type.padEnd(8)];
+  const name = visit.index === undefined ? visit.name : `${visit.name}[${visit.index}]`;
+  const parts = [status.padEnd(7), name.padEnd(width - (visit.inner ? 2 : 0)), visit.type.padEnd(8)];
   const step = stepSummary(visit);
   if (step) parts.push(step);
   if (visit.next) parts.push(`-> ${visit.next}`);

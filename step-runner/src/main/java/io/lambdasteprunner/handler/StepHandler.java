@@ -36,7 +36,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
@@ -55,6 +54,12 @@ public class StepHandler implements RequestStreamHandler {
 
     /** Kept back from the handler's remaining time so the step can answer before Lambda stops it. */
     static final Duration ANSWER_RESERVE = Duration.ofSeconds(1);
+    /**
+     * An API request's budget: API Gateway answers 504 after 29 s (its integration timeout) whatever the
+     * step is doing, so the step must end, or fail with its error, before that. 25 s leaves room for a
+     * SnapStart restore, the invoke of the runner and the answer's way back.
+     */
+    static final Duration API_GATEWAY_BUDGET = Duration.ofSeconds(25);
     /** The deadline when no Lambda context says otherwise (the command line): Lambda's 900-second maximum. */
     static final Duration NO_CONTEXT_BUDGET = Duration.ofSeconds(900);
 
@@ -115,7 +120,8 @@ public class StepHandler implements RequestStreamHandler {
     /** A handler on an existing SDK client that writes too-big responses to {@code results} ({@code RESULT_BUCKET}). */
     public StepHandler(StepConfig config, LambdaClient client, MetricsSink metrics,
                        Function<StepFailure, ? extends RuntimeException> errorTypes, ResultStore results) {
-        this(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL, new Random()),
+        this(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL,
+                Priming.restoreSafeRandom()),
                 metrics, errorTypes, Clock.systemUTC(), Backoff.Sleeper.REAL, results);
     }
 
@@ -139,7 +145,8 @@ public class StepHandler implements RequestStreamHandler {
         this.mapper = StepJson.newMapper();
         this.parser = new StepRequestParser();
         this.telemetry = new StepTelemetry(metrics);
-        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, new Random(), results);
+        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, Priming.restoreSafeRandom(),
+                results);
         this.sweeper = OrphanSweeper.forConfig(gateway, config, clock);
         this.errorTypes = errorTypes;
         this.clock = clock;
@@ -186,7 +193,8 @@ public class StepHandler implements RequestStreamHandler {
         }
         return switch (incoming.shape()) {
             case STEP_REQUEST, EVENTBRIDGE -> direct(incoming, deadline, depth, self);
-            case API_GATEWAY_REST, API_GATEWAY_HTTP -> http(incoming, deadline, depth, self);
+            case API_GATEWAY_REST, API_GATEWAY_HTTP ->
+                    http(incoming, Deadline.after(min(deadline.remaining(), API_GATEWAY_BUDGET), clock), depth, self);
         };
     }
 
@@ -323,6 +331,10 @@ public class StepHandler implements RequestStreamHandler {
             return 0;
         }
         return depth.trim().matches("\\d{1,6}") ? Integer.parseInt(depth.trim()) : -1;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** EventBridge's scheduled events: {@code "source": "aws.events", "detail-type": "Scheduled Event"}. */

@@ -2,23 +2,26 @@ package io.lambdasteprunner.handler;
 
 import software.amazon.lambda.powertools.metrics.Metrics;
 import software.amazon.lambda.powertools.metrics.MetricsBuilder;
+import software.amazon.lambda.powertools.metrics.model.DimensionSet;
 import software.amazon.lambda.powertools.metrics.model.MetricUnit;
 
 import java.util.Map;
 
 /**
  * Step metrics as CloudWatch EMF through Powertools: namespace {@code POWERTOOLS_METRICS_NAMESPACE} (default
- * {@code LambdaStepRunner}), dimensions {@code Service} ({@code POWERTOOLS_SERVICE_NAME}, default
- * {@code lambda-step-runner}) and {@code Action}. On Lambda, EMF is a line on stdout that CloudWatch turns into
+ * {@code LambdaStepRunner}), dimension sets [{@code Service}] ({@code POWERTOOLS_SERVICE_NAME}, default
+ * {@code lambda-step-runner}) and [{@code Service}, {@code Action}]. On Lambda, EMF is a line on stdout that CloudWatch turns into
  * metrics. One handler invocation at a time per container (Lambda's model), so the per-invocation state of
  * {@link Metrics} is not shared.
  */
 final class PowertoolsMetrics implements MetricsSink {
 
     private final Metrics metrics;
+    private final String service;
 
-    private PowertoolsMetrics(Metrics metrics) {
+    private PowertoolsMetrics(Metrics metrics, String service) {
         this.metrics = metrics;
+        this.service = service;
     }
 
     /**
@@ -30,23 +33,32 @@ final class PowertoolsMetrics implements MetricsSink {
         if (env.get("AWS_LAMBDA_FUNCTION_NAME") == null || "true".equalsIgnoreCase(env.get("POWERTOOLS_METRICS_DISABLED"))) {
             return MetricsSink.none();
         }
+        String service = env.getOrDefault("POWERTOOLS_SERVICE_NAME", "lambda-step-runner");
         return new PowertoolsMetrics(MetricsBuilder.builder()
                 .withNamespace(env.getOrDefault("POWERTOOLS_METRICS_NAMESPACE", "LambdaStepRunner"))
-                .withService(env.getOrDefault("POWERTOOLS_SERVICE_NAME", "lambda-step-runner"))
+                .withService(service)
                 .withRaiseOnEmptyMetrics(false)
-                .build());
+                .build(), service);
     }
 
     @Override
     public void count(String name, String action) {
-        metrics.addDimension("Action", action);
+        metrics.addDimension(byAction(action));
         metrics.addMetric(name, 1, MetricUnit.COUNT);
     }
 
     @Override
     public void milliseconds(String name, String action, double value) {
-        metrics.addDimension("Action", action);
+        metrics.addDimension(byAction(action));
         metrics.addMetric(name, value, MetricUnit.MILLISECONDS);
+    }
+
+    /**
+     * Service and Action as one dimension set, beside Powertools' default [Service]: per action within this
+     * service. ({@code addDimension("Action", ...)} alone makes a set [Action] across every service.)
+     */
+    private DimensionSet byAction(String action) {
+        return DimensionSet.of("Service", service, "Action", action);
     }
 
     @Override

@@ -18,6 +18,11 @@ record TestContext(int remainingMillis, ClientContext clientContext) implements 
 
     /** 60 s left, and a client context whose {@code custom.lambdaStepRunnerDepth} says how many step runners came before. */
     static TestContext withDepth(String depth) {
+        return withCustom(Map.of(StepRunner.DEPTH_KEY, depth));
+    }
+
+    /** 60 s left, and a client context with {@code custom} as the caller sent it. */
+    static TestContext withCustom(Map<String, String> custom) {
         return new TestContext(60_000, new ClientContext() {
             @Override
             public Client getClient() {
@@ -26,7 +31,7 @@ record TestContext(int remainingMillis, ClientContext clientContext) implements 
 
             @Override
             public Map<String, String> getCustom() {
-                return Map.of(StepRunner.DEPTH_KEY, depth);
+                return custom;
             }
 
             @Override

@@ -333,7 +333,9 @@ public final class StepBenchmark {
                 "restart-web-service"));
         List<String> runCommand = new ArrayList<>(List.of(java));
         runCommand.addAll(flags);
-        runCommand.addAll(List.of("-jar", jar, "run", "events/invoke.json", "--endpoint", endpoint.toString()));
+        // The command line is the cli module's jar; the Lambda artifact has no Main.
+        String cliJar = Path.of("cli", "target", "lambda-step-runner-cli.jar").toString();
+        runCommand.addAll(List.of("-jar", cliJar, "run", "events/invoke.json", "--endpoint", endpoint.toString()));
         List<String> javaVersion = new ArrayList<>(List.of(java));
         javaVersion.addAll(flags);
         javaVersion.add("-version");

@@ -2,6 +2,7 @@ package io.lambdasteprunner.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lambdasteprunner.handler.DependencyFactory;
 import io.lambdasteprunner.handler.MetricsSink;
 import io.lambdasteprunner.handler.StepHandler;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
@@ -10,6 +11,7 @@ import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
 import io.lambdasteprunner.step.ResultStore;
 import io.lambdasteprunner.step.StepConfig;
+import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
@@ -79,7 +81,7 @@ public final class Main {
             status = args.length > 0 && args[0].equals("serve") ? main.serve(List.of(args)) : main.run(List.of(args));
         } catch (RuntimeException | Error defect) {
             // A named error and one line, never "Exception in thread main" and a stack trace.
-            System.err.println("InternalError: unexpected failure in the command line ("
+            System.err.println(StepError.INTERNAL_ERROR.errorName() + ": unexpected failure in the command line ("
                     + defect.getClass().getSimpleName() + ")");
             status = STEP_FAILED;
         }
@@ -126,7 +128,7 @@ public final class Main {
         ResultStore results;
         try {
             config = StepConfig.fromEnvironment(env);
-            results = StepHandler.resultStoreFor(env);
+            results = DependencyFactory.resultStoreFor(env);
             Map<String, String> clientEnv = new HashMap<>(env);
             clientEnv.put("AWS_ENDPOINT_URL_LAMBDA", endpoint.toString());
             clientConfig = local ? LambdaClientConfig.local(endpoint,
@@ -140,9 +142,9 @@ public final class Main {
         }
         ObjectMapper mapper = new ObjectMapper();
         LambdaClientConfig finalClientConfig = clientConfig;
-        try (LambdaClient client = StepHandler.clientWhileWarming(() -> LambdaClients.create(finalClientConfig))) {
-            StepHandler handler = new StepHandler(config, client, MetricsSink.none(), failure -> failure,
-                    results);
+        try (LambdaClient client = DependencyFactory.clientWhileWarming(() -> LambdaClients.create(finalClientConfig))) {
+            StepHandler handler = new StepHandler(DependencyFactory.onClient(config, client, MetricsSink.none(),
+                    results));
             ByteArrayOutputStream output = new ByteArrayOutputStream();
             handler.handleRequest(new ByteArrayInputStream(event), output, null);
             JsonNode result = mapper.readTree(output.toByteArray());
@@ -160,7 +162,7 @@ public final class Main {
             err.println(failure.error().errorName() + ": " + failure.getMessage());
             return STEP_FAILED;
         } catch (IOException e) {
-            err.println("InternalError: " + e.getMessage());
+            err.println(StepError.INTERNAL_ERROR.errorName() + ": " + e.getMessage());
             return STEP_FAILED;
         }
     }

@@ -73,6 +73,15 @@ public final class StepJson {
         }
     }
 
+    /**
+     * The failure for JSON that could not be read: where it is broken, or which limit it passes.
+     *
+     * @param what what the text is, for the message ("the event", "the request body")
+     */
+    public static StepFailure unreadable(String what, Exception e) {
+        return notJson(what, e);
+    }
+
     private static StepFailure notJson(String what, Exception e) {
         String where = e instanceof JsonProcessingException json && json.getLocation() != null
                 ? " (line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr() + ")"

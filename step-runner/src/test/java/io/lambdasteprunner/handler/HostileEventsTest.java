@@ -19,7 +19,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -38,8 +37,8 @@ class HostileEventsTest {
     private static final String ROLE = "arn:aws:iam::123456789012:role/step-default";
     private final ObjectMapper mapper = new ObjectMapper();
     private final FakeLambda lambda = new FakeLambda();
-    private final StepHandler handler = new StepHandler(new StepConfig(ROLE, List.of(), null, "lambda-step-runner"),
-            lambda, MetricsSink.none(), failure -> failure, Clock.systemUTC());
+    private final StepHandler handler = new StepHandler(DependencyFactory.onGateway(
+            new StepConfig(ROLE, List.of(), null, "lambda-step-runner"), lambda));
 
     private byte[] output(byte[] event) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -97,7 +96,7 @@ class HostileEventsTest {
 
             assertEquals(500, response.get("statusCode").asInt());
             JsonNode body = mapper.readTree(response.get("body").asText());
-            assertEquals("InternalError", body.get("error").asText());
+            assertEquals(StepError.INTERNAL_ERROR.errorName(), body.get("error").asText());
             assertFalse(response.toString().contains(kind) || response.toString().contains("secret"));
         }
 

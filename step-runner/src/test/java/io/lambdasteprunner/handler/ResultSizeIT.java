@@ -67,7 +67,7 @@ class ResultSizeIT {
 
     private static StepHandler handler(String bucket) {
         StepConfig config = CONFIG.withResults(CONFIG.results().withBucket(bucket));
-        return new StepHandler(config, client, MetricsSink.none(), failure -> failure, store);
+        return new StepHandler(DependencyFactory.onClient(config, client, MetricsSink.none(), store));
     }
 
     /** A Python step whose function returns {@code expression}. */

@@ -3,7 +3,7 @@ package io.lambdasteprunner.handler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lambdasteprunner.step.AnsweringLambda;
+import io.lambdasteprunner.step.FakeLambda;
 import io.lambdasteprunner.step.JsonMutator;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepError;
@@ -56,7 +56,7 @@ class EntryPointPropertiesTest {
             .collect(Collectors.toSet());
 
     private final StepHandler handler = new StepHandler(new StepConfig("arn:aws:iam::123456789012:role/step-default",
-            List.of("arn:aws:iam::123456789012:role/runbook-*"), null, "lambda-step-runner"), new AnsweringLambda(),
+            List.of("arn:aws:iam::123456789012:role/runbook-*"), null, "lambda-step-runner"), FakeLambda.answeringEverything(),
             MetricsSink.none(), failure -> failure, Clock.systemUTC(), delay -> { });
 
     /** An event as it reaches the handler, and how it was made (for the failure message). */

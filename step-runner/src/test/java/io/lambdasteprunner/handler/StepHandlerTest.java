@@ -32,7 +32,7 @@ class StepHandlerTest {
     private static final String ROLE = "arn:aws:iam::123456789012:role/step-default";
 
     private final ObjectMapper mapper = new ObjectMapper();
-    private final FakeLambda lambda = new FakeLambda();
+    private final FakeLambda lambda = FakeLambda.builder().build();
     private final StepHandler handler = new StepHandler(new StepConfig(ROLE, List.of(), null, "lambda-step-runner"),
             lambda, MetricsSink.none(), failure -> failure, Clock.systemUTC());
 
@@ -72,12 +72,12 @@ class StepHandlerTest {
         JsonNode output = handleFile(file);
 
         assertRanAndDeleted(output.get("data"));
-        assertTrue(lambda.created.isEmpty());
+        assertTrue(lambda.createdFunctions().isEmpty());
     }
 
     @Test
     void shouldRunTheDirectInvokeEvent() throws Exception {
-        lambda.existing.add("restart-web-service");
+        lambda.addFunction("restart-web-service");
 
         JsonNode data = handleFile("invoke.json").get("data");
 
@@ -120,16 +120,16 @@ class StepHandlerTest {
 
     @Test
     void shouldMapLambdaFailuresToHttpStatusesAndKeepThePartialResult() throws Exception {
-        lambda.existing.add("f");
-        lambda.invokeFailure = new StepFailure(StepError.THROTTLED, "Rate exceeded");
+        lambda.addFunction("f");
+        lambda.failing(FakeLambda.Call.INVOKE, new StepFailure(StepError.THROTTLED, "Rate exceeded"));
         assertError(handleHttp("apigateway-http.json", "POST", "/prod/steps", "{\"action\":\"invoke\",\"functionName\":\"f\"}"),
                 429, "Throttled");
-        lambda.invokeFailure = new StepFailure(StepError.LAMBDA_UNAVAILABLE, "down");
+        lambda.failing(FakeLambda.Call.INVOKE, new StepFailure(StepError.LAMBDA_UNAVAILABLE, "down"));
         assertError(handleHttp("apigateway-http.json", "POST", "/steps", "{\"action\":\"invoke\",\"functionName\":\"f\"}"),
                 503, "LambdaUnavailable");
-        lambda.invokeFailure = null;
-        lambda.behaviour = invocation -> new LambdaGateway.InvocationResult(200, "Unhandled", null,
-                "{\"errorType\":\"ValueError\",\"errorMessage\":\"disk full\"}", "$LATEST");
+        lambda.failing(FakeLambda.Call.INVOKE, null);
+        lambda.answer(invocation -> new LambdaGateway.InvocationResult(200, "Unhandled", null,
+                "{\"errorType\":\"ValueError\",\"errorMessage\":\"disk full\"}", "$LATEST"));
 
         JsonNode response = handleHttp("apigateway-rest.json", "POST", "/steps",
                 "{\"action\":\"invoke\",\"functionName\":\"f\",\"failOnFunctionError\":true}");
@@ -175,10 +175,10 @@ class StepHandlerTest {
 
     @Test
     void shouldAnswerAnUnexpectedDefectWith500AndNoDetails() throws Exception {
-        lambda.existing.add("f");
-        lambda.behaviour = invocation -> {
+        lambda.addFunction("f");
+        lambda.answer(invocation -> {
             throw new NullPointerException("secret internals");
-        };
+        });
 
         JsonNode body = assertError(handleHttp("apigateway-rest.json", "POST", "/steps",
                 "{\"action\":\"invoke\",\"functionName\":\"f\"}"), 500, "InternalError");

@@ -35,7 +35,7 @@ class SweepAndDepthHandlerTest {
     private static final String ORPHAN = "rundeck-generated-function-1763950000000-0123abcd";
 
     private final ObjectMapper mapper = new ObjectMapper();
-    private final FakeLambda lambda = new FakeLambda();
+    private final FakeLambda lambda = FakeLambda.builder().build();
     private final StepHandler handler = new StepHandler(new StepConfig(ROLE, List.of(), null, "lambda-step-runner"),
             lambda, MetricsSink.none(), failure -> failure, Clock.systemUTC());
 
@@ -50,8 +50,8 @@ class SweepAndDepthHandlerTest {
     }
 
     private void givenAnOldOrphanAndALookAlike() {
-        lambda.others.put(ORPHAN, Map.of(StepRunner.CREATED_TAG, Instant.now().minusSeconds(7200).toString()));
-        lambda.others.put("rundeck-generated-function-1763950000001-0123abcd", Map.of("team", "ops"));
+        lambda.addForeignFunction(ORPHAN, Map.of(StepRunner.CREATED_TAG, Instant.now().minusSeconds(7200).toString()));
+        lambda.addForeignFunction("rundeck-generated-function-1763950000001-0123abcd", Map.of("team", "ops"));
     }
 
     @Test
@@ -64,7 +64,7 @@ class SweepAndDepthHandlerTest {
         assertEquals(1, sweep.get("deleted").size());
         assertEquals(0, sweep.get("failed").size());
         assertEquals(2, sweep.get("examined").asInt());
-        assertEquals(1, lambda.others.size());
+        assertEquals(1, lambda.functionNames().size());
     }
 
     @Test
@@ -103,18 +103,18 @@ class SweepAndDepthHandlerTest {
 
         assertEquals(StepError.INVALID_STEP_REQUEST, failure.error());
         assertTrue(failure.getMessage().contains("takes no other fields"));
-        assertEquals(List.of(), lambda.calls);
+        assertEquals(List.of(), lambda.calls());
     }
 
     @Test
     void shouldRefuseAStepThatArrivedThroughTooManyStepRunners() {
-        lambda.existing.add("f");
+        lambda.addFunction("f");
 
         StepFailure failure = assertThrows(StepFailure.class, () -> handle(
                 "{\"action\": \"invoke\", \"functionName\": \"f\"}", withDepth("3")));
 
         assertEquals(StepError.RECURSION_REFUSED, failure.error());
-        assertEquals(List.of(), lambda.calls);
+        assertEquals(List.of(), lambda.calls());
     }
 
     @Test
@@ -128,12 +128,12 @@ class SweepAndDepthHandlerTest {
 
     @Test
     void shouldPassTheNextDepthOnToTheInvokedFunction() throws Exception {
-        lambda.existing.add("f");
+        lambda.addFunction("f");
         List<String> contexts = new java.util.concurrent.CopyOnWriteArrayList<>();
-        lambda.behaviour = invocation -> {
+        lambda.answer(invocation -> {
             contexts.add(invocation.clientContextJson());
             return new io.lambdasteprunner.step.LambdaGateway.InvocationResult(200, null, null, "{}", "$LATEST");
-        };
+        });
 
         handle("{\"action\": \"invoke\", \"functionName\": \"f\"}", withDepth("2"));
 

@@ -209,6 +209,12 @@ public final class FakeLambda implements LambdaGateway {
         return this;
     }
 
+    /** How many polls functions created from now on stay Pending. */
+    public FakeLambda pendingPolls(int polls) {
+        pendingPolls = polls;
+        return this;
+    }
+
     /** Changes how every function without its own answer answers. */
     public FakeLambda answer(Answer answer) {
         defaultAnswer = answer;

@@ -9,6 +9,7 @@ import io.lambdasteprunner.step.StepRequest.InvocationType;
 import io.lambdasteprunner.step.StepRequest.LogType;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * test prints ({@code -Dsteps.seed=N} explores others). Each test prints how many inputs reached each branch
  * and requires every branch to be reached.
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // about 10 s on a quiet machine, 30 s on a loaded one
 class RequestPropertiesTest {
 
     static final int VALID_REQUESTS = 40_000;

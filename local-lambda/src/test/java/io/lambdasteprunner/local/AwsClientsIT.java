@@ -20,7 +20,7 @@ class AwsClientsIT {
         try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaConfig.defaults())) {
             // Output to a file and a deadline on the wait: a hung client fails the test instead of blocking it.
             Path log = Files.createTempFile("aws-clients", ".out");
-            Process check = new ProcessBuilder(python.toString(), "src/test/python/aws_clients_check.py",
+            Process check = new ProcessBuilder(python.toString(), "local-lambda/src/test/python/aws_clients_check.py",
                     service.endpoint().toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             boolean ended = check.waitFor(5, TimeUnit.MINUTES);
             if (!ended) {

@@ -35,8 +35,8 @@ class ApiGatewayDeadlineTest {
     private final ObjectMapper mapper = new ObjectMapper();
     private final SimulatedClock clock = new SimulatedClock();
     private final FakeLambda lambda = FakeLambda.builder().build();
-    private final StepHandler handler = new StepHandler(new StepConfig(ROLE, List.of(), null, "lambda-step-runner"),
-            lambda, MetricsSink.none(), failure -> failure, clock, clock::advance);
+    private final StepHandler handler = new StepHandler(DependencyFactory.onGateway(
+            new StepConfig(ROLE, List.of(), null, "lambda-step-runner"), lambda, MetricsSink.none(), clock, clock::advance));
 
     @Test
     void shouldEndAnApiRequestsStepBeforeApiGatewayGivesUp() throws Exception {

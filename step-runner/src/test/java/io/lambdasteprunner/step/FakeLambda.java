@@ -221,6 +221,20 @@ public final class FakeLambda implements LambdaGateway {
         return this;
     }
 
+    /** Forgets the calls, invocations and creations seen so far (tests that send many events keep memory flat). */
+    public FakeLambda forgetCalls() {
+        calls.clear();
+        invocations.clear();
+        creations.clear();
+        return this;
+    }
+
+    /** Removes every function a step created and kept. */
+    public FakeLambda removeCreatedFunctions() {
+        functions.values().removeIf(function -> function.created() != null);
+        return this;
+    }
+
     // ---- what the test observes ------------------------------------------------------------------
 
     /** Every call so far, in order: {@code "create NAME"}, {@code "state NAME"}, {@code "invoke NAME"}, ... */

@@ -75,9 +75,11 @@ final class Mutations {
                 return new Changed(request, "action is required");
             }),
             parser("action unknown", ANY, (request, model, random) -> {
-                String action = pick(random, "Invoke", "custom_code", "sweep", "deploy", "", " invoke");
+                String action = pick(random, "Invoke", "custom_code", "Sweep", "deploy", "", " invoke");
                 return set(request, "action", action, "action '" + action + "' is unknown");
             }),
+            parser("a sweep with a step's fields", ANY, (request, model, random) -> set(request, "action", "sweep",
+                    "a sweep request takes no other fields")),
             parser("field misspelt", ANY, (request, model, random) -> {
                 String field = pick(random, "functionname", "Payload", "timeout", "variable", "x-amz-log-type");
                 return set(request, field, "x", "field '" + field + "' is not part of a");

@@ -424,7 +424,11 @@ final class FunctionRegistry {
     /** The version a name and qualifier reach, and the ARN answers show: the alias's for an alias. */
     Resolved version(FunctionName name, String qualifierParameter) {
         String qualifier = name.qualifierWith(qualifierParameter);
-        LocalFunction function = function(name);
+        checkScope(name);
+        LocalFunction function = functions.get(name.name());
+        if (function == null) {
+            throw LambdaException.functionNotFound(scope.functionArn(name.name(), qualifier));
+        }
         FunctionVersion version = function.resolve(qualifier).orElseThrow(() ->
                 LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier));
         String arn = qualifier == null || qualifier.equals(FunctionVersion.LATEST) ? version.versionArn()
@@ -485,13 +489,17 @@ final class FunctionRegistry {
     }
 
     /**
-     * Deletes a function, or one published version of it. {@code $LATEST} alone cannot be deleted; a
-     * version that is not there is no error.
+     * Deletes a function, or one published version of it. {@code $LATEST} alone cannot be deleted, nor
+     * an alias (both refused before the function is looked up, as AWS does); a version that is not
+     * there is no error.
      */
     void delete(FunctionName name, String qualifierParameter) {
         String qualifier = name.qualifierWith(qualifierParameter);
         if (FunctionVersion.LATEST.equals(qualifier)) {
             throw LambdaException.invalidParameter("$LATEST version cannot be deleted without deleting the function.");
+        }
+        if (qualifier != null && WireRequests.ALIAS_NAME.matcher(qualifier).matches()) {
+            throw LambdaException.invalidParameter("Deletion of aliases is not currently supported.");
         }
         LocalFunction function = function(name);
         if (faults.failDelete()) {
@@ -499,7 +507,7 @@ final class FunctionRegistry {
         }
         if (qualifier != null) {
             if (!LocalFunction.isVersionNumber(qualifier)) {
-                throw LambdaException.invalidParameter("Deletion of aliases is not currently supported.");
+                throw LambdaException.functionNotFound(functionArn(name.name()));
             }
             function.deleteVersion(qualifier);
             return;

@@ -100,5 +100,10 @@ final class LambdaException extends RuntimeException {
             String shown = value == null ? "null" : "'" + value + "'";
             return new Violation("Value " + shown + " at '" + field + "' failed to satisfy constraint: " + constraint);
         }
+
+        /** For a sensitive member (environment variables), AWS leaves the value out: {@code Value at '<field>' ...}. */
+        static Violation sensitive(String field, String constraint) {
+            return new Violation("Value at '" + field + "' failed to satisfy constraint: " + constraint);
+        }
     }
 }

@@ -153,10 +153,9 @@ final class WireRequests {
         if (variables == null) {
             return null;
         }
-        // Values may be secrets: the message names only the keys that break the pattern.
-        List<String> bad = variables.keySet().stream().filter(key -> !ENVIRONMENT_KEY.matcher(key).matches()).toList();
-        if (!bad.isEmpty()) {
-            violations.add(bad, "environment.variables", "Map keys must satisfy constraint: [Member must satisfy "
+        // The variables are sensitive: AWS's message, like this one, shows none of them.
+        if (variables.keySet().stream().anyMatch(key -> !ENVIRONMENT_KEY.matcher(key).matches())) {
+            violations.sensitive("environment.variables", "Map keys must satisfy constraint: [Member must satisfy "
                     + "regular expression pattern: " + ENVIRONMENT_KEY.pattern() + "]");
         }
         return variables;
@@ -506,6 +505,10 @@ final class WireRequests {
 
         void add(Object value, String field, String constraint) {
             found.add(LambdaException.Violation.of(value, field, constraint));
+        }
+
+        void sensitive(String field, String constraint) {
+            found.add(LambdaException.Violation.sensitive(field, constraint));
         }
 
         void required(Object value, String field) {

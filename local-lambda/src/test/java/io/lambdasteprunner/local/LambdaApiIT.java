@@ -302,6 +302,32 @@ class LambdaApiIT {
         assertEquals(400, e.statusCode());
     }
 
+    @Test
+    void shouldNameAnOperationItDoesNotImplementInsteadOfHangingOrFailing() {
+        LambdaException e = assertThrows(LambdaException.class, () -> lambda.listEventSourceMappings(r -> r.functionName("x")));
+
+        assertEquals(501, e.statusCode());
+        assertEquals("NotImplementedException", e.awsErrorDetails().errorCode());
+        assertTrue(e.awsErrorDetails().errorMessage().contains("ListEventSourceMappings"), e.awsErrorDetails().errorMessage());
+    }
+
+    @Test
+    void shouldKeepTheLoggingConfigOnTheFunctionAndItsVersions() {
+        lambda.createFunction(r -> r.functionName("api-logging").runtime("python3.12").role(ROLE)
+                .handler("lambda_function.lambda_handler").loggingConfig(c -> c.logFormat("JSON").applicationLogLevel("DEBUG"))
+                .code(c -> c.zipFile(LocalLambda.zip(Map.of("lambda_function.py", ECHO)))));
+        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName("api-logging"));
+
+        var published = lambda.publishVersion(r -> r.functionName("api-logging"));
+        var latest = lambda.getFunctionConfiguration(r -> r.functionName("api-logging")).loggingConfig();
+
+        assertEquals("JSON", latest.logFormatAsString());
+        assertEquals("DEBUG", latest.applicationLogLevelAsString());
+        assertEquals("INFO", latest.systemLogLevelAsString());
+        assertEquals("/aws/lambda/api-logging", latest.logGroup());
+        assertEquals(latest, published.loggingConfig());
+    }
+
     private static void createRaw(String name, String runtime) {
         lambda.createFunction(r -> r.functionName(name).runtime(runtime).role(ROLE)
                 .handler("lambda_function.lambda_handler")

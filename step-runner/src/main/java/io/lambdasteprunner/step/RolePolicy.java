@@ -61,8 +61,8 @@ public final class RolePolicy {
                     + "arn:aws:iam::123456789012:role/runbook-reader; leave it out to use the default role");
         }
         if (config.allowedRoleArns().isEmpty()) {
-            throw new StepFailure(StepError.ROLE_NOT_ALLOWED, "roleArn " + requested + " is not the default role, "
-                    + "and this deployment allows only its default role (ALLOWED_EXECUTION_ROLE_ARNS is empty); "
+            throw new StepFailure(StepError.ROLE_NOT_ALLOWED, "roleArn " + requested + " is not allowed: it is not "
+                    + "the default role, and this deployment allows only its default role (ALLOWED_EXECUTION_ROLE_ARNS is empty); "
                     + "leave roleArn out, or ask the deployment's owner to allow the role");
         }
         if (config.allowedRoleArns().contains(requested)) {
@@ -87,8 +87,8 @@ public final class RolePolicy {
             throw new StepFailure(StepError.ROLE_NOT_ALLOWED, "roleArn " + requested + " is not allowed: " + why
                     + "; ask the deployment's owner to list the role in full");
         }
-        throw new StepFailure(StepError.ROLE_NOT_ALLOWED, "roleArn " + requested + " is neither the default role nor "
-                + "on the deployment's allowlist (ALLOWED_EXECUTION_ROLE_ARNS); leave roleArn out to use the "
+        throw new StepFailure(StepError.ROLE_NOT_ALLOWED, "roleArn " + requested + " is not allowed: it is neither "
+                + "the default role nor on the deployment's allowlist (ALLOWED_EXECUTION_ROLE_ARNS); leave roleArn out to use the "
                 + "default role, or ask the deployment's owner to allow this one");
     }
 

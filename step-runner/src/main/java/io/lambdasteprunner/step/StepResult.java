@@ -30,6 +30,15 @@ public record StepResult(String invokeResponsePayloadString, String functionName
     public record Shortened(long payloadBytes, String s3Uri, String s3Error) {
     }
 
+    /** A whole result: nothing shortened. */
+    public StepResult(String invokeResponsePayloadString, String functionName, boolean functionWasCreated,
+                      boolean functionWasInvoked, boolean functionWasDeleted, String invokeFunctionError,
+                      String invokeExecutionLog, JsonNode invokeResponsePayload, Integer statusCode,
+                      String executedVersion) {
+        this(invokeResponsePayloadString, functionName, functionWasCreated, functionWasInvoked, functionWasDeleted,
+                invokeFunctionError, invokeExecutionLog, invokeResponsePayload, statusCode, executedVersion, null);
+    }
+
     /** Nothing invoked yet: the state of a step that created a function and then failed. */
     public static StepResult notInvoked(String functionName, boolean created, boolean deleted) {
         return new StepResult(null, functionName, created, false, deleted, null, null, null, null, null, null);

@@ -36,7 +36,7 @@ class HostileEventsTest {
 
     private static final String ROLE = "arn:aws:iam::123456789012:role/step-default";
     private final ObjectMapper mapper = new ObjectMapper();
-    private final FakeLambda lambda = new FakeLambda();
+    private final FakeLambda lambda = FakeLambda.builder().build();
     private final StepHandler handler = new StepHandler(DependencyFactory.onGateway(
             new StepConfig(ROLE, List.of(), null, "lambda-step-runner"), lambda));
 
@@ -61,14 +61,13 @@ class HostileEventsTest {
     }
 
     private static void throwFromInvoke(FakeLambda lambda, Supplier<Throwable> thrown) {
-        lambda.existing.add("f");
-        lambda.behaviour = invocation -> {
+        lambda.addFunction("f").answer(invocation -> {
             Throwable t = thrown.get();
             if (t instanceof Error error) {
                 throw error;
             }
             throw (RuntimeException) t;
-        };
+        });
     }
 
     @Nested
@@ -140,12 +139,12 @@ class HostileEventsTest {
             assertEquals(400, response.get("statusCode").asInt());
             assertTrue(response.get("body").asText().contains("clientContext.custom.attempt must be a string"),
                     response.toString());
-            assertEquals(List.of(), lambda.calls);
+            assertEquals(List.of(), lambda.calls());
         }
 
         @Test
         void aNumberPastADoubleReachesTheFunctionAsANumber() throws Exception {
-            lambda.existing.add("f");
+            lambda.addFunction("f");
 
             JsonNode data = handle("{\"action\":\"invoke\",\"functionName\":\"f\",\"payload\":{\"n\":1e999999}}")
                     .get("data");
@@ -159,9 +158,8 @@ class HostileEventsTest {
     class ResultSize {
 
         private void answer(String payload) {
-            lambda.existing.add("f");
-            lambda.behaviour = invocation -> new LambdaGateway.InvocationResult(200, null,
-                    "START RequestId: 1 Version: $LATEST\nEND RequestId: 1\nREPORT RequestId: 1\t\n", payload, "$LATEST");
+            lambda.addFunction("f").answer(invocation -> new LambdaGateway.InvocationResult(200, null,
+                    "START RequestId: 1 Version: $LATEST\nEND RequestId: 1\nREPORT RequestId: 1\t\n", payload, "$LATEST"));
         }
 
         @Test
@@ -193,9 +191,8 @@ class HostileEventsTest {
 
         @Test
         void anApiErrorResponseWithItsPartialResultFitsAsAWhole() throws Exception {
-            lambda.existing.add("f");
-            lambda.behaviour = invocation -> new LambdaGateway.InvocationResult(200, "Unhandled", null,
-                    "{\"errorType\":\"Exception\",\"errorMessage\":\"" + "\\\\".repeat(200_000) + "\"}", "$LATEST");
+            lambda.addFunction("f").answer(invocation -> new LambdaGateway.InvocationResult(200, "Unhandled", null,
+                    "{\"errorType\":\"Exception\",\"errorMessage\":\"" + "\\\\".repeat(200_000) + "\"}", "$LATEST"));
 
             byte[] output = httpOutput("{\"action\":\"invoke\",\"functionName\":\"f\",\"failOnFunctionError\":true}");
 

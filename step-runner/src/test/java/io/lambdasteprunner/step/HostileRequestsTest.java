@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -179,30 +178,8 @@ class HostileRequestsTest {
     @Nested
     class Numbers {
 
-        private final AtomicReference<String> sent = new AtomicReference<>();
-        private final AnsweringLambda answering = new AnsweringLambda();
-        private final StepRunner runner = new StepRunner(new LambdaGateway() {
-            @Override
-            public InvocationResult invoke(Invocation invocation) {
-                sent.set(invocation.payloadJson());
-                return answering.invoke(invocation);
-            }
-
-            @Override
-            public void createFunction(NewFunction function) {
-                answering.createFunction(function);
-            }
-
-            @Override
-            public FunctionState functionState(String functionName) {
-                return answering.functionState(functionName);
-            }
-
-            @Override
-            public void deleteFunction(String functionName) {
-                answering.deleteFunction(functionName);
-            }
-        }, new StepConfig(ROLE, List.of(), null, null), StepListener.NONE, MAPPER, Clock.systemUTC(), d -> { },
+        private final FakeLambda lambda = FakeLambda.answeringEverything();
+        private final StepRunner runner = new StepRunner(lambda, new StepConfig(ROLE, List.of(), null, null), StepListener.NONE, MAPPER, Clock.systemUTC(), d -> { },
                 new Random(1));
 
         private JsonNode run(String payload) {
@@ -211,12 +188,18 @@ class HostileRequestsTest {
             return runner.run(request, Deadline.after(Duration.ofSeconds(30), Clock.systemUTC())).toJson();
         }
 
+        /** The payload the one invocation sent, as Lambda received it. */
+        private String sent() {
+            List<LambdaGateway.Invocation> invocations = lambda.invocations();
+            return invocations.get(invocations.size() - 1).payloadJson();
+        }
+
         @Test
         void aNumberPastADoubleIsSentAsANumberNotInfinity() {
             JsonNode result = run("{\"n\":1e999999,\"small\":1e-999999,\"neg\":-1E+400}");
 
-            assertEquals("{\"n\":1E+999999,\"small\":1E-999999,\"neg\":-1E+400}", sent.get());
-            assertFalse(sent.get().contains("Infinity"));
+            assertEquals("{\"n\":1E+999999,\"small\":1E-999999,\"neg\":-1E+400}", sent());
+            assertFalse(sent().contains("Infinity"));
             assertEquals("1E+999999", result.get("data").get("invokeResponsePayload").get("n").toString());
         }
 
@@ -224,7 +207,7 @@ class HostileRequestsTest {
         void decimalsAndLongIntegersKeepTheirDigits() {
             run("[1.10, 0.1, 123456789012345678901234567890, -0, 2.5e3]");
 
-            assertEquals("[1.10,0.1,123456789012345678901234567890,0,2.5E+3]", sent.get());
+            assertEquals("[1.10,0.1,123456789012345678901234567890,0,2.5E+3]", sent());
         }
 
         @Test
@@ -270,7 +253,7 @@ class HostileRequestsTest {
 
         @Test
         void theRunnersAccountComesFromItsInvokedArnElseFromItsDefaultRole() {
-            StepRunner runner = new StepRunner(new AnsweringLambda(), config, StepListener.NONE, MAPPER,
+            StepRunner runner = new StepRunner(FakeLambda.answeringEverything(), config, StepListener.NONE, MAPPER,
                     Clock.systemUTC(), d -> { }, new Random(1));
             StepRequest request = parser.parse(StepJson.read(MAPPER, "{\"action\":\"customCode\",\"runtime\":"
                     + "\"python3.12\",\"code\":\"def lambda_handler(e, c):\\n    return 1\\n\",\"roleArn\":"
@@ -318,7 +301,7 @@ class HostileRequestsTest {
                 "${data.", "${option.missing}", "${job.id}", " ", "\n", "\\", "\"", "é", "😀", "${}", "$", "{",
                 "${x.y}", "${option.x", "\u0000");
 
-        private final StepRunner runner = new StepRunner(new AnsweringLambda(), new StepConfig(ROLE,
+        private final StepRunner runner = new StepRunner(FakeLambda.answeringEverything(), new StepConfig(ROLE,
                 List.of("arn:aws:iam::123456789012:role/runbook-*", "arn:aws:iam::222222222222:role/ops-*"), null,
                 "lambda-step-runner"), StepListener.NONE, MAPPER, Clock.systemUTC(), d -> { }, new Random(1));
 

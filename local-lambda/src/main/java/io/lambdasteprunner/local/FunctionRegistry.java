@@ -30,8 +30,8 @@ final class FunctionRegistry {
 
     private static final Pattern ROLE = Pattern.compile(
             "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
-    private static final DateTimeFormatter LAST_MODIFIED = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
-    private static final int MAX_ENVIRONMENT_BYTES = 4096;
+    private static final DateTimeFormatter LAST_MODIFIED = io.lambdasteprunner.facts.LambdaLimits.LAST_MODIFIED;
+    private static final int MAX_ENVIRONMENT_BYTES = io.lambdasteprunner.facts.LambdaLimits.ENVIRONMENT_BYTES;
     private static final Set<String> RESERVED_VARIABLES = Set.of(
             "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
             "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
@@ -179,10 +179,7 @@ final class FunctionRegistry {
                     + "the environment variables you have provided contains reserved keys that are currently not "
                     + "supported for modification. Reserved keys used in this request: " + String.join(", ", reserved));
         }
-        int size = environment.entrySet().stream()
-                .mapToInt(e -> e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-                        + e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
-                .sum();
+        int size = io.lambdasteprunner.facts.LambdaLimits.environmentBytes(environment);
         if (size > MAX_ENVIRONMENT_BYTES) {
             // AWS quotes the variables back; their values may be secrets, so only the size is given here.
             throw LambdaException.invalidParameter("Lambda was unable to configure your environment variables because "

@@ -25,12 +25,12 @@ import java.util.UUID;
 final class LambdaApi {
 
     /** Lambda's limit on a synchronous invoke request. */
-    static final int MAX_SYNC_PAYLOAD_BYTES = 6_291_456;
+    static final int MAX_SYNC_PAYLOAD_BYTES = io.lambdasteprunner.facts.LambdaLimits.SYNC_REQUEST_PAYLOAD_BYTES;
     /** Lambda's limit on an asynchronous invoke request. */
-    static final int MAX_ASYNC_PAYLOAD_BYTES = 1_048_576;
-    /** Lambda's limit on the decoded client context. */
-    static final int MAX_CLIENT_CONTEXT_BYTES = 3583;
-    static final int LOG_TAIL_BYTES = 4096;
+    static final int MAX_ASYNC_PAYLOAD_BYTES = io.lambdasteprunner.facts.LambdaLimits.ASYNC_REQUEST_PAYLOAD_BYTES;
+    /** Lambda's limit on the client context, measured base64-encoded as AWS documents it. */
+    static final int MAX_CLIENT_CONTEXT_BYTES = io.lambdasteprunner.facts.LambdaLimits.CLIENT_CONTEXT_BASE64_BYTES;
+    static final int LOG_TAIL_BYTES = io.lambdasteprunner.facts.LambdaLimits.LOG_TAIL_BYTES;
 
     private final FunctionRegistry functions;
     private final Faults faults;
@@ -185,7 +185,8 @@ final class LambdaApi {
                 faults.set(new FaultInjection(body.path("throttleRate").asDouble(0),
                         body.path("serviceErrorRate").asDouble(0), body.path("deleteFailureRate").asDouble(0),
                         body.path("runtimeCrashRate").asDouble(0), body.path("runtimeHangRate").asDouble(0),
-                        java.time.Duration.ofMillis(body.path("pendingDelayMillis").asLong(0)), body.path("seed").asLong(0)));
+                        java.time.Duration.ofMillis(body.path("pendingDelayMillis").asLong(0)), body.path("seed").asLong(0),
+                        body.path("errorAfterRunRate").asDouble(0)));
             } catch (IllegalArgumentException e) {
                 throw LambdaException.invalidParameter(e.getMessage());
             }
@@ -196,7 +197,8 @@ final class LambdaApi {
         sendJson(exchange, 200, Json.object().put("throttleRate", now.throttleRate())
                 .put("serviceErrorRate", now.serviceErrorRate()).put("deleteFailureRate", now.deleteFailureRate())
                 .put("runtimeCrashRate", now.runtimeCrashRate()).put("runtimeHangRate", now.runtimeHangRate())
-                .put("pendingDelayMillis", now.pendingDelay().toMillis()).put("seed", now.seed()));
+                .put("pendingDelayMillis", now.pendingDelay().toMillis()).put("seed", now.seed())
+                .put("errorAfterRunRate", now.errorAfterRunRate()));
     }
 
     // ---- Invoke ---------------------------------------------------------------------------------
@@ -241,6 +243,9 @@ final class LambdaApi {
             }
             default -> {
                 InvocationResult result = functions.invoke(target, invocation);
+                if (faults.failAfterRun()) {
+                    throw new LambdaException(500, "ServiceException", "An internal error occurred (injected fault, after the function ran).");
+                }
                 if (result.functionError() != null) {
                     responseHeaders.set("X-Amz-Function-Error", result.functionError());
                 }
@@ -270,7 +275,7 @@ final class LambdaApi {
         } catch (IllegalArgumentException | IOException e) {
             throw LambdaException.invalidContent("Client context must be a valid Base64-encoded JSON object.");
         }
-        if (decoded.length > MAX_CLIENT_CONTEXT_BYTES) {
+        if (encoded.trim().length() > MAX_CLIENT_CONTEXT_BYTES) {
             throw LambdaException.invalidParameter("Client context must be smaller than "
                     + MAX_CLIENT_CONTEXT_BYTES + " bytes.");
         }

@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.Deadline;
 import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.OrphanSweeper;
@@ -98,24 +97,16 @@ public class StepHandler implements RequestStreamHandler {
     /** A handler on an existing SDK client (the command line's), with the production retry policy. */
     public StepHandler(StepConfig config, LambdaClient client, MetricsSink metrics,
                        Function<StepFailure, ? extends RuntimeException> errorTypes) {
-        this(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL, new Random()),
-                metrics, errorTypes, Clock.systemUTC());
+        this(config, new SdkLambdaGateway(client), metrics, errorTypes, Clock.systemUTC());
     }
 
     /** A handler on any {@link LambdaGateway} (tests). */
     public StepHandler(StepConfig config, LambdaGateway gateway, MetricsSink metrics,
                        Function<StepFailure, ? extends RuntimeException> errorTypes, Clock clock) {
-        this(config, gateway, metrics, errorTypes, clock, Backoff.Sleeper.REAL);
-    }
-
-    /** A handler on any {@link LambdaGateway} that waits for Active with {@code sleeper} (fast tests). */
-    public StepHandler(StepConfig config, LambdaGateway gateway, MetricsSink metrics,
-                       Function<StepFailure, ? extends RuntimeException> errorTypes, Clock clock,
-                       Backoff.Sleeper sleeper) {
         this.mapper = new ObjectMapper();
         this.parser = new StepRequestParser();
         this.telemetry = new StepTelemetry(metrics);
-        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, new Random());
+        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, new Random());
         this.sweeper = OrphanSweeper.forConfig(gateway, config, clock);
         this.errorTypes = errorTypes;
         this.clock = clock;

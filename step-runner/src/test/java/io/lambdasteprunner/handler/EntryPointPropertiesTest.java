@@ -57,7 +57,7 @@ class EntryPointPropertiesTest {
 
     private final StepHandler handler = new StepHandler(new StepConfig("arn:aws:iam::123456789012:role/step-default",
             List.of("arn:aws:iam::123456789012:role/runbook-*"), null, "lambda-step-runner"), new AnsweringLambda(),
-            MetricsSink.none(), failure -> failure, Clock.systemUTC(), delay -> { });
+            MetricsSink.none(), failure -> failure, Clock.systemUTC());
 
     /** An event as it reaches the handler, and how it was made (for the failure message). */
     record Event(String kind, byte[] bytes) {

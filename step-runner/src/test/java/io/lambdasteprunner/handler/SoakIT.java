@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.lambda.LambdaRetries;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.lambda.ZipPackager;
 import io.lambdasteprunner.local.FaultInjection;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
@@ -55,7 +55,7 @@ class SoakIT {
     private static final int WARM_UP = 16;
     private static final double FAULT_RATE = 0.10;
     /** Production's backoff shape, shorter delays: the test proves the rules, not the patience. */
-    private static final Backoff QUICK = new Backoff(Duration.ofMillis(5), Duration.ofMillis(40), 5);
+    private static final LambdaRetries QUICK = new LambdaRetries(5, Duration.ofMillis(5), Duration.ofMillis(40), new Random(5));
     /** Errors a step may end with under these faults; anything else is a defect. */
     private static final Set<StepError> EXPECTED_ERRORS = Set.of(StepError.THROTTLED, StepError.LAMBDA_UNAVAILABLE);
     private static final long MEGABYTE = 1024 * 1024;
@@ -71,7 +71,7 @@ class SoakIT {
         long started = System.nanoTime();
         try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaConfig.defaults());
              LambdaClient client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), "us-east-1"))) {
-            SdkLambdaGateway gateway = new SdkLambdaGateway(client, QUICK, d -> Thread.sleep(d.toMillis()), new Random(5));
+            SdkLambdaGateway gateway = new SdkLambdaGateway(client, QUICK);
             StepConfig config = new StepConfig(ROLE, List.of(), null, null);
             ThreadLocal<StepHandler> handlers = ThreadLocal.withInitial(() -> new StepHandler(config, gateway,
                     MetricsSink.none(), failure -> failure, Clock.systemUTC()));

@@ -295,7 +295,7 @@ class StepHandlerIT {
 
     @Test
     void shouldDeleteTheFunctionAfterAFailedInvoke() {
-        SdkLambdaGateway real = new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, d -> Thread.sleep(d.toMillis()), new Random());
+        SdkLambdaGateway real = new SdkLambdaGateway(client);
         StepHandler invokeFails = new StepHandler(CONFIG, new FailingGateway(real, true, false), MetricsSink.none(),
                 failure -> failure, Clock.systemUTC());
 
@@ -365,8 +365,8 @@ class StepHandlerIT {
         }
 
         @Override
-        public FunctionState functionState(String functionName) {
-            return real.functionState(functionName);
+        public FunctionState awaitActive(String functionName, java.time.Duration timeout) {
+            return real.awaitActive(functionName, timeout);
         }
 
         @Override

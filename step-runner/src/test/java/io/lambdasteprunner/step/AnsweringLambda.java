@@ -32,7 +32,7 @@ public final class AnsweringLambda implements LambdaGateway {
     }
 
     @Override
-    public FunctionState functionState(String functionName) {
+    public FunctionState awaitActive(String functionName, java.time.Duration timeout) {
         return new FunctionState("Active", null);
     }
 

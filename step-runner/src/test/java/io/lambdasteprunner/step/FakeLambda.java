@@ -10,7 +10,7 @@ import java.util.function.Function;
 
 /**
  * An in-memory {@link LambdaGateway} for fast tests of the step rules (the integration tests use the
- * real local Lambda service). Records every call; functions become Active after a number of polls.
+ * real local Lambda service). Records every call; a wait for Active ends in {@link #finalState}.
  */
 public final class FakeLambda implements LambdaGateway {
 
@@ -24,9 +24,10 @@ public final class FakeLambda implements LambdaGateway {
     public volatile StepFailure listFailure;
     /** Names whose ListTags fails with this. */
     public final Map<String, StepFailure> tagFailures = new ConcurrentHashMap<>();
-    private final Map<String, Integer> pollsLeft = new ConcurrentHashMap<>();
+    /** The time each wait for Active was given. */
+    public final List<java.time.Duration> waitTimeouts = Collections.synchronizedList(new ArrayList<>());
 
-    public volatile int pendingPolls = 2;
+    /** Where a wait for Active ends: {@code Active}, {@code Failed}, or {@code Pending} (out of time). */
     public volatile String finalState = "Active";
     public volatile StepFailure deleteFailure;
     public volatile StepFailure invokeFailure;
@@ -54,15 +55,17 @@ public final class FakeLambda implements LambdaGateway {
             throw new StepFailure(StepError.FUNCTION_CONFLICT, "Function already exist: " + function.functionName());
         }
         created.put(function.functionName(), function);
-        pollsLeft.put(function.functionName(), pendingPolls);
     }
 
     @Override
-    public FunctionState functionState(String functionName) {
-        calls.add("state " + functionName);
-        int left = pollsLeft.merge(functionName, -1, Integer::sum);
-        return left >= 0 ? new FunctionState("Pending", "The function is being created.")
-                : new FunctionState(finalState, "Failed".equals(finalState) ? "bad zip" : null);
+    public FunctionState awaitActive(String functionName, java.time.Duration timeout) {
+        calls.add("wait " + functionName);
+        waitTimeouts.add(timeout);
+        return switch (finalState) {
+            case "Failed" -> new FunctionState("Failed", "bad zip");
+            case "Pending" -> new FunctionState("Pending", "The function is being created.");
+            default -> new FunctionState(finalState, null);
+        };
     }
 
     @Override

@@ -67,8 +67,7 @@ class OrphanSweeperTest {
     void shouldDeleteWhatAStepLeftBehindOnceItIsOldEnough() throws Exception {
         // Given a real step that kept its function (deleteAfterExecution false)
         StepRunner runner = new StepRunner(lambda, config, StepListener.NONE, new com.fasterxml.jackson.databind.ObjectMapper(),
-                Clock.fixed(NOW.minus(Duration.ofHours(2)), ZoneOffset.UTC), d -> { }, new java.util.Random(3));
-        lambda.pendingPolls = 0;
+                Clock.fixed(NOW.minus(Duration.ofHours(2)), ZoneOffset.UTC), new java.util.Random(3));
         StepResult kept = runner.run(new StepRequestParser().parse(new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree("{\"action\":\"customCode\",\"runtime\":\"python3.12\",\"deleteAfterExecution\":false,"
                         + "\"code\":\"def lambda_handler(e, c):\\n    return 1\\n\"}")),

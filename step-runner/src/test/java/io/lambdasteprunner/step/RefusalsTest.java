@@ -1,5 +1,6 @@
 package io.lambdasteprunner.step;
 
+import io.lambdasteprunner.facts.LambdaLimits;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterEach;
@@ -32,8 +33,7 @@ class RefusalsTest {
     private final FakeLambda lambda = new FakeLambda();
     private final StepConfig config = new StepConfig(ROLE, List.of("arn:aws:iam::123456789012:role/runbook-*"), null,
             "lambda-step-runner");
-    private final StepRunner runner = new StepRunner(lambda, config, StepListener.NONE, mapper, CLOCK, d -> { },
-            new Random(1));
+    private final StepRunner runner = new StepRunner(lambda, config, StepListener.NONE, mapper, CLOCK, new Random(1));
 
     private StepFailure refused(String json, int depth) {
         return assertThrows(StepFailure.class, () -> runner.run(new StepRequestParser().parse(mapper.readTree(json)),
@@ -83,7 +83,7 @@ class RefusalsTest {
     @Test
     void shouldRefuseADeepChainForCustomCodeToo() {
         StepRunner strict = new StepRunner(lambda, config.withMaxStepDepth(1), StepListener.NONE, mapper, CLOCK,
-                d -> { }, new Random(1));
+                new Random(1));
 
         StepFailure failure = assertThrows(StepFailure.class, () -> strict.run(
                 new StepRequestParser().parse(mapper.readTree(PYTHON + "}")),
@@ -117,7 +117,7 @@ class RefusalsTest {
     @Test
     void shouldRefuseASynchronousPayloadOverSixMegabytes() {
         StepFailure failure = refused("{\"action\":\"invoke\",\"functionName\":\"f\",\"payload\":\""
-                + "x".repeat(StepRequestParser.MAX_SYNC_PAYLOAD_BYTES) + "\"}");
+                + "x".repeat(LambdaLimits.SYNC_REQUEST_PAYLOAD_BYTES) + "\"}");
 
         assertEquals(StepError.PAYLOAD_TOO_LARGE, failure.error());
         assertTrue(failure.getMessage().contains("6291456 bytes for invocationType RequestResponse"), failure.getMessage());
@@ -126,7 +126,7 @@ class RefusalsTest {
     @Test
     void shouldRefuseAnAsynchronousPayloadOverOneMegabyte() {
         StepFailure failure = refused("{\"action\":\"invoke\",\"functionName\":\"f\",\"invocationType\":\"Event\","
-                + "\"payload\":\"" + "x".repeat(StepRequestParser.MAX_ASYNC_PAYLOAD_BYTES) + "\"}");
+                + "\"payload\":\"" + "x".repeat(LambdaLimits.ASYNC_REQUEST_PAYLOAD_BYTES) + "\"}");
 
         assertEquals(StepError.PAYLOAD_TOO_LARGE, failure.error());
         assertTrue(failure.getMessage().contains("for invocationType Event"), failure.getMessage());
@@ -146,7 +146,7 @@ class RefusalsTest {
         // Given a client context just under Lambda's 3583 base64 bytes on its own
         ObjectNode context = mapper.createObjectNode();
         context.putObject("custom").put("k", "");
-        int room = StepRequestParser.MAX_CLIENT_CONTEXT_BYTES / 4 * 3 - context.toString().length();
+        int room = LambdaLimits.CLIENT_CONTEXT_BASE64_BYTES / 4 * 3 - context.toString().length();
         ((ObjectNode) context.get("custom")).put("k", "x".repeat(room));
         ObjectNode request = mapper.createObjectNode().put("action", "invoke").put("functionName", "f");
         request.set("clientContext", context);

@@ -36,7 +36,7 @@ class RequestPropertiesTest {
     private final StepRequestParser parser = new StepRequestParser();
     private final StepRunner runner = new StepRunner(new AnsweringLambda(), new StepConfig(
             "arn:aws:iam::123456789012:role/step-default", List.of("arn:aws:iam::123456789012:role/runbook-*"), null,
-            "lambda-step-runner"), StepListener.NONE, MAPPER, Clock.systemUTC(), d -> { }, new Random(1));
+            "lambda-step-runner"), StepListener.NONE, MAPPER, Clock.systemUTC(), new Random(1));
 
     @Provide
     Arbitrary<JsonNode> requests() {

@@ -1,5 +1,6 @@
 package io.lambdasteprunner.step;
 
+import io.lambdasteprunner.facts.LambdaLimits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -133,10 +134,10 @@ class StepRequestParserTest {
 
     @Test
     void shouldRefuseTooLargePayloadsPerInvocationType() {
-        String big = "x".repeat(StepRequestParser.MAX_ASYNC_PAYLOAD_BYTES);
+        String big = "x".repeat(LambdaLimits.ASYNC_REQUEST_PAYLOAD_BYTES);
         assertMessage(refused("{\"action\":\"invoke\",\"functionName\":\"f\",\"invocationType\":\"Event\",\"payload\":\"" + big + "\"}"),
                 StepError.PAYLOAD_TOO_LARGE, "for invocationType Event");
-        String huge = "x".repeat(StepRequestParser.MAX_SYNC_PAYLOAD_BYTES);
+        String huge = "x".repeat(LambdaLimits.SYNC_REQUEST_PAYLOAD_BYTES);
         assertMessage(refused("{\"action\":\"invoke\",\"functionName\":\"f\",\"payload\":\"" + huge + "\"}"),
                 StepError.PAYLOAD_TOO_LARGE, "6291456 bytes");
     }

@@ -25,9 +25,8 @@ class StepRunnerTest {
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final FakeLambda lambda = new FakeLambda();
-    private final List<Duration> sleeps = new ArrayList<>();
     private final StepRunner runner = new StepRunner(lambda, new StepConfig(ROLE, List.of(), null, "lambda-step-runner"),
-            StepListener.NONE, mapper, CLOCK, sleeps::add, new Random(7));
+            StepListener.NONE, mapper, CLOCK, new Random(7));
 
     private StepRequest request(String json) throws Exception {
         return new StepRequestParser().parse(mapper.readTree(json));
@@ -128,10 +127,10 @@ class StepRunnerTest {
 
         String name = result.functionName();
         assertTrue(name.startsWith("rundeck-generated-function-" + CLOCK.millis() + "-"), name);
-        assertEquals(List.of("create " + name, "state " + name, "state " + name, "state " + name, "invoke " + name,
-                "delete " + name), lambda.calls);
+        assertEquals(List.of("create " + name, "wait " + name, "invoke " + name, "delete " + name), lambda.calls);
         assertTrue(result.functionWasCreated() && result.functionWasInvoked() && result.functionWasDeleted());
-        assertEquals(3, sleeps.size()); // each poll after a delay: right after CreateFunction it is always Pending
+        // The wait may use the step's time but the 3 s kept back for the delete
+        assertEquals(List.of(Duration.ofSeconds(57)), lambda.waitTimeouts);
         assertTrue(lambda.created.isEmpty());
     }
 
@@ -187,7 +186,7 @@ class StepRunnerTest {
             public void deleteFailed(String functionName, StepError error, String message) {
                 deleteFailures.add(functionName + " " + error.errorName());
             }
-        }, mapper, CLOCK, sleeps::add, new Random(1));
+        }, mapper, CLOCK, new Random(1));
 
         StepResult result = listening.run(request(PYTHON + "}"), Deadline.after(Duration.ofSeconds(60), CLOCK));
 
@@ -209,41 +208,25 @@ class StepRunnerTest {
     }
 
     @Test
-    void shouldGiveUpWaitingWhenTheStepRunsOutOfTime() {
-        lambda.pendingPolls = Integer.MAX_VALUE;
-        Clock[] now = {CLOCK};
-        Clock moving = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
+    void shouldGiveUpWaitingWhenTheStepRunsOutOfTime() throws Exception {
+        // Given a function still Pending when the wait's time runs out
+        lambda.finalState = "Pending";
 
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now[0].instant();
-            }
-        };
-        StepRunner timed = new StepRunner(lambda, new StepConfig(ROLE, List.of(), null, null), StepListener.NONE, mapper,
-                moving, delay -> now[0] = Clock.offset(now[0], delay), new Random(1));
-
+        // When the step has 10 s left
         StepFailure failure = assertThrows(StepFailure.class,
-                () -> timed.run(request(PYTHON + "}"), Deadline.after(Duration.ofSeconds(10), moving)));
+                () -> runner.run(request(PYTHON + "}"), Deadline.after(Duration.ofSeconds(10), CLOCK)));
 
+        // Then it waited 7 s at most (3 s kept to delete), did not invoke, and deleted the function
         assertEquals(StepError.FUNCTION_NOT_READY, failure.error());
+        assertTrue(failure.getMessage().contains("still Pending when the step ran out of time"), failure.getMessage());
+        assertEquals(List.of(Duration.ofSeconds(7)), lambda.waitTimeouts);
         assertTrue(failure.partialResult().orElseThrow().functionWasDeleted());
         assertEquals(0, lambda.count("invoke"));
-        assertTrue(Duration.between(CLOCK.instant(), now[0].instant()).compareTo(Duration.ofSeconds(7)) <= 0);
     }
 
     @Test
     void shouldReportAFunctionLambdaCouldNotCreate() {
         lambda.finalState = "Failed";
-        lambda.pendingPolls = 0;
 
         StepFailure failure = assertThrows(StepFailure.class, () -> run(PYTHON + "}"));
 

@@ -31,17 +31,38 @@ import java.util.random.RandomGenerator;
  * {@code maxAttempts}, and the step's deadline bounds the rest. The SDK's own defaults are not added
  * ({@code useClientDefaults(false)}): they would retry any I/O error, after sending too.
  *
- * @param maxAttempts how many times a call is tried in all (1 = no retry)
- * @param baseDelay   the first retry waits between half and all of this
- * @param maxDelay    the longest wait between two tries
- * @param jitter      where the jitter comes from
+ * <p>Invoke is the hot path, so its strategy is the client's own ({@link LambdaClients} sets it) and
+ * the control plane's travels with each request. Immutable and thread-safe; the strategies are built
+ * once, so a gateway can tell whether its client already has the Invoke strategy.
  */
-public record LambdaRetries(int maxAttempts, Duration baseDelay, Duration maxDelay, RandomGenerator jitter) {
+public final class LambdaRetries {
 
-    public LambdaRetries {
+    private static final LambdaRetries STANDARD = new LambdaRetries(5, Duration.ofMillis(200), Duration.ofSeconds(5),
+            () -> Entropy.SOURCE.nextLong());
+
+    private final int maxAttempts;
+    private final Duration baseDelay;
+    private final Duration maxDelay;
+    private final RandomGenerator jitter;
+    private final RetryStrategy invoke;
+    private final RetryStrategy controlPlane;
+
+    /**
+     * @param maxAttempts how many times a call is tried in all (1 = no retry)
+     * @param baseDelay   the first retry waits between half and all of this
+     * @param maxDelay    the longest wait between two tries
+     * @param jitter      where the jitter comes from
+     */
+    public LambdaRetries(int maxAttempts, Duration baseDelay, Duration maxDelay, RandomGenerator jitter) {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
         }
+        this.maxAttempts = maxAttempts;
+        this.baseDelay = baseDelay;
+        this.maxDelay = maxDelay;
+        this.jitter = jitter;
+        this.invoke = strategy(LambdaRetries::mayRetryInvoke);
+        this.controlPlane = strategy(LambdaRetries::mayRetryControlPlane);
     }
 
     /**
@@ -49,20 +70,30 @@ public record LambdaRetries(int maxAttempts, Duration baseDelay, Duration maxDel
      * seconds of patience in all (the delays would grow to 5 s with more attempts). The jitter comes from {@link SecureRandom}, which Lambda's Java runtimes keep
      * unique across SnapStart restores (a generator seeded at init, such as the {@code ThreadLocalRandom}
      * the SDK's own backoff strategies use, would send every restored environment's retries at the
-     * same instants). It is created at the first retry, not at init.
+     * same instants). It is created at the first retry, not at init. One shared instance: it holds no
+     * state but its two strategies (which keep none either, the circuit breaker being off).
      */
     public static LambdaRetries standard() {
-        return new LambdaRetries(5, Duration.ofMillis(200), Duration.ofSeconds(5), () -> Entropy.SOURCE.nextLong());
+        return STANDARD;
+    }
+
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    /** Where the jitter comes from (also the Active wait's). */
+    public RandomGenerator jitter() {
+        return jitter;
     }
 
     /** The strategy for Invoke: {@link #mayRetryInvoke(Throwable)}. */
     public RetryStrategy invoke() {
-        return strategy(LambdaRetries::mayRetryInvoke);
+        return invoke;
     }
 
     /** The strategy for CreateFunction, GetFunction, DeleteFunction, ListFunctions and tags: {@link #mayRetryControlPlane}. */
     public RetryStrategy controlPlane() {
-        return strategy(LambdaRetries::mayRetryControlPlane);
+        return controlPlane;
     }
 
     /** The backoff between tries (attempt 2 is the first retry), as the SDK asks for it. */

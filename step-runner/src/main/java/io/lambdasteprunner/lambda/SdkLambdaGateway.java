@@ -45,9 +45,11 @@ import java.util.random.RandomGenerator;
 /**
  * {@link LambdaGateway} on the AWS SDK for Java v2.
  *
- * <p>The SDK does the retrying and the waiting. Each call carries its {@link LambdaRetries retry
- * strategy} in its request's override configuration: Invoke is sent again only when Lambda cannot have
- * run the function, the control plane also after Lambda's 5xx. A control-plane attempt is cut off after
+ * <p>The SDK does the retrying and the waiting, with {@link LambdaRetries}: Invoke is sent again only
+ * when Lambda cannot have run the function, the control plane also after Lambda's 5xx. Invoke uses
+ * the client's own strategy when {@link LambdaClients} built the client with the same retries (a
+ * per-request strategy costs the SDK a configuration rebuild, ~4 % of a warm local invoke); otherwise
+ * it carries its strategy in its request, as every control-plane call does. A control-plane attempt is cut off after
  * {@link #CONTROL_PLANE_ATTEMPT_TIMEOUT}; an Invoke has no attempt timeout but the HTTP client's read
  * timeout (above Lambda's 900 s maximum), and a timeout is never retried. Waiting for {@code Active} is
  * the SDK's {@code waitUntilFunctionActiveV2} waiter with quick first polls ({@link ActivePolling}).
@@ -73,7 +75,7 @@ public final class SdkLambdaGateway implements LambdaGateway {
     private final AwsRequestOverrideConfiguration invokePolicy;
     private final AwsRequestOverrideConfiguration controlPlanePolicy;
 
-    /** A gateway with the production retries ({@link LambdaRetries#standard()}). */
+    /** A gateway with the production retries ({@link LambdaRetries#standard()}), as {@link LambdaClients#create} sets. */
     public SdkLambdaGateway(LambdaClient client) {
         this(client, LambdaRetries.standard());
     }
@@ -82,13 +84,20 @@ public final class SdkLambdaGateway implements LambdaGateway {
         this.client = client;
         this.packager = new ZipPackager();
         this.jitter = retries.jitter();
-        this.invokePolicy = AwsRequestOverrideConfiguration.builder()
-                .addPlugin(retryingWith(retries.invoke()))
-                .build();
+        this.invokePolicy = hasOwnStrategy(client, retries.invoke()) ? null
+                : AwsRequestOverrideConfiguration.builder().addPlugin(retryingWith(retries.invoke())).build();
         this.controlPlanePolicy = AwsRequestOverrideConfiguration.builder()
                 .addPlugin(retryingWith(retries.controlPlane()))
                 .apiCallAttemptTimeout(CONTROL_PLANE_ATTEMPT_TIMEOUT)
                 .build();
+    }
+
+    private static boolean hasOwnStrategy(LambdaClient client, RetryStrategy strategy) {
+        try {
+            return client.serviceClientConfiguration().overrideConfiguration().retryStrategy().orElse(null) == strategy;
+        } catch (UnsupportedOperationException handWritten) {
+            return false;  // a client that is not the SDK's (tests): it says nothing of its configuration
+        }
     }
 
     /** A per-request plugin that gives the call its own retry strategy. */

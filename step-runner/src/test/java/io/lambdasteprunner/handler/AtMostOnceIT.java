@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.lambda.LambdaRetries;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.local.FaultInjection;
 import io.lambdasteprunner.local.LocalLambdaConfig;
@@ -91,13 +92,17 @@ class AtMostOnceIT {
 
     /** A step handler as the runner builds it, on a client (production's settings) that counts attempts. */
     private StepHandler handlerFor(URI endpoint, UrlConnectionHttpClient.Builder http) {
-        var builder = LambdaClients.builder(LambdaClientConfig.local(endpoint, "us-east-1"))
-                .overrideConfiguration(o -> o.addExecutionInterceptor(countingInvokes));
+        var builder = LambdaClients.builder(LambdaClientConfig.local(endpoint, "us-east-1"), LambdaRetries.standard());
+        builder.overrideConfiguration(builder.overrideConfiguration().toBuilder()
+                .addExecutionInterceptor(countingInvokes).build());
         if (http != null) {
             builder.httpClient(http.build());
         }
         LambdaClient client = builder.build();
         resources.add(client);
+        // The production wiring: Invoke on the client's own strategy (no per-request one)
+        assertEquals(LambdaRetries.standard().invoke(),
+                client.serviceClientConfiguration().overrideConfiguration().retryStrategy().orElseThrow());
         return new StepHandler(new StepConfig(ROLE, List.of(), null, null), new SdkLambdaGateway(client),
                 MetricsSink.none(), failure -> failure, Clock.systemUTC());
     }

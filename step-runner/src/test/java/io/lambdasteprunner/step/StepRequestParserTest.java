@@ -242,6 +242,9 @@ class StepRequestParserTest {
         assertMessage(refused(base + ",\"tags\":[\"a\"]}"), StepError.INVALID_STEP_REQUEST, "tags must be an object");
         assertMessage(refused(base + ",\"environment\":{\"1BAD\":\"x\"}}"), StepError.INVALID_STEP_REQUEST, "environment variable name");
         assertMessage(refused(base + ",\"environment\":{\"BIG\":\"" + "v".repeat(4100) + "\"}}"), StepError.INVALID_STEP_REQUEST, "4 KB");
+        // Lambda measures the variables as JSON, {"BIG":"vvv..."}: 4,097 bytes here, though key and value are 4,090
+        assertMessage(refused(base + ",\"environment\":{\"BIG\":\"" + "v".repeat(4087) + "\"}}"), StepError.INVALID_STEP_REQUEST,
+                "environment is 4097 bytes as Lambda measures it");
         assertMessage(refused(base + ",\"invocationType\":\"Event\"}"), StepError.INVALID_STEP_REQUEST, "deleteAfterExecution");
         assertMessage(refused(base + ",\"functionName\":\"f\"}"), StepError.INVALID_STEP_REQUEST, "other action");
         assertMessage(refused("{\"action\":\"customCode\",\"runtime\":\"python3.12\",\"code\":\"  \"}"),

@@ -172,7 +172,7 @@ public final class SdkLambdaGateway implements LambdaGateway {
         GetFunctionRequest request = GetFunctionRequest.builder().functionName(functionName)
                 .overrideConfiguration(controlPlanePolicy).build();
         WaiterOverrideConfiguration polling = WaiterOverrideConfiguration.builder()
-                .backoffStrategyV2(new ActivePolling(jitter))
+                .backoffStrategyV2(new ActivePolling(System.nanoTime(), jitter))
                 .maxAttempts(Integer.MAX_VALUE)
                 .waitTimeout(timeout.isPositive() ? timeout : Duration.ofMillis(1))
                 .build();
@@ -375,13 +375,16 @@ public final class SdkLambdaGateway implements LambdaGateway {
     }
 
     /**
-     * The waits between GetFunction polls while waiting for {@code Active}: {@value #QUICK_POLLS} polls
-     * {@code QUICK_POLL} apart after the first (a function on the local service is Active in tens of
-     * milliseconds), then from 10-20 ms doubling, with half jitter, to 0.5-1 s (one on AWS takes about a
-     * second). The SDK's waiter polls at once, and asks for the wait after poll {@code n} as
-     * {@code computeDelay(n + 2)}.
+     * The waits between GetFunction polls while waiting for {@code Active}: the SDK's waiter polls at
+     * once, then {@value #QUICK_POLLS} more polls on a {@code QUICK_POLL} grid from the start of the
+     * wait (10, 20, 30 ms: a function on the local service is Active in tens of milliseconds, and the
+     * grid keeps each poll's own round trip from pushing the next one later), then from 10-20 ms
+     * doubling, with half jitter, to 0.5-1 s (one on AWS takes about a second). The waiter asks for the
+     * wait after poll {@code n} as {@code computeDelay(n + 2)}.
+     *
+     * @param startNanos when the wait began ({@link System#nanoTime()})
      */
-    record ActivePolling(RandomGenerator random) implements BackoffStrategy {
+    record ActivePolling(long startNanos, RandomGenerator random) implements BackoffStrategy {
         static final int QUICK_POLLS = 3;
         static final Duration QUICK_POLL = Duration.ofMillis(10);
 
@@ -389,7 +392,8 @@ public final class SdkLambdaGateway implements LambdaGateway {
         public Duration computeDelay(int attempt) {
             int polls = attempt - 2;
             if (polls <= QUICK_POLLS) {
-                return QUICK_POLL;
+                long due = startNanos + polls * QUICK_POLL.toNanos();
+                return Duration.ofNanos(Math.max(0, due - System.nanoTime()));
             }
             return new LambdaRetries.HalfJitter(QUICK_POLL.multipliedBy(2), Duration.ofSeconds(1), random)
                     .computeDelay(polls - QUICK_POLLS + 1);

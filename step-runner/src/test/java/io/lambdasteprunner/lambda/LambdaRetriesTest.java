@@ -127,13 +127,15 @@ class LambdaRetriesTest {
         }
 
         @Test
-        void shouldPollForActiveQuicklyThenBackOff() {
-            var polling = new SdkLambdaGateway.ActivePolling(new Random(3));
+        void shouldPollForActiveOnATenMillisecondGridThenBackOff() {
+            // Given a wait that began 15 ms ago (the SDK's waiter asks for the wait after poll n as computeDelay(n + 2))
+            var polling = new SdkLambdaGateway.ActivePolling(System.nanoTime() - 15_000_000L, new Random(3));
 
-            // The SDK's waiter asks for the wait after poll n as computeDelay(n + 2)
-            assertEquals(Duration.ofMillis(10), polling.computeDelay(3));
-            assertEquals(Duration.ofMillis(10), polling.computeDelay(4));
-            assertEquals(Duration.ofMillis(10), polling.computeDelay(5));
+            // Then the poll due at 10 ms is late already, the one due at 20 ms comes at most 5 ms from now
+            assertEquals(Duration.ZERO, polling.computeDelay(3));
+            assertTrue(polling.computeDelay(4).compareTo(Duration.ofMillis(5)) <= 0, polling.computeDelay(4).toString());
+            assertTrue(polling.computeDelay(5).compareTo(Duration.ofMillis(15)) <= 0, polling.computeDelay(5).toString());
+            // And after the quick polls the waits double with half jitter, up to 0.5-1 s
             long fourth = polling.computeDelay(6).toMillis();
             assertTrue(fourth >= 10 && fourth <= 20, Long.toString(fourth));
             long fifth = polling.computeDelay(7).toMillis();

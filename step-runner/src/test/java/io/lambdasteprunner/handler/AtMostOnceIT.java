@@ -33,7 +33,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,8 +102,8 @@ class AtMostOnceIT {
         // The production wiring: Invoke on the client's own strategy (no per-request one)
         assertEquals(LambdaRetries.standard().invoke(),
                 client.serviceClientConfiguration().overrideConfiguration().retryStrategy().orElseThrow());
-        return new StepHandler(new StepConfig(ROLE, List.of(), null, null), new SdkLambdaGateway(client),
-                MetricsSink.none(), failure -> failure, Clock.systemUTC());
+        return new StepHandler(DependencyFactory.onGateway(new StepConfig(ROLE, List.of(), null, null),
+                new SdkLambdaGateway(client)));
     }
 
     private StepHandler handler() {

@@ -73,8 +73,8 @@ class SoakIT {
              LambdaClient client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), "us-east-1"))) {
             SdkLambdaGateway gateway = new SdkLambdaGateway(client, QUICK);
             StepConfig config = new StepConfig(ROLE, List.of(), null, null);
-            ThreadLocal<StepHandler> handlers = ThreadLocal.withInitial(() -> new StepHandler(config, gateway,
-                    MetricsSink.none(), failure -> failure, Clock.systemUTC()));
+            ThreadLocal<StepHandler> handlers = ThreadLocal.withInitial(() -> new StepHandler(
+                    DependencyFactory.onGateway(config, gateway)));
             Set<String> lookAlikes = createLookAlikes(client);
 
             ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
@@ -104,8 +104,8 @@ class SoakIT {
                         + "as not deleted");
 
                 // When the hourly sweep runs (an hour later, still under faults), until nothing is left
-                StepHandler anHourLater = new StepHandler(config, gateway, MetricsSink.none(), failure -> failure,
-                        Clock.offset(Clock.systemUTC(), Duration.ofMinutes(61)));
+                StepHandler anHourLater = new StepHandler(DependencyFactory.onGateway(config, gateway,
+                        MetricsSink.none(), Clock.offset(Clock.systemUTC(), Duration.ofMinutes(61))));
                 List<String> swept = new ArrayList<>();
                 for (int sweep = 0; sweep < 10 && !leftovers(service, lookAlikes).isEmpty(); sweep++) {
                     try {

@@ -32,7 +32,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,7 +63,7 @@ class StepHandlerIT {
     static void start() {
         service = LocalLambdaService.start(LocalLambdaConfig.defaults());
         client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), "us-east-1"));
-        handler = new StepHandler(CONFIG, client, MetricsSink.none(), failure -> failure);
+        handler = new StepHandler(DependencyFactory.onClient(CONFIG, client, MetricsSink.none()));
     }
 
     @AfterAll
@@ -296,8 +295,8 @@ class StepHandlerIT {
     @Test
     void shouldDeleteTheFunctionAfterAFailedInvoke() {
         SdkLambdaGateway real = new SdkLambdaGateway(client);
-        StepHandler invokeFails = new StepHandler(CONFIG, new FailingGateway(real, true, false), MetricsSink.none(),
-                failure -> failure, Clock.systemUTC());
+        StepHandler invokeFails = new StepHandler(DependencyFactory.onGateway(CONFIG,
+                new FailingGateway(real, true, false)));
 
         StepFailure failure = assertThrows(StepFailure.class,
                 () -> handle(invokeFails, Files.readAllBytes(Path.of("events", "custom-code-python.json"))));
@@ -331,7 +330,7 @@ class StepHandlerIT {
             List<Future<JsonNode>> results = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 // One handler per "container", sharing the SDK client as Lambda containers share nothing else.
-                StepHandler own = new StepHandler(CONFIG, client, MetricsSink.none(), failure -> failure);
+                StepHandler own = new StepHandler(DependencyFactory.onClient(CONFIG, client, MetricsSink.none()));
                 results.add(pool.submit(() -> handle(own, event)));
             }
             Set<String> names = new HashSet<>();

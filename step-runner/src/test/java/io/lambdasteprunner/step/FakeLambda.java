@@ -29,6 +29,8 @@ public final class FakeLambda implements LambdaGateway {
 
     /** Where a wait for Active ends: {@code Active}, {@code Failed}, or {@code Pending} (out of time). */
     public volatile String finalState = "Active";
+    /** Told how long a wait that ends {@code Pending} took (all of its time): tests advance a clock with it. */
+    public volatile java.util.function.Consumer<java.time.Duration> waited = timeout -> { };
     public volatile StepFailure deleteFailure;
     public volatile StepFailure invokeFailure;
     public volatile Function<Invocation, InvocationResult> behaviour =
@@ -63,7 +65,10 @@ public final class FakeLambda implements LambdaGateway {
         waitTimeouts.add(timeout);
         return switch (finalState) {
             case "Failed" -> new FunctionState("Failed", "bad zip");
-            case "Pending" -> new FunctionState("Pending", "The function is being created.");
+            case "Pending" -> {
+                waited.accept(timeout);
+                yield new FunctionState("Pending", "The function is being created.");
+            }
             default -> new FunctionState(finalState, null);
         };
     }

@@ -49,7 +49,7 @@ class StepErrorTypesTest {
 
         private final StepRunnerHandler handler = new StepRunnerHandler(new StepHandler(DependencyFactory.onGateway(
                 new StepConfig("arn:aws:iam::123456789012:role/step-default", List.of(), null, "lambda-step-runner"),
-                new FakeLambda())));
+                FakeLambda.builder().build())));
 
         @Test
         void throwsTheFailureAsItsNamedType() {

@@ -57,13 +57,14 @@ class EntryPointPropertiesTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Map<String, LongAdder> BRANCHES = new ConcurrentHashMap<>();
 
-    private final FakeLambda lambda = new FakeLambda();
+    private final FakeLambda lambda = FakeLambda.builder().build();
     private final StepHandler handler = new StepHandler(DependencyFactory.onGateway(
             new StepConfig(ROLE, List.of("arn:aws:iam::123456789012:role/runbook-*"), null, "lambda-step-runner"),
             lambda, MetricsSink.none(), Clock.systemUTC()));
 
     EntryPointPropertiesTest() {
-        lambda.existing.addAll(FUNCTIONS);
+        FUNCTIONS.forEach(lambda::addFunction);
+        lambda.pendingPolls(0);
     }
 
     @BeforeAll
@@ -398,10 +399,10 @@ class EntryPointPropertiesTest {
         BRANCHES.computeIfAbsent(branch + " -> " + outcome, b -> new LongAdder()).increment();
         Function<String, String> why = what -> what + "\n  for " + branch + ": "
                 + new String(event, StandardCharsets.UTF_8);
-        lambda.calls.clear();
-        if (lambda.created.size() > 50) {
+        lambda.forgetCalls();
+        if (lambda.createdFunctions().size() > 50) {
             // Kept functions (deleteAfterExecution false) would make every generated sweep list more of them.
-            lambda.created.clear();
+            lambda.removeCreatedFunctions();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {

@@ -37,7 +37,7 @@ class StepHandlerTest {
     private static final String ORPHAN = "rundeck-generated-function-1763950000000-0123abcd";
 
     private final ObjectMapper mapper = new ObjectMapper();
-    private final FakeLambda lambda = new FakeLambda();
+    private final FakeLambda lambda = FakeLambda.builder().build();
     private final StepHandler handler = new StepHandler(DependencyFactory.onGateway(
             new StepConfig(ROLE, List.of(), null, "lambda-step-runner"), lambda));
 
@@ -54,12 +54,12 @@ class StepHandlerTest {
 
             // Then the function was created, invoked and deleted
             assertRanAndDeleted(output.get("data"));
-            assertTrue(lambda.created.isEmpty());
+            assertTrue(lambda.createdFunctions().isEmpty());
         }
 
         @Test
         void runInvoke() throws Exception {
-            lambda.existing.add("restart-web-service");
+            lambda.addFunction("restart-web-service");
 
             JsonNode data = handle(eventFile("invoke.json")).get("data");
 
@@ -90,15 +90,15 @@ class StepHandlerTest {
                     {"action": "invoke", "functionName": "f"}}"""));
 
             assertEquals(StepError.INVALID_STEP_REQUEST, failure.error());
-            assertEquals(0, lambda.calls.size());
+            assertEquals(0, lambda.calls().size());
         }
 
         @Test
         void answerADefectWithStepRunnerInternalErrorAndNoDetails() {
-            lambda.existing.add("f");
-            lambda.behaviour = invocation -> {
+            lambda.addFunction("f");
+            lambda.answer(invocation -> {
                 throw new NullPointerException("secret internals");
-            };
+            });
 
             StepFailure failure = assertThrows(StepFailure.class, () -> handle("""
                     {"action": "invoke", "functionName": "f"}"""));
@@ -158,7 +158,7 @@ class StepHandlerTest {
             assertError(handle(api(file, "GET", "/steps", "{}")), 405, "MethodNotAllowed");
             assertEquals("POST", handle(api(file, "GET", "/steps", "{}")).get("headers").get("Allow").asText());
             assertError(handle(api(file, "POST", "/functions", "{}")), 404, "RouteNotFound");
-            assertEquals(0, lambda.calls.size());
+            assertEquals(0, lambda.calls().size());
         }
 
         @ParameterizedTest
@@ -185,16 +185,16 @@ class StepHandlerTest {
 
         @Test
         void answerLambdasFailuresWithTheirStatusAndThePartialResult() throws Exception {
-            lambda.existing.add("f");
+            lambda.addFunction("f");
             String invoke = """
                     {"action": "invoke", "functionName": "f", "failOnFunctionError": true}""";
-            lambda.invokeFailure = new StepFailure(StepError.THROTTLED, "Rate exceeded");
+            lambda.failing(FakeLambda.Call.INVOKE, new StepFailure(StepError.THROTTLED, "Rate exceeded"));
             assertError(handle(api("apigateway-http.json", "POST", "/prod/steps", invoke)), 429, "Throttled");
-            lambda.invokeFailure = new StepFailure(StepError.LAMBDA_UNAVAILABLE, "down");
+            lambda.failing(FakeLambda.Call.INVOKE, new StepFailure(StepError.LAMBDA_UNAVAILABLE, "down"));
             assertError(handle(api("apigateway-http.json", "POST", "/steps", invoke)), 503, "LambdaUnavailable");
-            lambda.invokeFailure = null;
-            lambda.behaviour = invocation -> new LambdaGateway.InvocationResult(200, "Unhandled", null, """
-                    {"errorType": "ValueError", "errorMessage": "disk full"}""", "$LATEST");
+            lambda.failing(FakeLambda.Call.INVOKE, null);
+            lambda.answer(invocation -> new LambdaGateway.InvocationResult(200, "Unhandled", null, """
+                    {"errorType": "ValueError", "errorMessage": "disk full"}""", "$LATEST"));
 
             JsonNode body = assertError(handle(api("apigateway-rest.json", "POST", "/steps", invoke)),
                     502, "FunctionFailed");
@@ -245,10 +245,10 @@ class StepHandlerTest {
 
         @Test
         void answerADefectWith500AndNoDetails() throws Exception {
-            lambda.existing.add("f");
-            lambda.behaviour = invocation -> {
+            lambda.addFunction("f");
+            lambda.answer(invocation -> {
                 throw new NullPointerException("secret internals");
-            };
+            });
 
             JsonNode body = assertError(handle(api("apigateway-rest.json", "POST", "/steps", """
                     {"action": "invoke", "functionName": "f"}""")), 500, "StepRunnerInternalError");
@@ -270,7 +270,7 @@ class StepHandlerTest {
             assertEquals(List.of(ORPHAN), names(sweep.get("deleted")));
             assertEquals(0, sweep.get("failed").size());
             assertEquals(2, sweep.get("examined").asInt());
-            assertEquals(1, lambda.others.size());
+            assertEquals(1, lambda.functionNames().size());
         }
 
         @Test
@@ -280,7 +280,7 @@ class StepHandlerTest {
 
             assertEquals(StepError.INVALID_STEP_REQUEST, failure.error());
             assertTrue(failure.getMessage().contains("takes no other fields"));
-            assertEquals(List.of(), lambda.calls);
+            assertEquals(List.of(), lambda.calls());
         }
     }
 
@@ -292,12 +292,12 @@ class StepHandlerTest {
 
         @Test
         void refuseAStepThatCameThroughTooManyStepRunners() {
-            lambda.existing.add("f");
+            lambda.addFunction("f");
 
             StepFailure failure = assertThrows(StepFailure.class, () -> handle(INVOKE_F, TestContext.withDepth("3")));
 
             assertEquals(StepError.RECURSION_REFUSED, failure.error());
-            assertEquals(List.of(), lambda.calls);
+            assertEquals(List.of(), lambda.calls());
         }
 
         @Test
@@ -311,12 +311,12 @@ class StepHandlerTest {
 
         @Test
         void passTheNextDepthOn() throws Exception {
-            lambda.existing.add("f");
+            lambda.addFunction("f");
             List<String> contexts = new CopyOnWriteArrayList<>();
-            lambda.behaviour = invocation -> {
+            lambda.answer(invocation -> {
                 contexts.add(invocation.clientContextJson());
                 return new LambdaGateway.InvocationResult(200, null, null, "{}", "$LATEST");
-            };
+            });
 
             handle(INVOKE_F, TestContext.withDepth("2"));
 
@@ -368,8 +368,8 @@ class StepHandlerTest {
     }
 
     private void givenAnOldOrphanAndALookAlike() {
-        lambda.others.put(ORPHAN, Map.of(StepRunner.CREATED_TAG, Instant.now().minusSeconds(7200).toString()));
-        lambda.others.put("rundeck-generated-function-1763950000001-0123abcd", Map.of("team", "ops"));
+        lambda.addForeignFunction(ORPHAN, Map.of(StepRunner.CREATED_TAG, Instant.now().minusSeconds(7200).toString()));
+        lambda.addForeignFunction("rundeck-generated-function-1763950000001-0123abcd", Map.of("team", "ops"));
     }
 
     private static List<String> names(JsonNode array) {

@@ -36,7 +36,7 @@ class StepLogsTest {
              "code": "def lambda_handler(event, context):\\n    return {'ok': True}\\n"}""";
 
     private final ObjectMapper mapper = new ObjectMapper();
-    private final FakeLambda lambda = new FakeLambda();
+    private final FakeLambda lambda = FakeLambda.builder().build();
     private final StepHandler handler = new StepHandler(DependencyFactory.onGateway(
             new StepConfig(ROLE, List.of(), null, "lambda-step-runner"), lambda, MetricsSink.none(),
             java.time.Clock.systemUTC()));
@@ -47,8 +47,8 @@ class StepLogsTest {
         @Test
         void namesItsErrorInTheFinishedLine() {
             // Given a function that Lambda throttles
-            lambda.existing.add("f");
-            lambda.invokeFailure = new StepFailure(StepError.THROTTLED, "Rate exceeded");
+            lambda.addFunction("f");
+            lambda.failing(FakeLambda.Call.INVOKE, new StepFailure(StepError.THROTTLED, "Rate exceeded"));
 
             // When the step runs
             List<JsonNode> lines = logged(() -> assertThrows(StepFailure.class, () -> handle("""
@@ -76,10 +76,10 @@ class StepLogsTest {
 
         @Test
         void namesADefectStepRunnerInternalError() {
-            lambda.existing.add("f");
-            lambda.behaviour = invocation -> {
+            lambda.addFunction("f");
+            lambda.answer(invocation -> {
                 throw new IllegalStateException("payload secret");
-            };
+            });
 
             List<JsonNode> lines = logged(() -> assertThrows(StepFailure.class, () -> handle("""
                     {"action": "invoke", "functionName": "f"}""")));
@@ -97,7 +97,7 @@ class StepLogsTest {
         @Test
         void namesItsError() {
             // Given a generated function that Lambda will not delete
-            lambda.deleteFailure = new StepFailure(StepError.LAMBDA_ACCESS_DENIED, "not authorized: lambda:DeleteFunction");
+            lambda.failing(FakeLambda.Call.DELETE, new StepFailure(StepError.LAMBDA_ACCESS_DENIED, "not authorized: lambda:DeleteFunction"));
 
             // When the custom-code step runs
             List<JsonNode> lines = logged(() -> handle(CUSTOM_CODE));
@@ -113,8 +113,8 @@ class StepLogsTest {
 
     @Test
     void noLineUsesTheReservedErrorKey() {
-        lambda.deleteFailure = new StepFailure(StepError.LAMBDA_ACCESS_DENIED, "denied");
-        lambda.invokeFailure = new StepFailure(StepError.LAMBDA_UNAVAILABLE, "down");
+        lambda.failing(FakeLambda.Call.DELETE, new StepFailure(StepError.LAMBDA_ACCESS_DENIED, "denied"));
+        lambda.failing(FakeLambda.Call.INVOKE, new StepFailure(StepError.LAMBDA_UNAVAILABLE, "down"));
 
         List<JsonNode> lines = logged(() -> assertThrows(StepFailure.class, () -> handle(CUSTOM_CODE)));
 

@@ -5,7 +5,6 @@ import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
 import io.lambdasteprunner.lambda.S3ResultStore;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.OrphanSweeper;
 import io.lambdasteprunner.step.ResultStore;
@@ -68,23 +67,18 @@ public final class DependencyFactory {
     /** {@link #onClient(StepConfig, LambdaClient, MetricsSink)} writing too-big responses to {@code results}. */
     public static Dependencies onClient(StepConfig config, LambdaClient client, MetricsSink metrics,
                                         ResultStore results) {
-        return onGateway(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL,
-                Priming.restoreSafeRandom()), metrics, Clock.systemUTC(), Backoff.Sleeper.REAL, results);
+        // The retries' jitter draws from a SecureRandom, unique after a SnapStart restore (LambdaRetries.standard()).
+        return onGateway(config, new SdkLambdaGateway(client), metrics, Clock.systemUTC(), results);
     }
 
     /** The graph on any {@link LambdaGateway}, without metrics (tests). */
     public static Dependencies onGateway(StepConfig config, LambdaGateway gateway) {
-        return onGateway(config, gateway, MetricsSink.none(), Clock.systemUTC(), Backoff.Sleeper.REAL);
+        return onGateway(config, gateway, MetricsSink.none(), Clock.systemUTC());
     }
 
-    /**
-     * The graph on any {@link LambdaGateway}.
-     *
-     * @param sleeper how the step waits between polls for Active (tests pass one that does not sleep)
-     */
-    public static Dependencies onGateway(StepConfig config, LambdaGateway gateway, MetricsSink metrics, Clock clock,
-                                         Backoff.Sleeper sleeper) {
-        return onGateway(config, gateway, metrics, clock, sleeper, ResultStore.NONE);
+    /** The graph on any {@link LambdaGateway} (the gateway waits for Active itself). */
+    public static Dependencies onGateway(StepConfig config, LambdaGateway gateway, MetricsSink metrics, Clock clock) {
+        return onGateway(config, gateway, metrics, clock, ResultStore.NONE);
     }
 
     /**
@@ -93,10 +87,10 @@ public final class DependencyFactory {
      * @param results where responses too big for {@code MAX_RESULT_BYTES} are written when {@code RESULT_BUCKET} is set
      */
     public static Dependencies onGateway(StepConfig config, LambdaGateway gateway, MetricsSink metrics, Clock clock,
-                                         Backoff.Sleeper sleeper, ResultStore results) {
+                                         ResultStore results) {
         ObjectMapper mapper = StepJson.newMapper();
         StepTelemetry telemetry = new StepTelemetry(metrics);
-        StepRunner runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, Priming.restoreSafeRandom(),
+        StepRunner runner = new StepRunner(gateway, config, telemetry, mapper, clock, Priming.restoreSafeRandom(),
                 results);
         RequestRunner requests = new RequestRunner(new StepRequestParser(), runner,
                 OrphanSweeper.forConfig(gateway, config, clock), telemetry, clock);

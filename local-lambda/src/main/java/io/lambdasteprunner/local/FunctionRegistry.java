@@ -115,7 +115,7 @@ final class FunctionRegistry {
                 description, timeout, memory, environment, architectures, code, now(), UUID.randomUUID().toString());
         FunctionLog log = new FunctionLog(logEcho);
         LocalFunction function = new LocalFunction(latest, tags, log, version -> launcher.start(version, log),
-                config.maxEnvironmentsPerFunction());
+                config.maxEnvironmentsPerFunction(), launcher.budget());
         if (functions.putIfAbsent(name, function) != null) {
             deleteQuietly(code.directory());
             throw LambdaException.conflict("Function already exist: " + name);
@@ -238,6 +238,9 @@ final class FunctionRegistry {
                 old.handler(), old.role(), old.description(), old.timeout(), old.memorySize(), old.environment(),
                 old.architectures(), code, now(), UUID.randomUUID().toString());
         function.replaceLatest(updated);
+        if (function.versions().stream().noneMatch(version -> version.code() == old.code())) {
+            deleteQuietly(old.code().directory()); // replaced code no version runs any more
+        }
         return updated;
     }
 

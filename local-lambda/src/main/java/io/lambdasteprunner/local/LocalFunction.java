@@ -27,6 +27,7 @@ final class LocalFunction {
     private final FunctionLog log;
     private final Function<FunctionVersion, ExecutionEnvironment> launcher;
     private final int maxEnvironments;
+    private final EnvironmentBudget budget;
     private FunctionVersion latest;
     private final TreeMap<Integer, FunctionVersion> published = new TreeMap<>();
     private final Map<String, Alias> aliases = new LinkedHashMap<>();
@@ -35,7 +36,9 @@ final class LocalFunction {
     private volatile State state = State.Pending;
 
     LocalFunction(FunctionVersion latest, Map<String, String> tags, FunctionLog log,
-                  Function<FunctionVersion, ExecutionEnvironment> launcher, int maxEnvironments) {
+                  Function<FunctionVersion, ExecutionEnvironment> launcher, int maxEnvironments,
+                  EnvironmentBudget budget) {
+        this.budget = budget;
         this.latest = latest;
         this.tags.putAll(tags);
         this.log = log;
@@ -125,7 +128,7 @@ final class LocalFunction {
     }
 
     private synchronized EnvironmentPool pool(String version) {
-        return pools.computeIfAbsent(version, v -> new EnvironmentPool(maxEnvironments));
+        return pools.computeIfAbsent(version, v -> new EnvironmentPool(maxEnvironments, budget));
     }
 
     synchronized FunctionVersion publish(String description) {

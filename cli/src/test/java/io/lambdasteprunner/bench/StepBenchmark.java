@@ -329,7 +329,9 @@ public final class StepBenchmark {
                 "restart-web-service"));
         List<String> runCommand = new ArrayList<>(List.of(java));
         runCommand.addAll(flags);
-        runCommand.addAll(List.of("-jar", jar, "run", "events/invoke.json", "--endpoint", endpoint.toString()));
+        // The command line is the cli module's jar since the split; the Lambda artifact has no Main.
+        runCommand.addAll(List.of("-jar", Path.of("cli", "target", "lambda-step-runner-cli.jar").toString(), "run",
+                "events/invoke.json", "--endpoint", endpoint.toString()));
         List<String> javaVersion = new ArrayList<>(List.of(java));
         javaVersion.addAll(flags);
         javaVersion.add("-version");

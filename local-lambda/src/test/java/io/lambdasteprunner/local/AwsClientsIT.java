@@ -18,7 +18,7 @@ class AwsClientsIT {
         Path python = Path.of(".venv/bin/python").toAbsolutePath();
         assertTrue(Files.isExecutable(python), "run scripts/setup-tools.sh (the test command does)");
         try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaConfig.defaults())) {
-            Process check = new ProcessBuilder(python.toString(), "src/test/python/aws_clients_check.py",
+            Process check = new ProcessBuilder(python.toString(), "local-lambda/src/test/python/aws_clients_check.py",
                     service.endpoint().toString()).redirectErrorStream(true).start();
             String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(check.waitFor(120, TimeUnit.SECONDS));

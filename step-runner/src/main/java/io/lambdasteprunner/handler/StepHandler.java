@@ -32,7 +32,6 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -50,6 +49,12 @@ public class StepHandler implements RequestStreamHandler {
 
     /** Kept back from the handler's remaining time so the step can answer before Lambda stops it. */
     static final Duration ANSWER_RESERVE = Duration.ofSeconds(1);
+    /**
+     * An API request's budget: API Gateway answers 504 after 29 s (its integration timeout) whatever the
+     * step is doing, so the step must end, or fail with its error, before that. 25 s leaves room for a
+     * SnapStart restore, the invoke of the runner and the answer's way back.
+     */
+    static final Duration API_GATEWAY_BUDGET = Duration.ofSeconds(25);
     /** The deadline when no Lambda context says otherwise (the command line): Lambda's 900-second maximum. */
     static final Duration NO_CONTEXT_BUDGET = Duration.ofSeconds(900);
 
@@ -98,7 +103,8 @@ public class StepHandler implements RequestStreamHandler {
     /** A handler on an existing SDK client (the command line's), with the production retry policy. */
     public StepHandler(StepConfig config, LambdaClient client, MetricsSink metrics,
                        Function<StepFailure, ? extends RuntimeException> errorTypes) {
-        this(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL, new Random()),
+        this(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL,
+                Priming.restoreSafeRandom()),
                 metrics, errorTypes, Clock.systemUTC());
     }
 
@@ -115,7 +121,7 @@ public class StepHandler implements RequestStreamHandler {
         this.mapper = new ObjectMapper();
         this.parser = new StepRequestParser();
         this.telemetry = new StepTelemetry(metrics);
-        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, new Random());
+        this.runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, Priming.restoreSafeRandom());
         this.sweeper = OrphanSweeper.forConfig(gateway, config, clock);
         this.errorTypes = errorTypes;
         this.clock = clock;
@@ -157,7 +163,8 @@ public class StepHandler implements RequestStreamHandler {
         }
         return switch (incoming.shape()) {
             case STEP_REQUEST, EVENTBRIDGE -> direct(incoming, deadline, depth);
-            case API_GATEWAY_REST, API_GATEWAY_HTTP -> http(incoming, deadline, depth);
+            case API_GATEWAY_REST, API_GATEWAY_HTTP ->
+                    http(incoming, Deadline.after(min(deadline.remaining(), API_GATEWAY_BUDGET), clock), depth);
         };
     }
 
@@ -283,6 +290,10 @@ public class StepHandler implements RequestStreamHandler {
             return 0;
         }
         return depth.trim().matches("\\d{1,6}") ? Integer.parseInt(depth.trim()) : -1;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** EventBridge's scheduled events: {@code "source": "aws.events", "detail-type": "Scheduled Event"}. */

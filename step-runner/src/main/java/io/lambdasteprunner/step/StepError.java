@@ -4,7 +4,7 @@ package io.lambdasteprunner.step;
  * Every error a step can end with, under the stable name callers key on (Step Functions
  * {@code Retry}/{@code Catch}, API Gateway status codes, the command line's stderr).
  *
- * <p>The names are a public contract: add new ones, never rename. The README lists this table.
+ * <p>The names are a public contract: add new ones, never rename. docs/ERRORS.md lists this table.
  */
 public enum StepError {
     /** The request is malformed: a missing or mistyped field, an unknown action or field, a value out of range. */

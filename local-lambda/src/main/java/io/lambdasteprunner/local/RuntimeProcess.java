@@ -191,25 +191,34 @@ final class RuntimeProcess {
             List<ProcessHandle> tree = process.descendants().toList();
             process.destroyForcibly();
             tree.forEach(ProcessHandle::destroyForcibly);
-            for (ProcessHandle member : tree) {
-                try {
-                    member.onExit().get(2, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    // Reaped by someone else, or slow: the namespace still dies with its init.
-                }
-            }
+            awaitAll(tree);
         } else {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            List<ProcessHandle> tree = new java.util.ArrayList<>(process.descendants().toList());
+            tree.forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
-            killStragglers();
+            tree.addAll(killStragglers());
+            awaitAll(tree);
         }
         process.onExit().thenRun(this::cleanUp);
     }
 
-    private void killStragglers() {
+    /** Waits (briefly) until killed processes are gone, so that "killed" means gone when this returns. */
+    private static void awaitAll(List<ProcessHandle> processes) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (ProcessHandle member : processes) {
+            try {
+                member.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // Slow to go: it was sent SIGKILL, which it cannot ignore.
+            }
+        }
+    }
+
+    private List<ProcessHandle> killStragglers() {
+        List<ProcessHandle> killed = new java.util.ArrayList<>();
         byte[] marker = ("TMPDIR=" + tmpDir()).getBytes(StandardCharsets.UTF_8);
         try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path proc : processes) {
@@ -220,13 +229,16 @@ final class RuntimeProcess {
                     continue; // gone, or not ours to read
                 }
                 if (containsEntry(environ, marker)) {
-                    ProcessHandle.of(Long.parseLong(proc.getFileName().toString()))
-                            .ifPresent(ProcessHandle::destroyForcibly);
+                    ProcessHandle.of(Long.parseLong(proc.getFileName().toString())).ifPresent(straggler -> {
+                        straggler.destroyForcibly();
+                        killed.add(straggler);
+                    });
                 }
             }
         } catch (IOException | RuntimeException e) {
             // No /proc: the tree was killed, which is all we can do.
         }
+        return killed;
     }
 
     private static boolean containsEntry(byte[] environ, byte[] entry) {

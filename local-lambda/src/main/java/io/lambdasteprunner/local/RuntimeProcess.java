@@ -202,18 +202,32 @@ final class RuntimeProcess {
         process.onExit().thenRun(this::cleanUp);
     }
 
-    /** Waits (briefly) until killed processes are gone, so that "killed" means gone when this returns. */
+    /**
+     * Waits (at most 2 s) until killed processes are gone, so that "killed" means gone when this
+     * returns. Polls /proc: {@link ProcessHandle#onExit()} polls a process that is not our child every
+     * 300 ms and more, and a zombie (killed, not yet reaped by its new parent) counts as gone here.
+     */
     private static void awaitAll(List<ProcessHandle> processes) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         for (ProcessHandle member : processes) {
-            try {
-                member.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                // Slow to go: it was sent SIGKILL, which it cannot ignore.
+            while (!gone(member.pid()) && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
+        }
+    }
+
+    private static boolean gone(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int end = stat.lastIndexOf(')');
+            return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) == 'Z' || stat.charAt(end + 2) == 'X';
+        } catch (IOException | RuntimeException e) {
+            return true;
         }
     }
 

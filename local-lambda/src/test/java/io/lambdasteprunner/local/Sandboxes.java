@@ -32,6 +32,21 @@ final class Sandboxes {
         return processesIn(parts[0]).stream().anyMatch(pid -> parts[1].equals(startTime(pid)));
     }
 
+    /** Whether a process runs (exists and is not a zombie). */
+    static boolean running(long pid) {
+        String state = state(pid);
+        return !state.equals("gone") && !state.equals("Z");
+    }
+
+    private static String state(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        } catch (IOException | RuntimeException e) {
+            return "gone";
+        }
+    }
+
     private static String startTime(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
@@ -49,13 +64,13 @@ final class Sandboxes {
         }
     }
 
-    /** The host's processes in a PID namespace. */
+    /** The host's running processes in a PID namespace (a zombie, killed and not yet reaped, is not running). */
     static List<Long> processesIn(String namespace) {
         List<Long> pids = new ArrayList<>();
         try (DirectoryStream<Path> processes = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path process : processes) {
                 long pid = Long.parseLong(process.getFileName().toString());
-                if (namespace.equals(namespaceOf(pid))) {
+                if (namespace.equals(namespaceOf(pid)) && !"Z".equals(state(pid))) {
                     pids.add(pid);
                 }
             }

@@ -44,9 +44,9 @@ final class InvocationLog implements AutoCloseable {
             if (output == null) {
                 output = FileChannel.open(outputFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
             }
-            ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
-            while (true) {
-                buffer.clear();
+            // Sized to what is there (usually a few lines, often nothing): no megabyte per call.
+            for (long size = output.size(); size > read; size = output.size()) {
+                ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(size - read, CHUNK));
                 int n = output.read(buffer, read);
                 if (n <= 0) {
                     break;

@@ -38,6 +38,7 @@ final class RuntimeProcess {
     private long runtimePid = -1;
     private FileChannel procStatus;
     private boolean killed;
+    private List<ProcessHandle> killedTree = List.of();
     private boolean cleaned;
 
     private RuntimeProcess(Process process, Path directory, boolean sandboxed) {
@@ -157,18 +158,46 @@ final class RuntimeProcess {
         if (runtimePid < 0) {
             runtimePid = process.pid();
             if (sandboxed) {
-                ProcessHandle at = process.toHandle();
                 for (int depth = 0; depth < 2; depth++) {
-                    List<ProcessHandle> children = at.children().toList();
+                    List<Long> children = childrenOf(runtimePid);
                     if (children.isEmpty()) {
                         break;
                     }
-                    at = children.get(0);
+                    runtimePid = children.get(0);
                 }
-                runtimePid = at.pid();
             }
         }
         return runtimePid;
+    }
+
+    /**
+     * A process's children, from {@code /proc/PID/task/*}{@code /children}: a few small reads, where
+     * {@link ProcessHandle#children()} reads the status of every process on the machine.
+     */
+    private static List<Long> childrenOf(long pid) {
+        List<Long> children = new java.util.ArrayList<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                for (String child : Files.readString(task.resolve("children")).trim().split("\\s+")) {
+                    if (!child.isEmpty()) {
+                        children.add(Long.parseLong(child));
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return ProcessHandle.of(pid).map(handle -> handle.children().map(ProcessHandle::pid).toList()).orElse(List.of());
+        }
+        return children;
+    }
+
+    /** A process's descendants, depth first, read as {@link #childrenOf} reads children. */
+    private static List<ProcessHandle> descendantsOf(long pid) {
+        List<ProcessHandle> found = new java.util.ArrayList<>();
+        for (long child : childrenOf(pid)) {
+            ProcessHandle.of(child).ifPresent(found::add);
+            found.addAll(descendantsOf(child));
+        }
+        return found;
     }
 
     /**
@@ -179,27 +208,39 @@ final class RuntimeProcess {
      * double fork); only a process that also cleared its environment escapes.
      */
     void kill() {
+        List<ProcessHandle> tree;
         synchronized (this) {
             if (killed) {
                 return;
             }
             killed = true;
+            tree = descendantsOf(process.pid());
+            killedTree = tree;
         }
         if (sandboxed) {
             // bwrap, the namespace's init and the runtime: with the init gone, the kernel kills the rest
-            // of the namespace and the init's exit waits for them, so awaiting it awaits them all.
-            List<ProcessHandle> tree = process.descendants().toList();
+            // of the namespace (double-forked children too), and the init's exit waits for them.
             process.destroyForcibly();
             tree.forEach(ProcessHandle::destroyForcibly);
-            awaitAll(tree);
         } else {
-            List<ProcessHandle> tree = new java.util.ArrayList<>(process.descendants().toList());
             tree.forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
-            tree.addAll(killStragglers());
-            awaitAll(tree);
+            List<ProcessHandle> stragglers = killStragglers();
+            synchronized (this) {
+                killedTree = new java.util.ArrayList<>(tree);
+                killedTree.addAll(stragglers);
+            }
         }
-        process.onExit().thenRun(this::cleanUp);
+        // The signals are sent; their deaths are not awaited here (a delete or a timeout answers at
+        // once), but before the environment's directory goes, and by awaitExitAndClean.
+        process.onExit().thenRun(() -> {
+            awaitAll(killedTree());
+            cleanUp();
+        });
+    }
+
+    private synchronized List<ProcessHandle> killedTree() {
+        return killedTree;
     }
 
     /**
@@ -268,13 +309,14 @@ final class RuntimeProcess {
         return false;
     }
 
-    /** Waits until the process is gone, then removes the environment's directory. */
+    /** Waits until the process and everything it started are gone, then removes the environment's directory. */
     void awaitExitAndClean(Duration timeout) {
         try {
             process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        awaitAll(killedTree());
         cleanUp();
     }
 

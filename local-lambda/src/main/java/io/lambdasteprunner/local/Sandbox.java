@@ -66,7 +66,8 @@ final class Sandbox {
         if (bwrap == null) {
             return off("bubblewrap (bwrap) is not installed: run scripts/setup-tools.sh or apt-get install bubblewrap");
         }
-        List<String> etc = new ArrayList<>(ETC_FILES);
+        // Only what exists here: every bind is a mount at each start.
+        List<String> etc = new ArrayList<>(ETC_FILES.stream().filter(file -> Files.exists(Path.of(file))).toList());
         File[] javaConf = new File("/etc").listFiles((dir, name) -> name.startsWith("java-"));
         if (javaConf != null) {
             for (File conf : javaConf) {

@@ -84,7 +84,7 @@ class ExecutionIT {
         assertEquals("Sandbox.Timedout", error.get("errorType").asText());
         assertTrue(error.get("errorMessage").asText().matches("RequestId: [0-9a-f-]{36} Error: Task timed out after 1\\.00 seconds"));
         assertTrue(LocalLambda.decodeLog(timedOut.logResult()).contains("Task timed out after 1.00 seconds"));
-        assertFalse(Sandboxes.environmentAlive(namespace), "killed");
+        assertTrue(Sandboxes.environmentGone(namespace), "killed");
         assertNull(after.functionError());
         assertTrue(LocalLambda.decodeLog(after.logResult()).contains("Init Duration: "), "next invoke is a cold start");
     }

@@ -32,6 +32,30 @@ final class Sandboxes {
         return processesIn(parts[0]).stream().anyMatch(pid -> parts[1].equals(startTime(pid)));
     }
 
+    /**
+     * Whether the environment's processes are all gone within 10 s: a timeout or a delete answers once
+     * the kill is sent, and the kernel takes a moment to tear a namespace down.
+     */
+    static boolean environmentGone(String environment) throws InterruptedException {
+        return eventually(() -> !environmentAlive(environment));
+    }
+
+    /** Whether a process is gone (or a zombie) within 10 s. */
+    static boolean processGone(long pid) throws InterruptedException {
+        return eventually(() -> !running(pid));
+    }
+
+    private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return condition.getAsBoolean();
+    }
+
     /** Whether a process runs (exists and is not a zombie). */
     static boolean running(long pid) {
         String state = state(pid);

@@ -105,16 +105,17 @@ final class EnvironmentPool {
         environment.close();
     }
 
+    /**
+     * Kills every environment. Their ends are not awaited here (a delete answers at once); the
+     * service's stop awaits every process it started ({@link Launcher#awaitEnvironmentsGone}).
+     */
     void close() {
-        List<ExecutionEnvironment> toClose;
         synchronized (this) {
             closed = true;
-            toClose = new ArrayList<>(all);
             idle.forEach(budget::busy);
             idle.clear();
-            toClose.forEach(this::forget);
+            new ArrayList<>(all).forEach(this::forget);
         }
-        toClose.forEach(environment -> environment.awaitExit(Duration.ofSeconds(5)));
     }
 
     synchronized int size() {

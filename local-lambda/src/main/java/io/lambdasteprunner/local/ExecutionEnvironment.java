@@ -222,19 +222,13 @@ final class ExecutionEnvironment implements AutoCloseable {
 
     // ---- lifecycle ------------------------------------------------------------------------------
 
+    /** Kills the runtime and everything it started; its directory goes once they are gone. */
     @Override
     public void close() {
         closed = true;
         runtime.kill();
         protocol.close();
+        runtime.gone().thenRun(log::close);
         settled();
-    }
-
-    /** Waits until the process is gone and removes its directory, so a stopped service leaves nothing behind. */
-    void awaitExit(Duration timeout) {
-        synchronized (this) {
-            log.close();
-        }
-        runtime.awaitExitAndClean(timeout);
     }
 }

@@ -46,6 +46,8 @@ final class Launcher implements AutoCloseable {
     private final ProcessStarter processes;
     private final EnvironmentBudget budget;
     private final Set<String> noted = ConcurrentHashMap.newKeySet();
+    /** Every runtime process started and not yet gone (environments and spares). */
+    private final Set<RuntimeProcess> live = ConcurrentHashMap.newKeySet();
     private volatile Boolean jniExtracted;
 
     /** Tells spares apart: each interpreter has its own. */
@@ -114,8 +116,8 @@ final class Launcher implements AutoCloseable {
             }
             List<String> wrapped = sandbox.wrap(command, codeDir, directory.resolve("tmp"), bootstrapDir,
                     Sandbox.installationsOf(command));
-            RuntimeProcess runtime = RuntimeProcess.start(processes, wrapped, environment,
-                    sandbox.isolated() ? directory : codeDir, directory, sandbox.isolated(), false);
+            RuntimeProcess runtime = tracked(RuntimeProcess.start(processes, wrapped, environment,
+                    sandbox.isolated() ? directory : codeDir, directory, sandbox.isolated(), false));
             return new ExecutionEnvironment(function, runtime, protocol, log, note, null);
         } catch (RuntimeException e) {
             protocol.close();
@@ -329,8 +331,26 @@ final class Launcher implements AutoCloseable {
         }
         List<String> wrapped = sandbox.wrap(command, directory.resolve("task"), directory.resolve("tmp"), bootstrapDir,
                 Sandbox.installationsOf(command));
-        return new SpareRuntimes.Spare(RuntimeProcess.start(processes, wrapped, environment,
-                sandbox.isolated() ? directory : bootstrapDir, directory, sandbox.isolated(), true));
+        return new SpareRuntimes.Spare(tracked(RuntimeProcess.start(processes, wrapped, environment,
+                sandbox.isolated() ? directory : bootstrapDir, directory, sandbox.isolated(), true)));
+    }
+
+    private RuntimeProcess tracked(RuntimeProcess runtime) {
+        live.add(runtime);
+        runtime.gone().thenRun(() -> live.remove(runtime));
+        return runtime;
+    }
+
+    /**
+     * Kills what is left and waits until every runtime process this launcher started is gone and its
+     * directory removed, so that a stopped service leaves nothing behind. Call after the functions closed.
+     */
+    void awaitEnvironmentsGone(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (RuntimeProcess runtime : List.copyOf(live)) {
+            runtime.kill();
+            runtime.awaitExitAndClean(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        }
     }
 
     /** The idle spare runtimes' processes. */

@@ -178,6 +178,7 @@ public final class LocalLambdaService implements AutoCloseable {
         server.stop(0);
         launcher.close(); // first, so that functions closing next start no spare
         functions.closeAll();
+        launcher.awaitEnvironmentsGone(java.time.Duration.ofSeconds(10));
         processes.close();
         executor.shutdownNow();
         requests.shutdownNow();

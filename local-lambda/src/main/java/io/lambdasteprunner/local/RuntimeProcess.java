@@ -40,6 +40,7 @@ final class RuntimeProcess {
     private boolean killed;
     private List<ProcessHandle> killedTree = List.of();
     private boolean cleaned;
+    private final java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
 
     private RuntimeProcess(Process process, Path directory, boolean sandboxed) {
         this.process = process;
@@ -336,6 +337,12 @@ final class RuntimeProcess {
             }
         }
         deleteQuietly(directory);
+        gone.complete(null);
+    }
+
+    /** Completes once the process is gone and the environment's directory removed. */
+    java.util.concurrent.CompletableFuture<Void> gone() {
+        return gone;
     }
 
     static void deleteQuietly(Path directory) {

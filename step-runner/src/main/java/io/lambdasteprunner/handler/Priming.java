@@ -47,15 +47,19 @@ final class Priming {
     /** CRaC keeps only weak references to resources. */
     private static final List<Resource> SNAPSHOT_RESOURCES = new ArrayList<>();
 
-    private static final String INVOKE_STEP = "{\"action\":\"invoke\",\"functionName\":\"priming-function:live\","
-            + "\"payload\":{\"host\":\"${option.host}\",\"n\":[1,2.5,true,null]},\"clientContext\":{\"custom\":{\"a\":\"b\"}},"
-            + "\"variables\":{\"option\":{\"host\":\"web-1\"}}}";
-    private static final String CUSTOM_CODE_STEP = "{\"action\":\"customCode\",\"runtime\":\"python3.13\","
-            + "\"code\":\"def lambda_handler(event, context):\\n    return event\\n\",\"handler\":\"lambda_handler\","
-            + "\"environment\":{\"STAGE\":\"prod\"},\"tags\":{\"team\":\"ops\"},\"timeoutSeconds\":10,\"memorySize\":256}";
-    private static final String API_EVENT = "{\"resource\":\"/steps\",\"path\":\"/steps\",\"httpMethod\":\"POST\","
-            + "\"headers\":{\"content-type\":\"application/json\"},\"requestContext\":{\"stage\":\"prod\"},"
-            + "\"body\":\"{}\",\"isBase64Encoded\":false}";
+    private static final String INVOKE_STEP = """
+            {"action": "invoke", "functionName": "priming-function:live",
+             "payload": {"host": "${option.host}", "n": [1, 2.5, true, null]},
+             "clientContext": {"custom": {"a": "b"}}, "variables": {"option": {"host": "web-1"}}}""";
+    private static final String CUSTOM_CODE_STEP = """
+            {"action": "customCode", "runtime": "python3.13",
+             "code": "def lambda_handler(event, context):\\n    return event\\n", "handler": "lambda_handler",
+             "environment": {"STAGE": "prod"}, "tags": {"team": "ops"}, "timeoutSeconds": 10, "memorySize": 256}""";
+    private static final String API_EVENT = """
+            {"resource": "/steps", "path": "/steps", "httpMethod": "POST",
+             "headers": {"content-type": "application/json"}, "requestContext": {"stage": "prod"},
+             "body": "{\\"action\\": \\"invoke\\", \\"functionName\\": \\"priming-function\\"}",
+             "isBase64Encoded": false}""";
 
     private Priming() {
     }
@@ -83,15 +87,22 @@ final class Priming {
     /** Jackson, the parser, results, events and the logger: everything a request touches but the network. */
     static void warmLocalPaths() {
         ObjectMapper mapper = new ObjectMapper();
+        EventJson json = new EventJson(mapper);
         StepRequestParser parser = new StepRequestParser();
-        try {
-            for (String text : List.of(INVOKE_STEP, CUSTOM_CODE_STEP, API_EVENT)) {
-                JsonNode json = mapper.readTree(text);
-                IncomingEvent.of(json);
-                if (json.has("action")) {
-                    parser.parse(json);
+        ApiGatewayProxy api = new ApiGatewayProxy(mapper);
+        for (String text : List.of(INVOKE_STEP, CUSTOM_CODE_STEP, API_EVENT)) {
+            switch (IncomingEvent.of(json.read(text, "the event"))) {
+                case IncomingEvent.Direct direct -> parser.parseRequest(direct.request());
+                case IncomingEvent.ApiGateway call -> api.answer(call, request -> {
+                    parser.parseRequest(request);
+                    return request;
+                });
+                case IncomingEvent.EventBridge bridged -> parser.parseRequest(bridged.detail());
+                case IncomingEvent.Scheduled scheduled -> {
                 }
             }
+        }
+        try {
             LambdaGateway.InvocationResult invoked = new LambdaGateway.InvocationResult(200, null,
                     "START RequestId: 1 Version: $LATEST\nEND RequestId: 1\n", "{\"ok\":true}", "$LATEST");
             JsonNode result = StepResult.invoked("priming-function", true, invoked, mapper.readTree(invoked.payload()))

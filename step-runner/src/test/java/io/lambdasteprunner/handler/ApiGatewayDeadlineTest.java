@@ -34,14 +34,14 @@ class ApiGatewayDeadlineTest {
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final SimulatedClock clock = new SimulatedClock();
-    private final FakeLambda lambda = new FakeLambda();
-    private final StepHandler handler = new StepHandler(new StepConfig(ROLE, List.of(), null, "lambda-step-runner"),
-            lambda, MetricsSink.none(), failure -> failure, clock, clock::advance);
+    private final FakeLambda lambda = FakeLambda.builder().build();
+    private final StepHandler handler = new StepHandler(DependencyFactory.onGateway(
+            new StepConfig(ROLE, List.of(), null, "lambda-step-runner"), lambda, MetricsSink.none(), clock, clock::advance));
 
     @Test
     void shouldEndAnApiRequestsStepBeforeApiGatewayGivesUp() throws Exception {
         // Given a generated function that never leaves Pending, and 900 s left in the invocation
-        lambda.pendingPolls = Integer.MAX_VALUE;
+        lambda.pendingPolls(Integer.MAX_VALUE);
         ObjectNode event = (ObjectNode) mapper.readTree(Files.readString(Path.of("events", "apigateway-rest.json")));
         event.put("body", STEP);
 
@@ -59,7 +59,7 @@ class ApiGatewayDeadlineTest {
 
     @Test
     void shouldLetAStepFunctionsTaskWaitAsLongAsTheInvocationLasts() throws Exception {
-        lambda.pendingPolls = Integer.MAX_VALUE;
+        lambda.pendingPolls(Integer.MAX_VALUE);
 
         try {
             handle(STEP.getBytes(java.nio.charset.StandardCharsets.UTF_8));

@@ -130,7 +130,7 @@ final class FunctionRegistry {
                 UUID.randomUUID().toString());
         FunctionLog log = new FunctionLog(logEcho);
         LocalFunction function = new LocalFunction(latest, tags, log, version -> launcher.start(version, log),
-                config.maxEnvironmentsPerFunction());
+                config.maxEnvironmentsPerFunction(), launcher.budget());
         if (functions.putIfAbsent(name, function) != null) {
             deleteQuietly(code.directory());
             throw LambdaException.conflict("Function already exist: " + name);
@@ -258,7 +258,12 @@ final class FunctionRegistry {
         }
         FunctionVersion latest = function.latest();
         FunctionVersion published = change.publish() ? function.publish(null, null, null) : null;
-        executor.execute(() -> function.finishUpdate(config.initTimeout()));
+        executor.execute(() -> {
+            function.finishUpdate(config.initTimeout());
+            if (function.versions().stream().noneMatch(version -> version.code() == before.code())) {
+                deleteQuietly(before.code().directory()); // replaced code no version runs any more
+            }
+        });
         return published != null ? published : latest;
     }
 

@@ -142,7 +142,14 @@ class LimitsIT {
                 lambda.updateFunctionCode(r -> r.functionName("updated")
                         .zipFile(LocalLambda.zip(Map.of("lambda_function.py", "def lambda_handler(e, c):\n    return 2\n"))));
 
+                // The update finishes in the background (LastUpdateStatus InProgress, then Successful), and the
+                // replaced code goes once it has.
+                lambda.waiter().waitUntilFunctionUpdatedV2(r -> r.functionName("updated"));
                 List<Path> after = list(workDir.resolve("functions"));
+                for (int poll = 0; poll < 100 && after.size() > 1; poll++) {
+                    Thread.sleep(50);
+                    after = list(workDir.resolve("functions"));
+                }
                 assertEquals(1, before.size());
                 assertEquals(1, after.size(), after.toString());
                 assertFalse(after.equals(before), "the old code is gone, the new one is there");

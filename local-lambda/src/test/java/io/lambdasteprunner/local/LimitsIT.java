@@ -141,8 +141,14 @@ class LimitsIT {
 
                 lambda.updateFunctionCode(r -> r.functionName("updated")
                         .zipFile(LocalLambda.zip(Map.of("lambda_function.py", "def lambda_handler(e, c):\n    return 2\n"))));
+                lambda.waiter().waitUntilFunctionUpdatedV2(r -> r.functionName("updated"));
 
+                // The update finishes in the background (LastUpdateStatus InProgress, then Successful).
                 List<Path> after = list(workDir.resolve("functions"));
+                for (int i = 0; i < 250 && after.size() > 1; i++) {
+                    Thread.sleep(20);
+                    after = list(workDir.resolve("functions"));
+                }
                 assertEquals(1, before.size());
                 assertEquals(1, after.size(), after.toString());
                 assertFalse(after.equals(before), "the old code is gone, the new one is there");

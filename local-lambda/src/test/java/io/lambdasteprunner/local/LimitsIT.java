@@ -141,13 +141,12 @@ class LimitsIT {
 
                 lambda.updateFunctionCode(r -> r.functionName("updated")
                         .zipFile(LocalLambda.zip(Map.of("lambda_function.py", "def lambda_handler(e, c):\n    return 2\n"))));
-
-                // The update finishes in the background (LastUpdateStatus InProgress, then Successful), and the
-                // replaced code goes once it has.
                 lambda.waiter().waitUntilFunctionUpdatedV2(r -> r.functionName("updated"));
+
+                // The update finishes in the background (LastUpdateStatus InProgress, then Successful).
                 List<Path> after = list(workDir.resolve("functions"));
-                for (int poll = 0; poll < 100 && after.size() > 1; poll++) {
-                    Thread.sleep(50);
+                for (int i = 0; i < 250 && after.size() > 1; i++) {
+                    Thread.sleep(20);
                     after = list(workDir.resolve("functions"));
                 }
                 assertEquals(1, before.size());

@@ -3,6 +3,7 @@ package io.lambdasteprunner.handler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.lambda.LambdaRetries;
 import io.lambdasteprunner.lambda.S3ResultStore;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.step.LambdaGateway;
@@ -45,7 +46,26 @@ public final class DependencyFactory {
         LambdaClientConfig clientConfig = LambdaClientConfig.fromEnvironment(env);
         LambdaClient client = Priming.whileWarming(() -> LambdaClients.create(clientConfig));
         Priming.forSnapshot(client);
-        return onClient(config, client, PowertoolsMetrics.fromEnvironment(env), resultStoreFor(env));
+        LambdaGateway gateway = new SdkLambdaGateway(client, LambdaRetries.standard(), generatedFunctionLogGroup(env));
+        return onGateway(config, gateway, PowertoolsMetrics.fromEnvironment(env), Clock.systemUTC(), resultStoreFor(env));
+    }
+
+    /**
+     * {@code GENERATED_FUNCTION_LOG_GROUP}: the one log group, created by the stack with a retention, that every
+     * generated function logs to ({@code null} when unset: Lambda's {@code /aws/lambda/<name>}).
+     *
+     * @throws IllegalArgumentException when it is not a log group name
+     */
+    static String generatedFunctionLogGroup(Map<String, String> env) {
+        String name = env.get("GENERATED_FUNCTION_LOG_GROUP");
+        if (name == null || name.isBlank()) {
+            return null;
+        }
+        if (!name.matches("[.\\-_/#A-Za-z0-9]{1,512}")) {
+            throw new IllegalArgumentException("GENERATED_FUNCTION_LOG_GROUP must be a CloudWatch Logs group name "
+                    + "(1-512 of letters, digits and . - _ / #), was '" + name + "'");
+        }
+        return name;
     }
 
     /**

@@ -74,6 +74,7 @@ public final class SdkLambdaGateway implements LambdaGateway {
     private final RandomGenerator jitter;
     private final AwsRequestOverrideConfiguration invokePolicy;
     private final AwsRequestOverrideConfiguration controlPlanePolicy;
+    private final String logGroup;
 
     /** A gateway with the production retries ({@link LambdaRetries#standard()}), as {@link LambdaClients#create} sets. */
     public SdkLambdaGateway(LambdaClient client) {
@@ -81,7 +82,17 @@ public final class SdkLambdaGateway implements LambdaGateway {
     }
 
     public SdkLambdaGateway(LambdaClient client, LambdaRetries retries) {
+        this(client, retries, null);
+    }
+
+    /**
+     * @param logGroup the log group every generated function writes to ({@code GENERATED_FUNCTION_LOG_GROUP}, which
+     *                 the stack creates with a retention), or {@code null} for Lambda's default
+     *                 {@code /aws/lambda/<name>}, which outlives the function
+     */
+    public SdkLambdaGateway(LambdaClient client, LambdaRetries retries, String logGroup) {
         this.client = client;
+        this.logGroup = logGroup;
         this.packager = new ZipPackager();
         this.jitter = retries.jitter();
         this.invokePolicy = hasOwnStrategy(client, retries.invoke()) ? null
@@ -155,6 +166,9 @@ public final class SdkLambdaGateway implements LambdaGateway {
         }
         if (!function.environment().isEmpty()) {
             request.environment(e -> e.variables(function.environment()));
+        }
+        if (logGroup != null) {
+            request.loggingConfig(logging -> logging.logGroup(logGroup));
         }
         // A conflict here means the name is taken, which waiting does not fix.
         call("create " + function.functionName(), () -> client.createFunction(request

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the local runs need, and nothing by hand: Debian packages (Ruby for
-# ruby3.x functions, the toolchain Node's aws-lambda-ric builds with), a Python venv with the AWS
+# ruby3.x functions, the toolchain Node's aws-lambda-ric builds with, Chromium for checking the
+# workflow run reports), a Python venv with the AWS
 # CLI, boto3 and awslambdaric, the npm tools, the AWS SAM CLI and cfn-lint (a venv of their own:
 # SAM pins boto3), and the workflow tools (asl-validator, aws-local-stepfunctions and the Node 22
 # it needs, from npm). Idempotent: a second run only checks.
@@ -16,6 +17,8 @@ done
 dpkg -s libtool >/dev/null 2>&1 || need_apt+=(libtool)
 dpkg -s python3-venv >/dev/null 2>&1 || need_apt+=(python3-venv)
 dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
+# Headless Chromium renders the workflow run reports in the tests (scripts/run-workflow.sh).
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi

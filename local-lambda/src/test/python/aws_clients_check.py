@@ -15,6 +15,7 @@ import tempfile
 import zipfile
 
 import boto3
+import botocore.config
 import botocore.exceptions
 
 ENDPOINT = sys.argv[1]
@@ -93,6 +94,26 @@ listed = aws("lambda", "list-functions")
 check(NAME in [f["FunctionName"] for f in json.loads(listed.stdout)["Functions"]], "aws lambda list-functions lists it")
 tags = aws("lambda", "list-tags", "--resource", configuration["FunctionArn"])
 check(json.loads(tags.stdout)["Tags"] == {"purpose": "check"}, "aws lambda list-tags shows the create-time tags")
+
+version = lambda_client.publish_version(FunctionName=NAME)["Version"]
+again = lambda_client.publish_version(FunctionName=NAME)["Version"]
+check(version == "1" and again == "1", "publish_version of an unchanged $LATEST returns the same version")
+lambda_client.add_permission(FunctionName=NAME, StatementId="s3", Action="lambda:InvokeFunction",
+                             Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::bucket")
+policy = json.loads(lambda_client.get_policy(FunctionName=NAME)["Policy"])
+check(policy["Statement"][0]["Principal"] == {"Service": "s3.amazonaws.com"}, "get_policy returns the added statement")
+reserved = aws("lambda", "put-function-concurrency", "--function-name", NAME, "--reserved-concurrent-executions", "0")
+check(reserved.returncode == 0 and json.loads(reserved.stdout)["ReservedConcurrentExecutions"] == 0,
+      "aws lambda put-function-concurrency reserves 0")
+# boto3 retries throttling by default; this client shows the first answer.
+once = boto3.client("lambda", endpoint_url=ENDPOINT, region_name="us-east-1", aws_access_key_id="test",
+                    aws_secret_access_key="test", config=botocore.config.Config(retries={"total_max_attempts": 1}))
+try:
+    once.invoke(FunctionName=NAME, Payload=json.dumps({}))
+    check(False, "an invoke with reserved concurrency 0 is throttled")
+except once.exceptions.TooManyRequestsException as e:
+    check(e.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded",
+          "an invoke with reserved concurrency 0 is throttled with AWS's Reason")
 
 lambda_client.delete_function(FunctionName=NAME)
 try:

@@ -1,7 +1,7 @@
 import io.lambdasteprunner.step.StepFailure;
 
 /**
- * The exceptions the deployed handler throws, one class per {@link io.lambdasteprunner.step.StepError}
+ * The exceptions the deployed handler ({@link StepRunnerHandler}) throws, one class per {@link io.lambdasteprunner.step.StepError}
  * name, in the unnamed package on purpose: Lambda's Java runtime reports a thrown exception's class
  * name as the error type, so these make Step Functions see {@code Throttled}, not
  * {@code io.lambdasteprunner...Throttled}, and {@code "ErrorEquals": ["Throttled"]} works. They carry
@@ -34,7 +34,7 @@ public final class StepErrorTypes {
             case FUNCTION_CREATION_FAILED -> new FunctionCreationFailed(message);
             case LAMBDA_UNAVAILABLE -> new LambdaUnavailable(message);
             case FUNCTION_NOT_READY -> new FunctionNotReady(message);
-            case INTERNAL_ERROR -> new InternalError(message);
+            case INTERNAL_ERROR -> new StepRunnerInternalError(message);
         };
     }
 }
@@ -192,10 +192,10 @@ final class FunctionNotReady extends NamedStepError {
     }
 }
 
-final class InternalError extends NamedStepError {
+final class StepRunnerInternalError extends NamedStepError {
     private static final long serialVersionUID = 1L;
 
-    InternalError(String message) {
+    StepRunnerInternalError(String message) {
         super(message);
     }
 }

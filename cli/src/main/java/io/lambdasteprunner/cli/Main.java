@@ -2,6 +2,7 @@ package io.lambdasteprunner.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lambdasteprunner.handler.DependencyFactory;
 import io.lambdasteprunner.handler.MetricsSink;
 import io.lambdasteprunner.handler.StepHandler;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
@@ -9,6 +10,7 @@ import io.lambdasteprunner.lambda.LambdaClients;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
 import io.lambdasteprunner.step.StepConfig;
+import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
@@ -129,8 +131,8 @@ public final class Main {
         }
         ObjectMapper mapper = new ObjectMapper();
         LambdaClientConfig finalClientConfig = clientConfig;
-        try (LambdaClient client = StepHandler.clientWhileWarming(() -> LambdaClients.create(finalClientConfig))) {
-            StepHandler handler = new StepHandler(config, client, MetricsSink.none(), failure -> failure);
+        try (LambdaClient client = DependencyFactory.clientWhileWarming(() -> LambdaClients.create(finalClientConfig))) {
+            StepHandler handler = new StepHandler(DependencyFactory.onClient(config, client, MetricsSink.none()));
             ByteArrayOutputStream output = new ByteArrayOutputStream();
             handler.handleRequest(new ByteArrayInputStream(event), output, null);
             JsonNode result = mapper.readTree(output.toByteArray());
@@ -148,7 +150,7 @@ public final class Main {
             err.println(failure.error().errorName() + ": " + failure.getMessage());
             return STEP_FAILED;
         } catch (IOException e) {
-            err.println("InternalError: " + e.getMessage());
+            err.println(StepError.INTERNAL_ERROR.errorName() + ": " + e.getMessage());
             return STEP_FAILED;
         }
     }

@@ -1,6 +1,7 @@
 package io.lambdasteprunner.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lambdasteprunner.handler.DependencyFactory;
 import io.lambdasteprunner.handler.MetricsSink;
 import io.lambdasteprunner.handler.StepHandler;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
@@ -96,7 +97,7 @@ public final class StepBenchmark {
                     .handler("lambda_function.lambda_handler")
                     .code(c -> c.zipFile(SdkBytes.fromByteArray(new ZipPackager().zip("lambda_function.py", ECHO)))));
             client.waiter().waitUntilFunctionActiveV2(r -> r.functionName("bench-echo"));
-            StepHandler handler = new StepHandler(CONFIG, client, MetricsSink.none(), failure -> failure);
+            StepHandler handler = new StepHandler(DependencyFactory.onClient(CONFIG, client, MetricsSink.none()));
 
             if (sections.contains("1")) {
                 invokeOverhead(client, handler);
@@ -332,7 +333,9 @@ public final class StepBenchmark {
                 "restart-web-service"));
         List<String> runCommand = new ArrayList<>(List.of(java));
         runCommand.addAll(flags);
-        runCommand.addAll(List.of("-jar", jar, "run", "events/invoke.json", "--endpoint", endpoint.toString()));
+        // The command line is the cli module's jar; the Lambda artifact has no Main.
+        String cliJar = Path.of("cli", "target", "lambda-step-runner-cli.jar").toString();
+        runCommand.addAll(List.of("-jar", cliJar, "run", "events/invoke.json", "--endpoint", endpoint.toString()));
         List<String> javaVersion = new ArrayList<>(List.of(java));
         javaVersion.addAll(flags);
         javaVersion.add("-version");

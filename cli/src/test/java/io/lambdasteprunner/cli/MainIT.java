@@ -9,16 +9,13 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,13 +36,10 @@ class MainIT {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", JAR.toString()));
         command.addAll(List.of(args));
-        Path err = Files.createTempFile("main-it", ".err");
-        Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
-        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS));
-        String stderr = Files.readString(err);
-        Files.delete(err);
-        return new Outcome(process.exitValue(), stdout, stderr);
+        try (ChildProcess process = ChildProcess.start(new ProcessBuilder(command))) {
+            int status = process.waitFor(Duration.ofMinutes(5));
+            return new Outcome(status, process.stdout(), process.stderr());
+        }
     }
 
     @Test
@@ -72,37 +66,18 @@ class MainIT {
         assertTrue(outcome.stderr().contains("UnsupportedRuntime: "), outcome.stderr());
     }
 
-    /** Starts {@code serve} and returns once it printed a line matching {@code ready}; the endpoint is in {@code found[0]}. */
-    private static Process serve(Map<String, String> env, String ready, String[] found) throws Exception {
+    /** Starts {@code serve} and returns once it printed a line containing {@code ready}; the endpoint is in {@code found[0]}. */
+    private static ChildProcess serve(Map<String, String> env, String ready, String[] found) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", JAR.toString(), "serve", "--port", "0").redirectErrorStream(true);
         builder.environment().putAll(env);
-        Process serve = builder.start();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
-        boolean isReady = false;
-        while (!isReady) {
-            String line = lines.readLine();
-            if (line == null) {
-                break;
-            }
-            Matcher matcher = Pattern.compile("(http://127\\.0\\.0\\.1:\\d+)").matcher(line);
-            if (found[0] == null && matcher.find()) {
-                found[0] = matcher.group(1);
-            }
-            isReady = line.contains(ready);
-            assertTrue(!line.startsWith("could not"), line);
-        }
-        assertTrue(isReady && found[0] != null, "serve never printed '" + ready + "'");
-        // Keep draining so the service never blocks on a full pipe.
-        Thread drain = new Thread(() -> {
-            try {
-                lines.transferTo(java.io.Writer.nullWriter());
-            } catch (java.io.IOException ignored) {
-                // The process ended.
-            }
-        });
-        drain.setDaemon(true);
-        drain.start();
+        ChildProcess serve = ChildProcess.start(builder);
+        serve.awaitLine(line -> line.contains(ready), Duration.ofMinutes(3));
+        String output = serve.stdout();
+        assertTrue(output.lines().noneMatch(line -> line.startsWith("could not")), output);
+        Matcher matcher = Pattern.compile("(http://127\\.0\\.0\\.1:\\d+)").matcher(output);
+        assertTrue(matcher.find(), "serve printed no endpoint: " + output);
+        found[0] = matcher.group(1);
         return serve;
     }
 
@@ -110,9 +85,9 @@ class MainIT {
     void shouldServeTheStepRunnerAsAFunctionThatReportsErrorsByName() throws Exception {
         String[] endpoint = new String[1];
         Path ric = Path.of(System.getProperty("java.ric.dir", "cli/target/java-ric")).toAbsolutePath();
-        Process serve = serve(Map.of("LOCAL_LAMBDA_JAVA_RIC", ric + "/*"), "deployed as function", endpoint);
         byte[] pythonStep = Files.readAllBytes(Path.of("events", "custom-code-python.json"));
-        try (LambdaClient lambda = LambdaClients.create(LambdaClientConfig.local(URI.create(endpoint[0]), "us-east-1"))) {
+        try (ChildProcess serve = serve(Map.of("LOCAL_LAMBDA_JAVA_RIC", ric + "/*"), "deployed as function", endpoint);
+             LambdaClient lambda = LambdaClients.create(LambdaClientConfig.local(URI.create(endpoint[0]), "us-east-1"))) {
             // Given the step runner deployed in the local service under the official Java runtime interface client
             // When a step runs the way Step Functions runs it
             InvokeResponse ran = lambda.invoke(r -> r.functionName(Main.SELF_FUNCTION_NAME)
@@ -131,18 +106,14 @@ class MainIT {
             JsonNode error = mapper.readTree(refused.payload().asUtf8String());
             assertEquals("RecursionRefused", error.get("errorType").asText());
             assertEquals(0, error.path("stackTrace").size());
-        } finally {
-            serve.destroy();
-            assertTrue(serve.waitFor(20, TimeUnit.SECONDS));
         }
     }
 
     @Test
     void shouldServeTheLocalServiceForRunWithEndpoint() throws Exception {
         String[] found = new String[1];
-        Process serve = serve(Map.of(), "Use it with", found);
-        String endpoint = found[0];
-        try {
+        try (ChildProcess serve = serve(Map.of(), "Use it with", found)) {
+            String endpoint = found[0];
 
             Outcome outcome = java("run", "events/apigateway-http.json", "--endpoint", endpoint);
 
@@ -150,9 +121,6 @@ class MainIT {
             JsonNode response = mapper.readTree(outcome.stdout());
             assertEquals(200, response.get("statusCode").asInt());
             assertEquals("true", mapper.readTree(response.get("body").asText()).get("data").get("functionWasDeleted").asText());
-        } finally {
-            serve.destroy();
-            assertTrue(serve.waitFor(20, TimeUnit.SECONDS));
         }
     }
 }

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lambdasteprunner.handler.JsonLogCapture;
+import io.lambdasteprunner.handler.DependencyFactory;
 import io.lambdasteprunner.handler.MetricsSink;
 import io.lambdasteprunner.handler.StepHandler;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
@@ -105,8 +106,7 @@ class SecretsStayOutOfLogsIT {
 
             SdkLambdaGateway gateway = new SdkLambdaGateway(client, QUICK, d -> Thread.sleep(d.toMillis()), new Random(1));
             StepConfig config = new StepConfig(ROLE, List.of(), null, "lambda-step-runner");
-            StepHandler handler = new StepHandler(config, gateway, MetricsSink.none(), failure -> failure,
-                    Clock.systemUTC());
+            StepHandler handler = new StepHandler(DependencyFactory.onGateway(config, gateway));
             createTarget(client);
 
             // When every path runs
@@ -148,13 +148,13 @@ class SecretsStayOutOfLogsIT {
             service.injectFaults(FaultInjection.NONE);
 
             // ... a defect whose exception message quotes the request
-            StepHandler defective = new StepHandler(config, new QuotingGateway(gateway), MetricsSink.none(),
-                    failure -> failure, Clock.systemUTC());
+            StepHandler defective = new StepHandler(DependencyFactory.onGateway(config,
+                    new QuotingGateway(gateway)));
             run(defective, invoke("secret-target"), seen);
 
             // ... the sweep of what the failing delete and the slow Pending left
-            StepHandler sweeper = new StepHandler(config.withOrphanMaxAge(Duration.ZERO), gateway, MetricsSink.none(),
-                    failure -> failure, Clock.systemUTC());
+            StepHandler sweeper = new StepHandler(DependencyFactory.onGateway(
+                    config.withOrphanMaxAge(Duration.ZERO), gateway));
             run(sweeper, mapper.createObjectNode().put("action", "sweep"), seen);
 
             // ... and the command line, whose stderr is the user's log

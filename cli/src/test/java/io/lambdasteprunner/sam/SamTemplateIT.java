@@ -92,7 +92,9 @@ class SamTemplateIT {
             if (type.equals("AWS::IAM::Role")) {
                 properties.path("Policies").forEach(policy -> documents.add(policy.path("PolicyDocument")));
                 properties.path("ManagedPolicyArns").forEach(arn -> {
-                    if (!AWS_MANAGED_POLICIES.contains(arn.asText())) {
+                    String name = arn.has("Fn::Sub") ? arn.get("Fn::Sub").asText().replace("${AWS::Partition}", "aws")
+                            : arn.asText();
+                    if (!AWS_MANAGED_POLICIES.contains(name)) {
                         problems.add(resource.getKey() + " attaches " + arn);
                     }
                 });
@@ -135,6 +137,54 @@ class SamTemplateIT {
     }
 
     @Test
+    void shouldGrantInvokeOnTheRunnerOnlyByItsExactAliasOrNameAsSamTransformsIt() {
+        // SAM's LambdaInvokePolicy grants function:<name>*: every function whose name starts with the runner's.
+        JsonNode resources = Tools.transformedTemplateJson().get("Resources");
+        List<String> runnerGrants = new ArrayList<>();
+
+        for (Map.Entry<String, JsonNode> resource : iterable(resources.fields())) {
+            JsonNode properties = resource.getValue().path("Properties");
+            for (JsonNode policy : list(properties.path("Policies"))) {
+                for (JsonNode statement : statements(policy.at("/PolicyDocument/Statement"))) {
+                    for (JsonNode target : list(statement.path("Resource"))) {
+                        if (target.toString().contains("StepRunnerFunction")) {
+                            runnerGrants.add(resource.getKey() + " " + target);
+                        }
+                    }
+                }
+            }
+        }
+
+        assertEquals(List.of("RunbookStateMachineRole {\"Ref\":\"StepRunnerFunctionAliaslive\"}"), runnerGrants);
+    }
+
+    @Test
+    void theExampleWorkflowRetriesWhatAwsRecommendsForLambdaTasks() throws IOException {
+        JsonNode states = JSON.readTree(Tools.STATE_MACHINES.resolve("runbook.asl.json").toFile()).get("States");
+        List<String> recommended = List.of("Lambda.ServiceException", "Lambda.AWSLambdaException",
+                "Lambda.SdkClientException", "Lambda.ClientExecutionTimeoutException");
+        int tasks = 0;
+
+        for (Map.Entry<String, JsonNode> state : iterable(states.fields())) {
+            if (!state.getValue().path("Type").asText().equals("Task")) {
+                continue;
+            }
+            tasks++;
+            JsonNode retrier = null;
+            for (JsonNode candidate : state.getValue().path("Retry")) {
+                if (strings(candidate.path("ErrorEquals")).containsAll(recommended)) {
+                    retrier = candidate;
+                }
+            }
+            assertNotNull(retrier, state.getKey() + " does not retry " + recommended);
+            assertEquals(2, retrier.path("IntervalSeconds").asInt(), state.getKey());
+            assertEquals(6, retrier.path("MaxAttempts").asInt(), state.getKey());
+            assertEquals(2, retrier.path("BackoffRate").asDouble(), state.getKey());
+        }
+        assertEquals(3, tasks);
+    }
+
+    @Test
     void shouldRequireIamAuthorisationOnEveryApiMethod() {
         JsonNode paths = Tools.transformedTemplateJson().at("/Resources/StepsApi/Properties/Body/paths");
         List<String> methods = new ArrayList<>();
@@ -151,7 +201,9 @@ class SamTemplateIT {
 
     private static final List<String> AWS_MANAGED_POLICIES = List.of(
             "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-            "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess");
+            "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+            // API Gateway's account-wide role for access logs (ApiGatewayCloudWatchLogsRole).
+            "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
 
     private static boolean isLambdaWrite(String action) {
         String lower = action.toLowerCase();

@@ -1,10 +1,10 @@
 package io.lambdasteprunner.local;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.lambdasteprunner.facts.LambdaRuntimes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -12,26 +12,28 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
- * The functions the local service holds, and the rules Lambda applies to creating, changing,
- * invoking and deleting them. Thread-safe.
+ * The functions of one {@link Scope} (account and region), and the rules Lambda applies to creating,
+ * changing, invoking and deleting them. Takes {@link ControlRequests}, never wire JSON. Thread-safe.
  */
 final class FunctionRegistry {
 
-    private static final Pattern ROLE = Pattern.compile(
-            "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
     private static final DateTimeFormatter LAST_MODIFIED = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
     private static final int MAX_ENVIRONMENT_BYTES = 4096;
+    private static final int MAX_TAGS = 50;
+    private static final long MAX_ZIPPED_BYTES = 52_428_800L;
+    /** An account's concurrency, and what must stay unreserved (AWS's defaults). */
+    private static final int ACCOUNT_CONCURRENCY = 1000;
+    private static final int MIN_UNRESERVED_CONCURRENCY = 100;
     private static final Set<String> RESERVED_VARIABLES = Set.of(
             "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
             "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
@@ -43,7 +45,20 @@ final class FunctionRegistry {
     record Target(LocalFunction function, FunctionVersion version, String invokedArn) {
     }
 
+    /** A version reached by a name and qualifier, with the ARN answers show for it. */
+    record Resolved(LocalFunction function, FunctionVersion version, String qualifier, String arn) {
+    }
+
+    /** What CreateFunction made: {@code $LATEST}, and the version it published with {@code Publish: true}. */
+    record Created(FunctionVersion latest, FunctionVersion published) {
+    }
+
+    /** GetAccountSettings' figures. */
+    record Usage(int concurrentExecutions, int unreservedConcurrentExecutions, long totalCodeSize, int functionCount) {
+    }
+
     private final LocalLambdaConfig config;
+    private final Scope scope;
     private final Path codeRoot;
     private final Launcher launcher;
     private final ExecutorService executor;
@@ -55,64 +70,64 @@ final class FunctionRegistry {
                      Consumer<String> logEcho, Faults faults) {
         this.faults = faults;
         this.config = config;
+        this.scope = new Scope(config.accountId(), config.region());
         this.codeRoot = codeRoot;
         this.launcher = launcher;
         this.executor = executor;
         this.logEcho = logEcho;
     }
 
+    Scope scope() {
+        return scope;
+    }
+
     String region() {
-        return config.region();
+        return scope.region();
     }
 
     String functionArn(String name) {
-        return "arn:aws:lambda:" + config.region() + ":" + config.accountId() + ":function:" + name;
+        return scope.functionArn(name);
+    }
+
+    /** An ARN of another region or account names no function here; AWS says which. */
+    void checkScope(FunctionName name) {
+        if (name.region() != null && !name.region().equals(scope.region())) {
+            throw LambdaException.notFound("Functions from '" + name.region() + "' are not reachable in this region ('"
+                    + scope.region() + "')");
+        }
+        if (name.accountId() != null && !name.accountId().equals(scope.accountId())) {
+            throw new LambdaException(403, "AccessDeniedException", "The function's account " + name.accountId()
+                    + " is not the account the local service answers for (" + scope.accountId() + ")");
+        }
     }
 
     // ---- create and change ----------------------------------------------------------------------
 
-    FunctionVersion create(JsonNode request) {
-        String name = FunctionName.validNewName(LambdaApi.text(request, "FunctionName", null));
-        String role = LambdaApi.text(request, "Role", null);
-        if (role == null) {
-            throw LambdaException.validation(null, "role", "Member must not be null");
-        }
-        if (!ROLE.matcher(role).matches()) {
-            throw LambdaException.validation(role, "role", "Member must satisfy regular expression pattern: "
-                    + ROLE.pattern());
-        }
-        String runtime = LambdaApi.text(request, "Runtime", null);
-        checkRuntime(runtime);
-        String handler = LambdaApi.text(request, "Handler", null);
-        if (handler == null || handler.isBlank()) {
+    Created create(ControlRequests.NewFunction request) {
+        checkScope(request.name());
+        String name = request.name().name();
+        checkRuntime(request.runtime());
+        if (request.handler() == null || request.handler().isBlank()) {
             throw LambdaException.invalidParameter("Handler must be specified for functions of package type Zip.");
         }
-        if (handler.length() > 128) {
-            throw LambdaException.validation(handler, "handler", "Member must have length less than or equal to 128");
+        Map<String, String> environment = checkEnvironment(request.environment());
+        Map<String, String> tags = request.tags() == null ? Map.of() : request.tags();
+        if (tags.size() > MAX_TAGS) {
+            throw LambdaException.invalidParameter("Number of tags exceeds resource tag limit.");
         }
-        int timeout = checkTimeout(request.path("Timeout").asInt(3));
-        int memory = checkMemory(request.path("MemorySize").asInt(128));
-        String description = checkDescription(LambdaApi.text(request, "Description", ""));
-        Map<String, String> environment = checkEnvironment(request.path("Environment").path("Variables"));
-        List<String> architectures = new ArrayList<>();
-        request.path("Architectures").forEach(node -> architectures.add(node.asText()));
-        if (architectures.isEmpty()) {
-            architectures.add("x86_64");
-        }
-        JsonNode zip = request.path("Code").path("ZipFile");
-        if (zip.isMissingNode() || zip.isNull()) {
-            throw LambdaException.invalidParameter(request.path("Code").has("S3Bucket")
-                    ? "The local Lambda service takes code as Code.ZipFile; S3 locations are not reachable here."
-                    : "Please provide a source for function code.");
-        }
+        LoggingConfig logging = logging(LoggingConfig.defaultFor(name), request.logging());
+        byte[] zip = zip(request.zip(), request.codeFromS3());
         if (functions.containsKey(name)) {
             throw LambdaException.conflict("Function already exist: " + name);
         }
-        FunctionCode code = FunctionCode.unpack(binary(zip), codeRoot.resolve(name + "-" + UUID.randomUUID()));
-        Map<String, String> tags = new LinkedHashMap<>();
-        request.path("Tags").fields().forEachRemaining(entry -> tags.put(entry.getKey(), entry.getValue().asText()));
-        FunctionVersion latest = new FunctionVersion(name, functionArn(name), "$LATEST", runtime, handler, role,
-                description, timeout, memory, environment, architectures, code, now(), UUID.randomUUID().toString());
+        FunctionCode code = FunctionCode.unpack(zip, codeRoot.resolve(name + "-" + UUID.randomUUID()));
+        FunctionVersion latest = new FunctionVersion(name, functionArn(name), FunctionVersion.LATEST,
+                request.runtime(), request.handler(), request.role(),
+                request.description() == null ? "" : request.description(),
+                request.timeout() == null ? 3 : request.timeout(),
+                request.memorySize() == null ? 128 : request.memorySize(), environment,
+                request.architectures() == null ? List.of("x86_64") : request.architectures(), code, logging, now(),
+                UUID.randomUUID().toString());
         FunctionLog log = new FunctionLog(logEcho);
         LocalFunction function = new LocalFunction(latest, tags, log, version -> launcher.start(version, log),
                 config.maxEnvironmentsPerFunction());
@@ -120,8 +135,21 @@ final class FunctionRegistry {
             deleteQuietly(code.directory());
             throw LambdaException.conflict("Function already exist: " + name);
         }
+        FunctionVersion published = request.publish() ? function.publish(null, null, null) : null;
         executor.execute(() -> function.activate(config.initTimeout(), faults.settings().pendingDelay()));
-        return latest;
+        return new Created(latest, published);
+    }
+
+    private static byte[] zip(byte[] zip, boolean fromS3) {
+        if (zip == null) {
+            throw LambdaException.invalidParameter(fromS3
+                    ? "The local Lambda service takes code as ZipFile; S3 locations are not reachable here."
+                    : "Please provide a source for function code.");
+        }
+        if (zip.length > MAX_ZIPPED_BYTES) {
+            throw LambdaException.entityTooLarge("Zipped size must be smaller than " + MAX_ZIPPED_BYTES + " bytes");
+        }
+        return zip;
     }
 
     private void checkRuntime(String runtime) {
@@ -142,124 +170,246 @@ final class FunctionRegistry {
         }
     }
 
-    private static int checkTimeout(int timeout) {
-        if (timeout < 1) {
-            throw LambdaException.validation(timeout, "timeout", "Member must have value greater than or equal to 1");
+    /**
+     * Reserved keys, then the 4 KB limit, measured as AWS measures it: on the compact JSON of the
+     * variables ({@code {"KEY":"value",...}}), which AWS quotes back.
+     */
+    private static Map<String, String> checkEnvironment(Map<String, String> variables) {
+        if (variables == null) {
+            return Map.of();
         }
-        if (timeout > 900) {
-            throw LambdaException.validation(timeout, "timeout", "Member must have value less than or equal to 900");
-        }
-        return timeout;
-    }
-
-    private static int checkMemory(int memory) {
-        if (memory < 128) {
-            throw LambdaException.validation(memory, "memorySize", "Member must have value greater than or equal to 128");
-        }
-        if (memory > 10240) {
-            throw LambdaException.validation(memory, "memorySize", "Member must have value less than or equal to 10240");
-        }
-        return memory;
-    }
-
-    private static String checkDescription(String description) {
-        if (description.length() > 256) {
-            throw LambdaException.validation(description.substring(0, 16) + "...", "description",
-                    "Member must have length less than or equal to 256");
-        }
-        return description;
-    }
-
-    private static Map<String, String> checkEnvironment(JsonNode variables) {
-        Map<String, String> environment = new LinkedHashMap<>();
-        variables.fields().forEachRemaining(entry -> environment.put(entry.getKey(), entry.getValue().asText()));
-        List<String> reserved = environment.keySet().stream().filter(RESERVED_VARIABLES::contains).sorted().toList();
+        List<String> reserved = variables.keySet().stream().filter(RESERVED_VARIABLES::contains).toList();
         if (!reserved.isEmpty()) {
             throw LambdaException.invalidParameter("Lambda was unable to configure your environment variables because "
                     + "the environment variables you have provided contains reserved keys that are currently not "
                     + "supported for modification. Reserved keys used in this request: " + String.join(", ", reserved));
         }
-        int size = environment.entrySet().stream()
-                .mapToInt(e -> e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
-                        + e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
-                .sum();
-        if (size > MAX_ENVIRONMENT_BYTES) {
-            // AWS quotes the variables back; their values may be secrets, so only the size is given here.
+        String measured = Json.MAPPER.valueToTree(variables).toString();
+        if (measured.getBytes(StandardCharsets.UTF_8).length > MAX_ENVIRONMENT_BYTES) {
             throw LambdaException.invalidParameter("Lambda was unable to configure your environment variables because "
-                    + "the environment variables you have provided exceeded the 4KB limit. Size measured: " + size
-                    + " bytes.");
+                    + "the environment variables you have provided exceeded the 4KB limit. String measured: " + measured);
         }
-        return environment;
+        return variables;
     }
 
-    private static byte[] binary(JsonNode node) {
-        try {
-            return node.binaryValue();
-        } catch (IOException e) {
-            throw LambdaException.invalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.");
+    /** Applies a LoggingConfig change: levels only with JSON (AWS refuses them with Text), INFO by default. */
+    private static LoggingConfig logging(LoggingConfig current, ControlRequests.LoggingChange change) {
+        if (change == null) {
+            return current;
         }
+        String format = change.logFormat() != null ? change.logFormat() : current.logFormat();
+        String group = change.logGroup() != null ? change.logGroup() : current.logGroup();
+        if (!format.equals("JSON")) {
+            if (change.applicationLogLevel() != null || change.systemLogLevel() != null) {
+                throw LambdaException.invalidParameter("LogLevel is not supported when LogFormat is set to \"Text\". "
+                        + "Remove LogLevel from your request or change the LogFormat to \"Json\" and try again.");
+            }
+            return new LoggingConfig(format, null, null, group);
+        }
+        String application = change.applicationLogLevel() != null ? change.applicationLogLevel()
+                : current.applicationLogLevel() != null ? current.applicationLogLevel() : "INFO";
+        String system = change.systemLogLevel() != null ? change.systemLogLevel()
+                : current.systemLogLevel() != null ? current.systemLogLevel() : "INFO";
+        return new LoggingConfig(format, application, system, group);
     }
 
     private static String now() {
         return OffsetDateTime.now(ZoneOffset.UTC).format(LAST_MODIFIED);
     }
 
-    FunctionVersion updateConfiguration(FunctionName name, JsonNode request) {
+    /** Starts a configuration update; the function reports {@code InProgress} until its new code is ready. */
+    FunctionVersion updateConfiguration(FunctionName name, ControlRequests.ConfigurationChange change) {
         LocalFunction function = function(name);
-        FunctionVersion old = function.latest();
-        FunctionVersion updated = new FunctionVersion(old.name(), old.functionArn(), old.version(),
-                request.has("Runtime") ? checkedRuntime(request.get("Runtime").asText()) : old.runtime(),
-                LambdaApi.text(request, "Handler", old.handler()),
-                LambdaApi.text(request, "Role", old.role()),
-                checkDescription(LambdaApi.text(request, "Description", old.description())),
-                request.has("Timeout") ? checkTimeout(request.get("Timeout").asInt()) : old.timeout(),
-                request.has("MemorySize") ? checkMemory(request.get("MemorySize").asInt()) : old.memorySize(),
-                request.has("Environment") ? checkEnvironment(request.path("Environment").path("Variables"))
-                        : old.environment(),
-                old.architectures(), old.code(), now(), UUID.randomUUID().toString());
-        function.replaceLatest(updated);
-        return updated;
+        if (change.runtime() != null) {
+            checkRuntime(change.runtime());
+        }
+        if (change.handler() != null && change.handler().isBlank()) {
+            throw LambdaException.invalidParameter("Handler must be specified for functions of package type Zip.");
+        }
+        Map<String, String> environment = change.environment() == null ? null : checkEnvironment(change.environment());
+        function.beginUpdate(old -> new FunctionVersion(old.name(), old.functionArn(), old.version(),
+                change.runtime() != null ? change.runtime() : old.runtime(),
+                change.handler() != null ? change.handler() : old.handler(),
+                change.role() != null ? change.role() : old.role(),
+                change.description() != null ? change.description() : old.description(),
+                change.timeout() != null ? change.timeout() : old.timeout(),
+                change.memorySize() != null ? change.memorySize() : old.memorySize(),
+                environment != null ? environment : old.environment(),
+                old.architectures(), old.code(), logging(old.loggingConfig(), change.logging()), now(),
+                UUID.randomUUID().toString()), change.revisionId());
+        executor.execute(() -> function.finishUpdate(config.initTimeout()));
+        return function.latest();
     }
 
-    private String checkedRuntime(String runtime) {
-        checkRuntime(runtime);
-        return runtime;
-    }
-
-    FunctionVersion updateCode(FunctionName name, JsonNode request) {
+    /** Starts a code update; with {@code Publish} it also publishes, and answers the new version. */
+    FunctionVersion updateCode(FunctionName name, ControlRequests.CodeChange change) {
         LocalFunction function = function(name);
-        FunctionVersion old = function.latest();
-        JsonNode zip = request.path("ZipFile");
-        if (zip.isMissingNode() || zip.isNull()) {
-            throw LambdaException.invalidParameter("Please provide a source for function code.");
+        byte[] zip = zip(change.zip(), change.codeFromS3());
+        FunctionVersion before = function.latest();
+        FunctionCode code = FunctionCode.unpack(zip, codeRoot.resolve(before.name() + "-" + UUID.randomUUID()));
+        try {
+            function.beginUpdate(old -> new FunctionVersion(old.name(), old.functionArn(), old.version(),
+                    old.runtime(), old.handler(), old.role(), old.description(), old.timeout(), old.memorySize(),
+                    old.environment(), change.architectures() != null ? change.architectures() : old.architectures(),
+                    code, old.loggingConfig(), now(), UUID.randomUUID().toString()), change.revisionId());
+        } catch (LambdaException e) {
+            deleteQuietly(code.directory());
+            throw e;
         }
-        FunctionCode code = FunctionCode.unpack(binary(zip), codeRoot.resolve(old.name() + "-" + UUID.randomUUID()));
-        FunctionVersion updated = new FunctionVersion(old.name(), old.functionArn(), old.version(), old.runtime(),
-                old.handler(), old.role(), old.description(), old.timeout(), old.memorySize(), old.environment(),
-                old.architectures(), code, now(), UUID.randomUUID().toString());
-        function.replaceLatest(updated);
-        return updated;
+        FunctionVersion latest = function.latest();
+        FunctionVersion published = change.publish() ? function.publish(null, null, null) : null;
+        executor.execute(() -> function.finishUpdate(config.initTimeout()));
+        return published != null ? published : latest;
     }
 
-    FunctionVersion publishVersion(FunctionName name, JsonNode request) {
-        return function(name).publish(LambdaApi.text(request, "Description", null));
+    FunctionVersion publishVersion(FunctionName name, ControlRequests.Publish request) {
+        return function(name).publish(request.description(), request.codeSha256(), request.revisionId());
     }
 
-    LocalFunction.Alias createAlias(FunctionName name, JsonNode request) {
-        String alias = LambdaApi.text(request, "Name", null);
-        String version = LambdaApi.text(request, "FunctionVersion", null);
-        if (alias == null || version == null) {
-            throw LambdaException.validation(null, alias == null ? "name" : "functionVersion", "Member must not be null");
+    // ---- aliases --------------------------------------------------------------------------------
+
+    LocalFunction.Alias createAlias(FunctionName name, ControlRequests.AliasChange request) {
+        checkScope(name);
+        LocalFunction function = functions.get(name.name());
+        if (function == null) {
+            throw LambdaException.functionNotFound(functionArn(name.name()) + ":" + request.functionVersion());
         }
-        if (alias.chars().allMatch(Character::isDigit) || alias.equals("$LATEST")) {
-            throw LambdaException.validation(alias, "name", "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)");
+        return function.createAlias(request.name(), request.functionVersion(), request.description(),
+                request.weights() == null ? Map.of() : request.weights());
+    }
+
+    LocalFunction.Alias alias(FunctionName name, String alias) {
+        LocalFunction function = function(name);
+        return function.alias(alias).orElseThrow(() ->
+                LambdaException.notFound("Cannot find alias arn: " + functionArn(name.name()) + ":" + alias));
+    }
+
+    LocalFunction.Alias updateAlias(FunctionName name, ControlRequests.AliasChange request) {
+        return function(name).updateAlias(request.name(), request.functionVersion(), request.description(),
+                request.weights(), request.revisionId());
+    }
+
+    void deleteAlias(FunctionName name, String alias) {
+        function(name).deleteAlias(alias);
+    }
+
+    /** The aliases of a function, only those pointing at {@code functionVersion} when given. */
+    List<LocalFunction.Alias> aliases(FunctionName name, String functionVersion) {
+        return function(name).aliases().stream()
+                .filter(alias -> functionVersion == null || alias.functionVersion().equals(functionVersion))
+                .sorted(Comparator.comparing(LocalFunction.Alias::name)).toList();
+    }
+
+    // ---- tags, policies, concurrency ------------------------------------------------------------
+
+    void tag(FunctionName name, Map<String, String> tags) {
+        if (tags.isEmpty()) {
+            throw LambdaException.invalidParameter("An error occurred and the request cannot be processed.");
         }
-        return function(name).putAlias(alias, version, LambdaApi.text(request, "Description", ""), true);
+        function(name).tag(tags, MAX_TAGS);
+    }
+
+    ResourcePolicy.Statement addPermission(FunctionName name, String qualifierParameter,
+                                           ControlRequests.Permission request) {
+        checkScope(name);
+        String qualifier = name.qualifierWith(qualifierParameter);
+        if (FunctionVersion.LATEST.equals(qualifier)) {
+            throw LambdaException.invalidParameter("We currently do not support adding policies for $LATEST.");
+        }
+        if (!validPrincipal(request.principal())) {
+            throw LambdaException.invalidParameter("The provided principal was invalid. Please check the principal and "
+                    + "try again.");
+        }
+        LocalFunction function = function(name);
+        String resource = policyResource(function, name, qualifier);
+        return function.addPermission(qualifier, new ResourcePolicy.Statement(request.statementId(), request.action(),
+                request.principal(), resource, request.sourceArn(), request.sourceAccount(), request.eventSourceToken(),
+                request.principalOrgId(), request.functionUrlAuthType()), request.revisionId());
+    }
+
+    /** The ARN a policy is about; a version or alias that does not exist is refused in AWS's words. */
+    private String policyResource(LocalFunction function, FunctionName name, String qualifier) {
+        if (qualifier == null) {
+            return functionArn(name.name());
+        }
+        if (LocalFunction.isVersionNumber(qualifier)) {
+            if (!function.hasVersion(qualifier)) {
+                throw LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier);
+            }
+        } else if (function.alias(qualifier).isEmpty()) {
+            throw LambdaException.notFound("Cannot find alias arn: " + functionArn(name.name()) + ":" + qualifier);
+        }
+        return functionArn(name.name()) + ":" + qualifier;
+    }
+
+    private static boolean validPrincipal(String principal) {
+        return principal.equals("*") || principal.matches("\\d{12}")
+                || principal.matches("arn:aws[a-zA-Z-]*:(iam|sts)::\\d{12}:.+")
+                || principal.matches("[a-z0-9.-]+\\.amazonaws\\.com(\\.cn)?");
+    }
+
+    ResourcePolicy policy(FunctionName name, String qualifierParameter) {
+        checkScope(name);
+        String qualifier = name.qualifierWith(qualifierParameter);
+        LocalFunction function = functions.get(name.name());
+        Optional<ResourcePolicy> policy = function == null ? Optional.empty() : function.policy(qualifier);
+        return policy.filter(p -> !p.statements().isEmpty()).orElseThrow(() ->
+                LambdaException.notFound("The resource you requested does not exist."));
+    }
+
+    void removePermission(FunctionName name, String qualifierParameter, String statementId, String revisionId) {
+        checkScope(name);
+        String qualifier = name.qualifierWith(qualifierParameter);
+        LocalFunction function = functions.get(name.name());
+        if (function == null) {
+            throw LambdaException.notFound("No policy found for: " + functionArn(name.name()));
+        }
+        policyResource(function, name, qualifier);
+        function.removePermission(qualifier, statementId, revisionId);
+    }
+
+    /** Reserves concurrency for a function, leaving the account its unreserved minimum. */
+    synchronized int reserveConcurrency(FunctionName name, int reserved) {
+        checkScope(name);
+        if (name.qualifier() != null) {
+            throw LambdaException.invalidParameter("This operation is permitted on Lambda functions only. Aliases and "
+                    + "versions do not support this operation. Please specify either a function name or an "
+                    + "unqualified function ARN.");
+        }
+        LocalFunction function = functions.get(name.name());
+        if (function == null) {
+            throw LambdaException.functionNotFound(functionArn(name.name()) + ":$LATEST");
+        }
+        int others = functions.values().stream().filter(f -> f != function)
+                .mapToInt(f -> f.reservedConcurrency().orElse(0)).sum();
+        if (ACCOUNT_CONCURRENCY - others - reserved < MIN_UNRESERVED_CONCURRENCY) {
+            throw LambdaException.invalidParameter("Specified ReservedConcurrentExecutions for function decreases "
+                    + "account's UnreservedConcurrentExecution below its minimum value of ["
+                    + MIN_UNRESERVED_CONCURRENCY + "].");
+        }
+        function.reserveConcurrency(reserved);
+        return reserved;
+    }
+
+    Optional<Integer> reservedConcurrency(FunctionName name) {
+        return function(name).reservedConcurrency();
+    }
+
+    void releaseConcurrency(FunctionName name) {
+        function(name).reserveConcurrency(null);
+    }
+
+    Usage usage() {
+        int reserved = functions.values().stream().mapToInt(f -> f.reservedConcurrency().orElse(0)).sum();
+        long codeSize = functions.values().stream().flatMap(f -> f.versions().stream())
+                .mapToLong(v -> v.code().size()).sum();
+        return new Usage(ACCOUNT_CONCURRENCY, ACCOUNT_CONCURRENCY - reserved, codeSize, functions.size());
     }
 
     // ---- look up --------------------------------------------------------------------------------
 
     LocalFunction function(FunctionName name) {
+        checkScope(name);
         LocalFunction function = functions.get(name.name());
         if (function == null) {
             throw LambdaException.functionNotFound(functionArn(name.name()));
@@ -271,39 +421,36 @@ final class FunctionRegistry {
         return functions.values().stream().sorted(Comparator.comparing(LocalFunction::name)).toList();
     }
 
-    LocalFunction.State stateOf(String name) {
-        LocalFunction function = functions.get(name);
-        return function == null ? LocalFunction.State.Active : function.state();
-    }
-
-    FunctionVersion version(FunctionName name, String qualifierParameter) {
-        String qualifier = qualifier(name, qualifierParameter);
-        LocalFunction function = function(name);
-        return function.resolve(qualifier).orElseThrow(() ->
-                LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier));
-    }
-
-    private static String qualifier(FunctionName name, String qualifierParameter) {
-        if (name.qualifier() != null && qualifierParameter != null && !name.qualifier().equals(qualifierParameter)) {
-            throw LambdaException.invalidParameter("The derived qualifier from the function name does not match the specified qualifier.");
+    /** The version a name and qualifier reach, and the ARN answers show: the alias's for an alias. */
+    Resolved version(FunctionName name, String qualifierParameter) {
+        String qualifier = name.qualifierWith(qualifierParameter);
+        checkScope(name);
+        LocalFunction function = functions.get(name.name());
+        if (function == null) {
+            throw LambdaException.functionNotFound(scope.functionArn(name.name(), qualifier));
         }
-        return name.qualifier() != null ? name.qualifier() : qualifierParameter;
+        FunctionVersion version = function.resolve(qualifier).orElseThrow(() ->
+                LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier));
+        String arn = qualifier == null || qualifier.equals(FunctionVersion.LATEST) ? version.versionArn()
+                : functionArn(name.name()) + ":" + qualifier;
+        return new Resolved(function, version, qualifier, arn);
     }
 
     Target invocationTarget(FunctionName name, String qualifierParameter) {
-        String qualifier = qualifier(name, qualifierParameter);
+        String qualifier = name.qualifierWith(qualifierParameter);
+        checkScope(name);
         LocalFunction function = functions.get(name.name());
         if (function == null) {
-            throw LambdaException.functionNotFound(functionArn(name.name()) + ":" + (qualifier == null ? "$LATEST" : qualifier));
+            throw LambdaException.functionNotFound(functionArn(name.name()) + ":"
+                    + (qualifier == null ? FunctionVersion.LATEST : qualifier));
         }
-        FunctionVersion version = function.resolve(qualifier).orElseThrow(() ->
+        FunctionVersion version = function.resolveForInvoke(qualifier).orElseThrow(() ->
                 LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier));
         if (function.state() != LocalFunction.State.Active) {
             throw LambdaException.conflict("The operation cannot be performed at this time. The function is currently "
                     + "in the following state: " + function.state());
         }
-        String invokedArn = qualifier == null ? functionArn(name.name()) : functionArn(name.name()) + ":" + qualifier;
-        return new Target(function, version, invokedArn);
+        return new Target(function, version, scope.functionArn(name.name(), qualifier));
     }
 
     // ---- run and delete -------------------------------------------------------------------------
@@ -312,26 +459,55 @@ final class FunctionRegistry {
         return target.function().invoke(target.version(), invocation, config.initTimeout(), faults.runtimeFault());
     }
 
+    /**
+     * Runs an event later. A throttled event waits and tries again, as Lambda's internal queue
+     * does; with reserved concurrency 0 it is dropped (AWS sends it to the on-failure destination).
+     */
     void invokeAsync(Target target, Invocation invocation) {
         executor.execute(() -> {
-            try {
-                invoke(target, invocation);
-            } catch (LambdaException e) {
-                target.function().log().append("Event invocation " + invocation.requestId + " failed: "
-                        + e.getMessage() + "\n");
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    invoke(target, invocation);
+                    return;
+                } catch (LambdaException e) {
+                    boolean throttled = e.status() == 429
+                            && target.function().reservedConcurrency().map(r -> r > 0).orElse(true);
+                    if (!throttled || attempt >= 60) {
+                        target.function().log().append("Event invocation " + invocation.requestId + " failed: "
+                                + e.getMessage() + "\n");
+                        return;
+                    }
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
             }
         });
     }
 
+    /**
+     * Deletes a function, or one published version of it. {@code $LATEST} alone cannot be deleted, nor
+     * an alias (both refused before the function is looked up, as AWS does); a version that is not
+     * there is no error.
+     */
     void delete(FunctionName name, String qualifierParameter) {
-        String qualifier = qualifier(name, qualifierParameter);
+        String qualifier = name.qualifierWith(qualifierParameter);
+        if (FunctionVersion.LATEST.equals(qualifier)) {
+            throw LambdaException.invalidParameter("$LATEST version cannot be deleted without deleting the function.");
+        }
+        if (qualifier != null && WireRequests.ALIAS_NAME.matcher(qualifier).matches()) {
+            throw LambdaException.invalidParameter("Deletion of aliases is not currently supported.");
+        }
         LocalFunction function = function(name);
         if (faults.failDelete()) {
             throw new LambdaException(500, "ServiceException", "An internal error occurred (injected fault).");
         }
-        if (qualifier != null && !qualifier.equals("$LATEST")) {
-            if (!qualifier.chars().allMatch(Character::isDigit)) {
-                throw LambdaException.invalidParameter("Deletion of aliases is not supported.");
+        if (qualifier != null) {
+            if (!LocalFunction.isVersionNumber(qualifier)) {
+                throw LambdaException.functionNotFound(functionArn(name.name()));
             }
             function.deleteVersion(qualifier);
             return;

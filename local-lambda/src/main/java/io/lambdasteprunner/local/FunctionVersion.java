@@ -1,11 +1,17 @@
 package io.lambdasteprunner.local;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One version of a function ({@code $LATEST} or a published number): everything that decides how it
- * runs. Immutable; publishing a version copies {@code $LATEST}.
+ * runs, as GetFunctionConfiguration reports it. Immutable; publishing a version copies {@code $LATEST}.
+ *
+ * @param loggingConfig the advanced logging controls the execution environment applies
+ *                      ({@code AWS_LAMBDA_LOG_FORMAT}, {@code AWS_LAMBDA_LOG_LEVEL})
  */
 record FunctionVersion(
         String name,
@@ -20,21 +26,52 @@ record FunctionVersion(
         Map<String, String> environment,
         List<String> architectures,
         FunctionCode code,
+        LoggingConfig loggingConfig,
         String lastModified,
         String revisionId) {
 
+    static final String LATEST = "$LATEST";
+
     FunctionVersion {
-        environment = Map.copyOf(environment);
+        // In the order the caller sent them, as GetFunction answers them back.
+        environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         architectures = List.copyOf(architectures);
+        Objects.requireNonNull(loggingConfig, "loggingConfig");
     }
 
-    /** The ARN callers see for this version: unqualified for $LATEST in listings, qualified otherwise. */
+    boolean isLatest() {
+        return LATEST.equals(version);
+    }
+
+    /** The ARN callers see for this version: unqualified for $LATEST in most answers, qualified otherwise. */
     String versionArn() {
-        return "$LATEST".equals(version) ? functionArn : functionArn + ":" + version;
+        return isLatest() ? functionArn : qualifiedArn();
     }
 
-    FunctionVersion asVersion(String newVersion, String newRevisionId) {
-        return new FunctionVersion(name, functionArn, newVersion, runtime, handler, role, description, timeout,
-                memorySize, environment, architectures, code, lastModified, newRevisionId);
+    /** Always qualified, {@code $LATEST} included, as ListVersionsByFunction gives it. */
+    String qualifiedArn() {
+        return functionArn + ":" + version;
+    }
+
+    FunctionVersion asVersion(String newVersion, String newDescription, String newRevisionId) {
+        return new FunctionVersion(name, functionArn, newVersion, runtime, handler, role, newDescription, timeout,
+                memorySize, environment, architectures, code, loggingConfig, lastModified, newRevisionId);
+    }
+
+    FunctionVersion withRevision(String newRevisionId) {
+        return new FunctionVersion(name, functionArn, version, runtime, handler, role, description, timeout,
+                memorySize, environment, architectures, code, loggingConfig, lastModified, newRevisionId);
+    }
+
+    /**
+     * Whether this {@code $LATEST} has the code and configuration of {@code source} (the {@code $LATEST}
+     * the last version was published from): Lambda then returns that version instead of a new one.
+     */
+    boolean sameAs(FunctionVersion source) {
+        return source != null && code.sha256().equals(source.code.sha256()) && runtime.equals(source.runtime)
+                && handler.equals(source.handler) && role.equals(source.role)
+                && description.equals(source.description) && timeout == source.timeout
+                && memorySize == source.memorySize && environment.equals(source.environment)
+                && architectures.equals(source.architectures) && loggingConfig.equals(source.loggingConfig);
     }
 }

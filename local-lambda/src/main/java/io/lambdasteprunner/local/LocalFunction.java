@@ -9,30 +9,52 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
 /**
  * A function held by the local service: its {@code $LATEST} configuration, published versions,
- * aliases, tags, state and the warm execution environments of each version. Thread-safe.
+ * aliases, tags, resource policies, reserved concurrency, state and the warm execution environments
+ * of each version. Thread-safe; the rules that need more than one function live in {@link FunctionRegistry}.
  */
 final class LocalFunction {
 
     /** Lambda's function states as GetFunction reports them. */
     enum State { Pending, Active, Failed }
 
-    /** An alias: a name that points at a published version. */
-    record Alias(String name, String functionVersion, String description, String revisionId) {
+    /** Lambda's {@code LastUpdateStatus}: an update is {@code InProgress} until its new code is ready. */
+    enum UpdateStatus { Successful, InProgress, Failed }
+
+    /**
+     * An alias: a name that points at a version and, with {@code additionalVersionWeights}, sends a
+     * share of invokes to one other version.
+     */
+    record Alias(String name, String functionVersion, String description, Map<String, Double> additionalVersionWeights,
+                 String revisionId) {
+        Alias {
+            additionalVersionWeights = Map.copyOf(additionalVersionWeights);
+        }
     }
+
+    /** The key under which the function's own (unqualified) resource policy is kept. */
+    private static final String FUNCTION_POLICY = "";
 
     private final FunctionLog log;
     private final Function<FunctionVersion, ExecutionEnvironment> launcher;
     private final int maxEnvironments;
     private FunctionVersion latest;
     private final TreeMap<Integer, FunctionVersion> published = new TreeMap<>();
+    private int lastVersionNumber;
+    /** The {@code $LATEST} the newest version was published from, to tell whether anything changed since. */
+    private FunctionVersion publishedFrom;
     private final Map<String, Alias> aliases = new LinkedHashMap<>();
     private final Map<String, String> tags = new LinkedHashMap<>();
+    private final Map<String, ResourcePolicy> policies = new HashMap<>();
     private final Map<String, EnvironmentPool> pools = new HashMap<>();
+    private Integer reservedConcurrency;
+    private int running;
     private volatile State state = State.Pending;
+    private volatile UpdateStatus lastUpdateStatus;
 
     LocalFunction(FunctionVersion latest, Map<String, String> tags, FunctionLog log,
                   Function<FunctionVersion, ExecutionEnvironment> launcher, int maxEnvironments) {
@@ -51,22 +73,13 @@ final class LocalFunction {
         return latest;
     }
 
-    /**
-     * Replaces {@code $LATEST} after an update; its warm environments run the old code, so they go.
-     */
-    void replaceLatest(FunctionVersion updated) {
-        EnvironmentPool old;
-        synchronized (this) {
-            latest = updated;
-            old = pools.remove("$LATEST");
-        }
-        if (old != null) {
-            old.close();
-        }
-    }
-
     State state() {
         return state;
+    }
+
+    /** Null until the function is first Active, as Lambda leaves it out of CreateFunction's answer. */
+    UpdateStatus lastUpdateStatus() {
+        return lastUpdateStatus;
     }
 
     FunctionLog log() {
@@ -75,52 +88,134 @@ final class LocalFunction {
 
     /**
      * Gets the function ready to run, as Lambda does while it reports {@code Pending}: starts one
-     * execution environment and waits for its initialisation, then reports {@code Active}. An init
-     * that fails still leaves the function Active; the error surfaces on invoke, as on AWS.
+     * execution environment and waits for its initialisation, then reports {@code Active} with a new
+     * RevisionId. An init that fails still leaves the function Active; the error surfaces on invoke, as on AWS.
      */
     void activate(Duration initTimeout, Duration extraPending) {
         try {
             if (!extraPending.isZero()) {
                 Thread.sleep(extraPending.toMillis());
             }
-            FunctionVersion version = latest();
-            if (launcherCanRun(version)) {
-                pool("$LATEST").prewarm(() -> launcher.apply(version), initTimeout);
-            }
+            prewarm(initTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            // Nothing to keep warm; the first invoke starts the runtime and reports what fails.
         } finally {
-            state = State.Active;
+            synchronized (this) {
+                latest = latest.withRevision(UUID.randomUUID().toString());
+                lastUpdateStatus = UpdateStatus.Successful;
+                state = State.Active;
+            }
         }
     }
 
-    private boolean launcherCanRun(FunctionVersion version) {
-        return version.code() != null;
+    private void prewarm(Duration initTimeout) {
+        FunctionVersion version = latest();
+        try {
+            pool(FunctionVersion.LATEST).prewarm(() -> launcher.apply(version), initTimeout);
+        } catch (RuntimeException e) {
+            // Nothing to keep warm; the first invoke starts the runtime and reports what fails.
+        }
+    }
+
+    /**
+     * Starts an update of {@code $LATEST}: Lambda refuses one while the function is Pending or another
+     * update is in progress. Warm environments run the old code, so they go.
+     */
+    void beginUpdate(Function<FunctionVersion, FunctionVersion> change, String expectedRevisionId) {
+        EnvironmentPool old;
+        synchronized (this) {
+            if (state != State.Active) {
+                throw LambdaException.conflict("The operation cannot be performed at this time. The function is "
+                        + "currently in the following state: " + state);
+            }
+            if (lastUpdateStatus == UpdateStatus.InProgress) {
+                throw LambdaException.conflict("The operation cannot be performed at this time. An update is in "
+                        + "progress for resource: " + latest.functionArn());
+            }
+            checkRevision(expectedRevisionId, latest.revisionId());
+            latest = change.apply(latest);
+            lastUpdateStatus = UpdateStatus.InProgress;
+            old = pools.remove(FunctionVersion.LATEST);
+        }
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /** Finishes an update once the new {@code $LATEST} has an environment ready (or failed to start one). */
+    void finishUpdate(Duration initTimeout) {
+        try {
+            prewarm(initTimeout);
+        } finally {
+            synchronized (this) {
+                latest = latest.withRevision(UUID.randomUUID().toString());
+                lastUpdateStatus = UpdateStatus.Successful;
+            }
+        }
+    }
+
+    static void checkRevision(String expected, String actual) {
+        if (expected != null && !expected.equals(actual)) {
+            throw LambdaException.preconditionFailed();
+        }
     }
 
     /** Resolves a qualifier ({@code $LATEST}, a version number or an alias) to the version it names. */
     synchronized Optional<FunctionVersion> resolve(String qualifier) {
-        if (qualifier == null || qualifier.equals("$LATEST")) {
+        if (qualifier == null || qualifier.equals(FunctionVersion.LATEST)) {
             return Optional.of(latest);
         }
-        if (qualifier.chars().allMatch(Character::isDigit) && qualifier.length() < 10) {
+        if (isVersionNumber(qualifier)) {
             return Optional.ofNullable(published.get(Integer.parseInt(qualifier)));
         }
         Alias alias = aliases.get(qualifier);
         return alias == null ? Optional.empty() : resolve(alias.functionVersion());
     }
 
-    /** Runs one event on a warm environment of {@code version}, or a new one. */
+    /**
+     * The version an invoke through {@code qualifier} runs: for an alias with a routing weight, the
+     * additional version with that chance, as Lambda routes.
+     */
+    synchronized Optional<FunctionVersion> resolveForInvoke(String qualifier) {
+        Alias alias = qualifier == null ? null : aliases.get(qualifier);
+        if (alias != null && !alias.additionalVersionWeights().isEmpty()) {
+            var weight = alias.additionalVersionWeights().entrySet().iterator().next();
+            if (ThreadLocalRandom.current().nextDouble() < weight.getValue()) {
+                return resolve(weight.getKey());
+            }
+        }
+        return resolve(qualifier);
+    }
+
+    static boolean isVersionNumber(String qualifier) {
+        return !qualifier.isEmpty() && qualifier.length() < 10 && qualifier.chars().allMatch(Character::isDigit);
+    }
+
+    /**
+     * Runs one event on a warm environment of {@code version}, or a new one. With reserved concurrency,
+     * invokes beyond it are throttled as Lambda throttles them.
+     */
     InvocationResult invoke(FunctionVersion version, Invocation invocation, Duration initTimeout,
                             Faults.RuntimeFault fault) {
-        EnvironmentPool pool = pool(version.version());
-        ExecutionEnvironment environment = pool.acquire(() -> launcher.apply(version));
+        synchronized (this) {
+            if (reservedConcurrency != null && running >= reservedConcurrency) {
+                throw LambdaException.tooManyRequests("Rate Exceeded.",
+                        "ReservedFunctionConcurrentInvocationLimitExceeded");
+            }
+            running++;
+        }
         try {
-            return environment.invoke(invocation, initTimeout, fault);
+            EnvironmentPool pool = pool(version.version());
+            ExecutionEnvironment environment = pool.acquire(() -> launcher.apply(version));
+            try {
+                return environment.invoke(invocation, initTimeout, fault);
+            } finally {
+                pool.release(environment);
+            }
         } finally {
-            pool.release(environment);
+            synchronized (this) {
+                running--;
+            }
         }
     }
 
@@ -128,24 +223,32 @@ final class LocalFunction {
         return pools.computeIfAbsent(version, v -> new EnvironmentPool(maxEnvironments));
     }
 
-    synchronized FunctionVersion publish(String description) {
-        FunctionVersion last = published.isEmpty() ? null : published.lastEntry().getValue();
-        if (last != null && last.code().sha256().equals(latest.code().sha256())
-                && last.revisionId().equals(latest.revisionId())) {
-            return last; // Lambda returns the existing version when nothing changed.
+    // ---- versions -------------------------------------------------------------------------------
+
+    /**
+     * Publishes {@code $LATEST} as a new version, or returns the newest version unchanged when neither
+     * code nor configuration changed since it was published (its description stays), as Lambda does.
+     */
+    synchronized FunctionVersion publish(String description, String codeSha256, String revisionId) {
+        if (codeSha256 != null && !codeSha256.equals(latest.code().sha256())) {
+            throw LambdaException.invalidParameter("CodeSHA256 (" + codeSha256 + ") is different from current "
+                    + "CodeSHA256 in $LATEST (" + latest.code().sha256() + "). Please try again with the CodeSHA256 "
+                    + "in $LATEST.");
         }
-        int number = published.isEmpty() ? 1 : published.lastKey() + 1;
-        FunctionVersion version = latest.asVersion(Integer.toString(number), UUID.randomUUID().toString());
-        if (description != null) {
-            version = new FunctionVersion(version.name(), version.functionArn(), version.version(), version.runtime(),
-                    version.handler(), version.role(), description, version.timeout(), version.memorySize(),
-                    version.environment(), version.architectures(), version.code(), version.lastModified(),
-                    version.revisionId());
+        checkRevision(revisionId, latest.revisionId());
+        FunctionVersion newest = published.isEmpty() ? null : published.lastEntry().getValue();
+        if (newest != null && newest.version().equals(Integer.toString(lastVersionNumber)) && latest.sameAs(publishedFrom)) {
+            return newest;
         }
+        int number = ++lastVersionNumber;
+        FunctionVersion version = latest.asVersion(Integer.toString(number),
+                description == null ? latest.description() : description, UUID.randomUUID().toString());
         published.put(number, version);
+        publishedFrom = latest;
         return version;
     }
 
+    /** {@code $LATEST} first, then the published versions in ascending order. */
     synchronized List<FunctionVersion> versions() {
         List<FunctionVersion> all = new ArrayList<>();
         all.add(latest);
@@ -153,17 +256,23 @@ final class LocalFunction {
         return all;
     }
 
-    /** Deletes a published version; the caller deletes the whole function for {@code $LATEST}. */
+    /**
+     * Deletes a published version; one that does not exist is no error (AWS answers 204 again). A
+     * version an alias points or routes to stays.
+     */
     void deleteVersion(String version) {
         EnvironmentPool pool;
         synchronized (this) {
-            if (aliases.values().stream().anyMatch(alias -> alias.functionVersion().equals(version))) {
+            List<String> users = aliases.values().stream()
+                    .filter(alias -> alias.functionVersion().equals(version)
+                            || alias.additionalVersionWeights().containsKey(version))
+                    .map(Alias::name).toList();
+            if (!users.isEmpty()) {
                 throw LambdaException.conflict("Unable to delete version because the following aliases reference it: "
-                        + aliases.values().stream().filter(a -> a.functionVersion().equals(version)).map(Alias::name).toList());
+                        + users);
             }
-            if (published.remove(Integer.parseInt(version)) == null) {
-                throw LambdaException.functionNotFound(latest.functionArn() + ":" + version);
-            }
+            published.remove(Integer.parseInt(version));
+            policies.remove(version);
             pool = pools.remove(version);
         }
         if (pool != null) {
@@ -171,20 +280,60 @@ final class LocalFunction {
         }
     }
 
-    synchronized Alias putAlias(String name, String functionVersion, String description, boolean create) {
-        if (create && aliases.containsKey(name)) {
+    synchronized boolean hasVersion(String version) {
+        return version.equals(FunctionVersion.LATEST)
+                || (isVersionNumber(version) && published.containsKey(Integer.parseInt(version)));
+    }
+
+    // ---- aliases --------------------------------------------------------------------------------
+
+    synchronized Alias createAlias(String name, String functionVersion, String description,
+                                   Map<String, Double> weights) {
+        if (aliases.containsKey(name)) {
             throw LambdaException.conflict("Alias already exists: " + latest.functionArn() + ":" + name);
         }
-        if (!create && !aliases.containsKey(name)) {
-            throw LambdaException.notFound("Alias not found: " + latest.functionArn() + ":" + name);
-        }
-        if (!functionVersion.equals("$LATEST") && resolve(functionVersion).isEmpty()) {
-            throw LambdaException.notFound("Function not found: " + latest.functionArn() + ":" + functionVersion);
-        }
-        Alias alias = new Alias(name, functionVersion, description == null ? "" : description,
+        checkAliasTarget(functionVersion, weights);
+        Alias alias = new Alias(name, functionVersion, description == null ? "" : description, weights,
                 UUID.randomUUID().toString());
         aliases.put(name, alias);
         return alias;
+    }
+
+    /** Changes an alias; null arguments keep what it has. Always gives it a new RevisionId, as AWS does. */
+    synchronized Alias updateAlias(String name, String functionVersion, String description,
+                                   Map<String, Double> weights, String revisionId) {
+        Alias existing = aliases.get(name);
+        if (existing == null) {
+            throw LambdaException.notFound("Alias not found: " + latest.functionArn() + ":" + name);
+        }
+        checkRevision(revisionId, existing.revisionId());
+        String target = functionVersion == null ? existing.functionVersion() : functionVersion;
+        Map<String, Double> routing = weights == null ? existing.additionalVersionWeights() : weights;
+        checkAliasTarget(target, routing);
+        Alias alias = new Alias(name, target, description == null ? existing.description() : description, routing,
+                UUID.randomUUID().toString());
+        aliases.put(name, alias);
+        return alias;
+    }
+
+    private void checkAliasTarget(String functionVersion, Map<String, Double> weights) {
+        if (!hasVersion(functionVersion)) {
+            throw LambdaException.functionNotFound(latest.functionArn() + ":" + functionVersion);
+        }
+        if (weights.isEmpty()) {
+            return;
+        }
+        if (functionVersion.equals(FunctionVersion.LATEST)) {
+            throw LambdaException.invalidParameter("$LATEST is not supported for an alias pointing to more than 1 version");
+        }
+        String other = weights.keySet().iterator().next();
+        if (other.equals(functionVersion)) {
+            throw LambdaException.invalidParameter("Invalid function version " + functionVersion + ". Function version "
+                    + functionVersion + " is already included in routing configuration.");
+        }
+        if (!hasVersion(other)) {
+            throw LambdaException.functionNotFound(latest.functionArn() + ":" + other);
+        }
     }
 
     synchronized Optional<Alias> alias(String name) {
@@ -197,18 +346,67 @@ final class LocalFunction {
 
     synchronized void deleteAlias(String name) {
         aliases.remove(name);
+        policies.remove(name);
     }
+
+    // ---- tags, policies, concurrency -------------------------------------------------------------
 
     synchronized Map<String, String> tags() {
         return new LinkedHashMap<>(tags);
     }
 
-    synchronized void tag(Map<String, String> newTags) {
+    synchronized void tag(Map<String, String> newTags, int limit) {
+        Map<String, String> merged = new LinkedHashMap<>(tags);
+        merged.putAll(newTags);
+        if (merged.size() > limit) {
+            throw LambdaException.invalidParameter("Number of tags exceeds resource tag limit.");
+        }
         tags.putAll(newTags);
     }
 
     synchronized void untag(List<String> keys) {
         keys.forEach(tags::remove);
+    }
+
+    /** The resource policy of the function (qualifier null) or of one version or alias, if it has one. */
+    synchronized Optional<ResourcePolicy> policy(String qualifier) {
+        return Optional.ofNullable(policies.get(qualifier == null ? FUNCTION_POLICY : qualifier));
+    }
+
+    synchronized ResourcePolicy.Statement addPermission(String qualifier, ResourcePolicy.Statement statement,
+                                                        String revisionId) {
+        String key = qualifier == null ? FUNCTION_POLICY : qualifier;
+        ResourcePolicy current = policies.getOrDefault(key, ResourcePolicy.EMPTY);
+        if (revisionId != null) {
+            checkRevision(revisionId, current.statements().isEmpty() ? latest.revisionId() : current.revisionId());
+        }
+        policies.put(key, current.with(statement));
+        return statement;
+    }
+
+    synchronized void removePermission(String qualifier, String statementId, String revisionId) {
+        String key = qualifier == null ? FUNCTION_POLICY : qualifier;
+        ResourcePolicy current = policies.get(key);
+        if (current == null || current.statements().isEmpty()) {
+            throw LambdaException.notFound("No policy is associated with the given resource.");
+        }
+        if (revisionId != null) {
+            checkRevision(revisionId, current.revisionId());
+        }
+        ResourcePolicy rest = current.without(statementId);
+        if (rest.statements().isEmpty()) {
+            policies.remove(key);
+        } else {
+            policies.put(key, rest);
+        }
+    }
+
+    synchronized Optional<Integer> reservedConcurrency() {
+        return Optional.ofNullable(reservedConcurrency);
+    }
+
+    synchronized void reserveConcurrency(Integer reserved) {
+        reservedConcurrency = reserved;
     }
 
     /** Stops every environment of every version and waits for their processes to end. */

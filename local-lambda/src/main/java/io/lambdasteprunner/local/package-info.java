@@ -4,6 +4,11 @@
  * {@code /2015-03-31/...}) and gives every execution environment its own Runtime API
  * ({@code /2018-06-01/runtime/...}), under which generated functions run as local processes.
  *
- * <p>Knows nothing of steps; depends only on {@code runtimes}, Jackson and the JDK.
+ * <p>The control plane in layers: {@code LambdaApi} (where every request enters: HTTP in and out),
+ * {@code LambdaRoutes} (which operation a path names), {@code WireRequests} / {@code WireShapes} (the
+ * API's JSON, read into {@code ControlRequests} records and written back in AWS's shapes), and
+ * {@code FunctionRegistry} / {@code LocalFunction} (Lambda's rules, knowing no JSON).
+ *
+ * <p>Knows nothing of steps; depends only on {@code lambda-facts}, Jackson and the JDK.
  */
 package io.lambdasteprunner.local;

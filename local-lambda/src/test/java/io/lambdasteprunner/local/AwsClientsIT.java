@@ -18,10 +18,17 @@ class AwsClientsIT {
         Path python = Path.of(".venv/bin/python").toAbsolutePath();
         assertTrue(Files.isExecutable(python), "run scripts/setup-tools.sh (the test command does)");
         try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaConfig.defaults())) {
+            // Output to a file and a deadline on the wait: a hung client fails the test instead of blocking it.
+            Path log = Files.createTempFile("aws-clients", ".out");
             Process check = new ProcessBuilder(python.toString(), "local-lambda/src/test/python/aws_clients_check.py",
-                    service.endpoint().toString()).redirectErrorStream(true).start();
-            String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(check.waitFor(120, TimeUnit.SECONDS));
+                    service.endpoint().toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            boolean ended = check.waitFor(5, TimeUnit.MINUTES);
+            if (!ended) {
+                check.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+            }
+            String output = new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
+            Files.delete(log);
+            assertTrue(ended, "the check did not end within 5 minutes:\n" + output);
 
             assertEquals(0, check.exitValue(), output);
             assertTrue(output.contains("all checks passed"), output);

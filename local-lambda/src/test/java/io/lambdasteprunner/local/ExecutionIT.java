@@ -48,21 +48,29 @@ class ExecutionIT {
 
     @Test
     void shouldServeConcurrentInvokesWithMoreEnvironments() throws Exception {
-        LocalLambda.createPython(lambda, "ex-concurrent",
-                "import os, time\ndef lambda_handler(e, c):\n    time.sleep(0.5)\n    return os.getpid()\n");
+        // Each invoke reports its process and when its handler ran; 5 s of sleep leaves room for slow starts.
+        LocalLambda.create(lambda, "ex-concurrent", "python3.12", "lambda_function.py", "lambda_function.lambda_handler",
+                "import os, time\ndef lambda_handler(e, c):\n"
+                        + "    began = time.time()\n    time.sleep(5)\n    return [os.getpid(), began, time.time()]\n", 60);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            long began = System.nanoTime();
             List<CompletableFuture<String>> calls = IntStream.range(0, 4).mapToObj(i -> CompletableFuture.supplyAsync(
                     () -> lambda.invoke(r -> r.functionName("ex-concurrent")).payload().asUtf8String(), pool)).toList();
             Set<String> pids = new HashSet<>();
+            double lastStart = 0;
+            double firstEnd = Double.MAX_VALUE;
             for (CompletableFuture<String> call : calls) {
-                pids.add(call.get());
+                com.fasterxml.jackson.databind.JsonNode ran = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(call.get(5, java.util.concurrent.TimeUnit.MINUTES));
+                pids.add(ran.get(0).asText());
+                lastStart = Math.max(lastStart, ran.get(1).asDouble());
+                firstEnd = Math.min(firstEnd, ran.get(2).asDouble());
             }
-            double seconds = (System.nanoTime() - began) / 1e9;
 
             assertEquals(4, pids.size(), "each concurrent invoke gets its own environment");
-            assertTrue(seconds < 1.9, "ran concurrently, took " + seconds + " s");
+            // Ran at the same time: all four handlers were running at one moment, however slow the machine.
+            assertTrue(lastStart < firstEnd, "the last handler began at " + lastStart + ", after the first ended at "
+                    + firstEnd);
         } finally {
             pool.shutdown();
         }

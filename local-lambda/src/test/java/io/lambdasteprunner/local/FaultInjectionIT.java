@@ -104,7 +104,8 @@ class FaultInjectionIT {
 
     @Test
     void shouldKeepNewFunctionsPendingLonger() {
-        service.injectFaults(new FaultInjection(0, 0, 0, 0, 0, Duration.ofMillis(1500), 1));
+        // Pending for far longer than the test can take to invoke, however busy the machine (closing ends it).
+        service.injectFaults(new FaultInjection(0, 0, 0, 0, 0, Duration.ofMinutes(10), 1));
         lambda.createFunction(r -> r.functionName("slow").runtime("python3.12").role(LocalLambda.ROLE)
                 .handler("lambda_function.lambda_handler")
                 .code(c -> c.zipFile(LocalLambda.zip(java.util.Map.of("lambda_function.py",

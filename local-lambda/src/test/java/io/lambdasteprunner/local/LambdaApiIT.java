@@ -12,7 +12,6 @@ import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LambdaException;
 import software.amazon.awssdk.services.lambda.model.LogType;
-import software.amazon.awssdk.services.lambda.model.RequestTooLargeException;
 import software.amazon.awssdk.services.lambda.model.ResourceConflictException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.State;
@@ -242,7 +241,8 @@ class LambdaApiIT {
                 .functionName("api-memory").runtime("python3.12").role(ROLE).handler("lambda_function.h").memorySize(64)
                 .code(c -> c.zipFile(LocalLambda.zip(Map.of("lambda_function.py", ECHO))))));
 
-        assertEquals("ValidationException", longName.awsErrorDetails().errorCode());
+        // AWS answers a too-long plain name on create with InvalidParameterValueException (recorded).
+        assertEquals("InvalidParameterValueException", longName.awsErrorDetails().errorCode());
         assertTrue(longName.awsErrorDetails().errorMessage().endsWith("Member must have length less than or equal to 64"));
         assertEquals("ValidationException", timeout.awsErrorDetails().errorCode());
         assertTrue(timeout.awsErrorDetails().errorMessage().contains("Value '901' at 'timeout'"));
@@ -281,10 +281,12 @@ class LambdaApiIT {
         createPython(lambda, "api-big-request", ECHO);
         String big = "\"" + "x".repeat(6 * 1024 * 1024) + "\"";
 
-        RequestTooLargeException e = assertThrows(RequestTooLargeException.class,
+        // AWS sends RequestEntityTooLargeException, which the model does not know: the SDK's generic exception.
+        LambdaException e = assertThrows(LambdaException.class,
                 () -> lambda.invoke(r -> r.functionName("api-big-request").payload(SdkBytes.fromUtf8String(big))));
 
         assertEquals(413, e.statusCode());
+        assertEquals("RequestEntityTooLargeException", e.awsErrorDetails().errorCode());
         assertEquals("Request must be smaller than 6291456 bytes for the InvokeFunction operation",
                 e.awsErrorDetails().errorMessage());
     }
@@ -298,6 +300,32 @@ class LambdaApiIT {
 
         assertEquals("InvalidRequestContentException", e.awsErrorDetails().errorCode());
         assertEquals(400, e.statusCode());
+    }
+
+    @Test
+    void shouldNameAnOperationItDoesNotImplementInsteadOfHangingOrFailing() {
+        LambdaException e = assertThrows(LambdaException.class, () -> lambda.listEventSourceMappings(r -> r.functionName("x")));
+
+        assertEquals(501, e.statusCode());
+        assertEquals("NotImplementedException", e.awsErrorDetails().errorCode());
+        assertTrue(e.awsErrorDetails().errorMessage().contains("ListEventSourceMappings"), e.awsErrorDetails().errorMessage());
+    }
+
+    @Test
+    void shouldKeepTheLoggingConfigOnTheFunctionAndItsVersions() {
+        lambda.createFunction(r -> r.functionName("api-logging").runtime("python3.12").role(ROLE)
+                .handler("lambda_function.lambda_handler").loggingConfig(c -> c.logFormat("JSON").applicationLogLevel("DEBUG"))
+                .code(c -> c.zipFile(LocalLambda.zip(Map.of("lambda_function.py", ECHO)))));
+        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName("api-logging"));
+
+        var published = lambda.publishVersion(r -> r.functionName("api-logging"));
+        var latest = lambda.getFunctionConfiguration(r -> r.functionName("api-logging")).loggingConfig();
+
+        assertEquals("JSON", latest.logFormatAsString());
+        assertEquals("DEBUG", latest.applicationLogLevelAsString());
+        assertEquals("INFO", latest.systemLogLevelAsString());
+        assertEquals("/aws/lambda/api-logging", latest.logGroup());
+        assertEquals(latest, published.loggingConfig());
     }
 
     private static void createRaw(String name, String runtime) {

@@ -13,6 +13,8 @@ public final class LocalLambdaExtension implements BeforeAllCallback, AfterAllCa
     private final LocalLambdaConfig config;
     private LocalLambdaService service;
     private LambdaClient lambda;
+    /** The context that started the service: @Nested classes see this extension's callbacks too. */
+    private String owner;
 
     public LocalLambdaExtension() {
         this(LocalLambdaConfig.defaults());
@@ -24,14 +26,22 @@ public final class LocalLambdaExtension implements BeforeAllCallback, AfterAllCa
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        if (service != null) {
+            return;
+        }
+        owner = context.getUniqueId();
         service = LocalLambdaService.start(config);
         lambda = LocalLambda.client(service);
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
+        if (!context.getUniqueId().equals(owner)) {
+            return;
+        }
         lambda.close();
         service.close();
+        service = null;
     }
 
     public LocalLambdaService service() {

@@ -1,74 +1,85 @@
 package io.lambdasteprunner.handler;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lambdasteprunner.step.StepError;
-import io.lambdasteprunner.step.StepFailure;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 
 /**
- * What arrived at the handler, recognised by its shape.
+ * An event as it reached the handler, recognised by its shape here and nowhere else.
  *
- * <p>API Gateway proxy events carry {@code requestContext} and {@code httpMethod} (REST API, and HTTP
- * API payload format 1.0) or {@code routeKey} with {@code version: "2.0"} (HTTP API); EventBridge
- * events carry {@code detail-type}, {@code source} and {@code detail}; anything else is a step request
- * (direct invoke, Step Functions task, {@code sam local invoke}). A step request can never look like
- * the others, because the step parser refuses fields it does not know.
- *
- * @param shape  which entry point it came through
- * @param body   the step request JSON: the event itself, its {@code detail}, or the HTTP body as text
- * @param method HTTP method, for API Gateway events
- * @param path   request path, for API Gateway events
+ * <ul>
+ *   <li>API Gateway proxy events carry {@code requestContext} with {@code httpMethod} (REST API, and HTTP API
+ *       payload format 1.0) or with {@code routeKey} and {@code version: "2.0"} (HTTP API);</li>
+ *   <li>EventBridge's scheduled events ({@code "source": "aws.events", "detail-type": "Scheduled Event"},
+ *       from EventBridge Scheduler or a rule without an Input) ask for the orphan sweep;</li>
+ *   <li>other EventBridge events carry {@code detail-type}, {@code source} and {@code detail}, the request;</li>
+ *   <li>anything else is the request itself: a direct invoke, a Step Functions task, {@code sam local invoke}.</li>
+ * </ul>
+ * A step request cannot look like the others, because the step parser refuses fields it does not know.
  */
-public record IncomingEvent(Shape shape, JsonNode stepRequest, String body, String method, String path) {
+public sealed interface IncomingEvent {
 
-    /** The entry points the handler serves. */
-    public enum Shape { STEP_REQUEST, API_GATEWAY_REST, API_GATEWAY_HTTP, EVENTBRIDGE }
+    /** The entry point's name in the runner's logs. */
+    String shape();
+
+    /** The request is the event itself (direct invoke, Step Functions task, {@code sam local invoke}). */
+    record Direct(JsonNode request) implements IncomingEvent {
+        @Override
+        public String shape() {
+            return "STEP_REQUEST";
+        }
+    }
+
+    /** An EventBridge event; its {@code detail} is the request. */
+    record EventBridge(JsonNode detail) implements IncomingEvent {
+        @Override
+        public String shape() {
+            return "EVENTBRIDGE";
+        }
+    }
+
+    /** EventBridge's scheduled event: the hourly orphan sweep. */
+    record Scheduled() implements IncomingEvent {
+        @Override
+        public String shape() {
+            return "EVENTBRIDGE";
+        }
+    }
 
     /**
-     * @throws StepFailure {@code InvalidStepRequest} for an API Gateway event whose body is marked base64 but is not
+     * An API Gateway proxy event; {@link ApiGatewayProxy} answers it.
+     *
+     * @param body     the {@code body} field as sent (a JSON string, or {@code null} when absent)
+     * @param isBase64 whether API Gateway marked the body base64-encoded
      */
-    public static IncomingEvent of(JsonNode event) {
-        if (event != null && event.isObject()) {
-            if (event.has("requestContext") && event.has("routeKey") && "2.0".equals(event.path("version").asText())) {
-                return new IncomingEvent(Shape.API_GATEWAY_HTTP, null, body(event),
-                        event.path("requestContext").path("http").path("method").asText(""),
-                        event.path("rawPath").asText(""));
-            }
-            if (event.has("requestContext") && event.has("httpMethod")) {
-                return new IncomingEvent(Shape.API_GATEWAY_REST, null, body(event), event.path("httpMethod").asText(""),
-                        event.path("path").asText(""));
-            }
-            if (event.has("detail-type") && event.has("source") && event.has("detail")) {
-                return new IncomingEvent(Shape.EVENTBRIDGE, event.get("detail"), null, null, null);
-            }
+    record ApiGateway(Api api, String method, String path, JsonNode body, boolean isBase64) implements IncomingEvent {
+        @Override
+        public String shape() {
+            return api == Api.REST ? "API_GATEWAY_REST" : "API_GATEWAY_HTTP";
         }
-        return new IncomingEvent(Shape.STEP_REQUEST, event, null, null, null);
     }
 
-    /** Whether this is one of the API Gateway shapes, which answer with a proxy response. */
-    public boolean isHttp() {
-        return switch (shape) {
-            case API_GATEWAY_REST, API_GATEWAY_HTTP -> true;
-            case STEP_REQUEST, EVENTBRIDGE -> false;
-        };
-    }
+    /** Which API Gateway API sent a proxy event. */
+    enum Api { REST, HTTP }
 
-    private static String body(JsonNode event) {
-        JsonNode body = event.get("body");
-        if (body == null || body.isNull()) {
-            return null;
+    /** Recognises {@code event}'s shape. Never fails: what is not another shape is a step request. */
+    static IncomingEvent of(JsonNode event) {
+        if (event == null || !event.isObject()) {
+            return new Direct(event);
         }
-        String text = body.asText();
-        if (event.path("isBase64Encoded").asBoolean(false)) {
-            try {
-                return new String(Base64.getMimeDecoder().decode(text), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException notBase64) {
-                throw new StepFailure(StepError.INVALID_STEP_REQUEST, "the request body is marked isBase64Encoded "
-                        + "but is not valid base64; send the step request as JSON");
-            }
+        if (event.has("requestContext") && event.has("routeKey") && "2.0".equals(event.path("version").asText())) {
+            return new ApiGateway(Api.HTTP, event.path("requestContext").path("http").path("method").asText(""),
+                    event.path("rawPath").asText(""), event.get("body"), event.path("isBase64Encoded").asBoolean(false));
         }
-        return text;
+        if (event.has("requestContext") && event.has("httpMethod")) {
+            return new ApiGateway(Api.REST, event.path("httpMethod").asText(""), event.path("path").asText(""),
+                    event.get("body"), event.path("isBase64Encoded").asBoolean(false));
+        }
+        if ("aws.events".equals(event.path("source").textValue())
+                && "Scheduled Event".equals(event.path("detail-type").textValue())) {
+            return new Scheduled();
+        }
+        if (event.has("detail-type") && event.has("source") && event.has("detail")) {
+            return new EventBridge(event.get("detail"));
+        }
+        return new Direct(event);
     }
 }

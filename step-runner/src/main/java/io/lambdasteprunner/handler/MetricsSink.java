@@ -1,11 +1,9 @@
 package io.lambdasteprunner.handler;
 
-import software.amazon.lambda.powertools.metrics.Metrics;
-import software.amazon.lambda.powertools.metrics.model.MetricUnit;
-
 /**
- * Where step metrics go: CloudWatch EMF through Powertools on Lambda, nowhere on the command line
- * (Powertools would otherwise try an EMF agent on tcp 127.0.0.1:25888).
+ * Where step metrics go: CloudWatch EMF through Powertools on Lambda ({@link PowertoolsMetrics}), nowhere on
+ * the command line and in tests ({@link #none()}). Metric names and the {@code Action} dimension only:
+ * never a payload, code, environment value or client context.
  */
 public interface MetricsSink {
 
@@ -16,6 +14,7 @@ public interface MetricsSink {
     /** Writes what was collected for one handler invocation. */
     void flush();
 
+    /** Metrics that go nowhere. */
     static MetricsSink none() {
         return new MetricsSink() {
             @Override
@@ -28,31 +27,6 @@ public interface MetricsSink {
 
             @Override
             public void flush() {
-            }
-        };
-    }
-
-    /**
-     * Powertools metrics with an {@code Action} dimension. One handler invocation at a time per
-     * container (Lambda's model), so the per-invocation state of {@link Metrics} is not shared.
-     */
-    static MetricsSink powertools(Metrics metrics) {
-        return new MetricsSink() {
-            @Override
-            public void count(String name, String action) {
-                metrics.addDimension("Action", action);
-                metrics.addMetric(name, 1, MetricUnit.COUNT);
-            }
-
-            @Override
-            public void milliseconds(String name, String action, double value) {
-                metrics.addDimension("Action", action);
-                metrics.addMetric(name, value, MetricUnit.MILLISECONDS);
-            }
-
-            @Override
-            public void flush() {
-                metrics.flush();
             }
         };
     }

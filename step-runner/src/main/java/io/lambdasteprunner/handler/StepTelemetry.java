@@ -2,7 +2,10 @@ package io.lambdasteprunner.handler;
 
 import io.lambdasteprunner.step.OrphanSweeper;
 import io.lambdasteprunner.step.StepError;
+import io.lambdasteprunner.step.StepFailure;
 import io.lambdasteprunner.step.StepListener;
+import io.lambdasteprunner.step.StepRequest;
+import io.lambdasteprunner.step.StepResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,9 +14,12 @@ import java.time.Duration;
 import static software.amazon.lambda.powertools.logging.argument.StructuredArguments.entry;
 
 /**
- * Structured logs and metrics of steps: action, function name, outcome and the duration of each
- * Lambda phase. Logs names, durations and error names only &mdash; never code, payloads, environment
- * values or function error messages.
+ * Structured logs and metrics of steps: action, function name, outcome, the duration of each Lambda phase,
+ * and the name of the error a step or phase failed with. Logs names, durations and error names only &mdash;
+ * never code, payloads, environment values or function error messages.
+ *
+ * <p>The error's name goes under {@code errorName}: Powertools reserves {@code error} (and drops it with a
+ * warning).
  */
 final class StepTelemetry implements StepListener {
 
@@ -26,7 +32,7 @@ final class StepTelemetry implements StepListener {
     }
 
     @Override
-    public void phase(String action, String functionName, Phase phase, Duration took, boolean succeeded) {
+    public void phase(String action, String functionName, Phase phase, Duration took, StepError failedWith) {
         String name = switch (phase) {
             case CREATE -> "CreateDuration";
             case WAIT_ACTIVE -> "WaitActiveDuration";
@@ -34,38 +40,57 @@ final class StepTelemetry implements StepListener {
             case DELETE -> "DeleteDuration";
         };
         metrics.milliseconds(name, action, took.toNanos() / 1e6);
-        LOG.info("step phase", entry("action", action),
-                entry("functionName", functionName), entry("phase", phase.name()),
-                entry("durationMs", took.toMillis()), entry("succeeded", succeeded));
+        if (failedWith == null) {
+            LOG.info("step phase", entry("action", action), entry("functionName", functionName),
+                    entry("phase", phase.name()), entry("durationMs", took.toMillis()), entry("succeeded", true));
+        } else {
+            LOG.info("step phase", entry("action", action), entry("functionName", functionName),
+                    entry("phase", phase.name()), entry("durationMs", took.toMillis()), entry("succeeded", false),
+                    entry("errorName", failedWith.errorName()));
+        }
     }
 
     @Override
     public void deleteFailed(String functionName, StepError error, String message) {
         metrics.count("DeleteFailed", "customCode");
         LOG.warn("could not delete generated function", entry("functionName", functionName),
-                entry("error", error.errorName()));
+                entry("errorName", error.errorName()));
     }
 
     @Override
     public void tagFailed(String functionName, StepError error, String message) {
         metrics.count("TagFailed", "customCode");
         LOG.warn("could not refresh the last-used tag of a reusable function", entry("functionName", functionName),
-                entry("error", error.errorName()));
+                entry("errorName", error.errorName()));
     }
 
-    void finished(String action, String functionName, String outcome, String functionError, Duration took) {
+    void succeeded(StepRequest request, StepResult result, Duration took) {
+        finished(request.action(), result.functionName(), null, result.invokeFunctionError(), took);
+    }
+
+    void failed(StepRequest request, StepFailure failure, Duration took) {
+        String functionName = failure.partialResult().map(StepResult::functionName)
+                .orElse(request instanceof StepRequest.Invoke invoke ? invoke.functionName() : null);
+        finished(request.action(), functionName, failure.error(),
+                failure.partialResult().map(StepResult::invokeFunctionError).orElse(null), took);
+    }
+
+    private void finished(String action, String functionName, StepError error, String functionError, Duration took) {
         metrics.milliseconds("StepDuration", action, took.toNanos() / 1e6);
-        metrics.count("ok".equals(outcome) ? "StepSucceeded" : "StepFailed", action);
+        metrics.count(error == null ? "StepSucceeded" : "StepFailed", action);
         if (functionError != null) {
             metrics.count("FunctionErrors", action);
         }
         LOG.info("step finished", entry("action", action), entry("functionName", functionName),
-                entry("outcome", outcome), entry("functionError", functionError), entry("durationMs", took.toMillis()));
+                entry("outcome", error == null ? "ok" : error.errorName()),
+                entry("errorName", error == null ? null : error.errorName()),
+                entry("functionError", functionError), entry("durationMs", took.toMillis()));
     }
 
     void rejected(String shape, StepError error) {
         metrics.count("StepRejected", "none");
-        LOG.info("step refused", entry("shape", shape), entry("outcome", error.errorName()));
+        LOG.info("step refused", entry("shape", shape), entry("outcome", error.errorName()),
+                entry("errorName", error.errorName()));
     }
 
     void swept(OrphanSweeper.SweepResult result) {
@@ -88,8 +113,8 @@ final class StepTelemetry implements StepListener {
                 frames.append("\tat ").append(trace[i]).append('\n');
             }
         }
-        LOG.error("unexpected failure in the step runner", entry("errorType", e.getClass().getName()),
-                entry("stack", frames.toString()));
+        LOG.error("unexpected failure in the step runner", entry("errorName", StepError.INTERNAL_ERROR.errorName()),
+                entry("errorType", e.getClass().getName()), entry("stack", frames.toString()));
     }
 
     void flush() {

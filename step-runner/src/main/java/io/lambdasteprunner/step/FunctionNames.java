@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  * <p>Generated names are {@code <prefix>-<epoch millis>-<8 hex>}, at most 64 characters (the prefix
  * is cut when it is longer). The hex part mixes randomness with a per-instance counter, so names from
  * one container never repeat and names from different containers collide with negligible probability;
- * the runner still retries with a fresh name if Lambda reports the name taken. Thread-safe.
+ * the runner still retries with a fresh name if Lambda reports the name taken. Under SnapStart the
+ * randomness must be a {@link ReseedableRandom} reseeded after restore, or environments resumed from one
+ * snapshot would draw the same suffixes. Thread-safe.
  */
 public final class FunctionNames {
 

@@ -28,7 +28,7 @@ public interface LambdaGateway {
 
     /**
      * Every function in the account and region (ListFunctions, all pages), for the orphan sweeper.
-     * Implementations that cannot list refuse with {@code InternalError}.
+     * Implementations that cannot list refuse with {@code StepRunnerInternalError}.
      */
     default java.util.List<FunctionSummary> listFunctions() {
         throw new StepFailure(StepError.INTERNAL_ERROR, "this Lambda gateway cannot list functions");

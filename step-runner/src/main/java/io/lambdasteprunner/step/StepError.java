@@ -43,8 +43,12 @@ public enum StepError {
     LAMBDA_UNAVAILABLE("LambdaUnavailable", 503),
     /** The generated function did not become {@code Active} within the time the step had left. */
     FUNCTION_NOT_READY("FunctionNotReady", 503),
-    /** A defect in the step runner itself; never used for a caller's mistake. */
-    INTERNAL_ERROR("InternalError", 500);
+    /**
+     * A defect in the step runner itself; never used for a caller's mistake. Formerly {@code InternalError}: its
+     * exception class in the unnamed package shadowed {@code java.lang.InternalError}, and the bare name did not
+     * say whose error it was.
+     */
+    INTERNAL_ERROR("StepRunnerInternalError", 500);
 
     private final String errorName;
     private final int httpStatus;

@@ -15,6 +15,14 @@ public interface StepListener {
     default void phase(String action, String functionName, Phase phase, Duration took, boolean succeeded) {
     }
 
+    /**
+     * One phase finished; {@code failedWith} names the error it failed with, {@code null} when it succeeded.
+     * The runner calls this one; by default it tells {@link #phase(String, String, Phase, Duration, boolean)}.
+     */
+    default void phase(String action, String functionName, Phase phase, Duration took, StepError failedWith) {
+        phase(action, functionName, phase, took, failedWith == null);
+    }
+
     /** A generated function could not be deleted; the step's result says {@code functionWasDeleted: "false"}. */
     default void deleteFailed(String functionName, StepError error, String message) {
     }

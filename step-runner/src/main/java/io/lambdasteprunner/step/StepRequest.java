@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * A validated step request, with data variables already expanded. Built by {@link StepRequestParser}.
  */
-public sealed interface StepRequest permits StepRequest.Invoke, StepRequest.CustomCode {
+public sealed interface StepRequest extends RunnerRequest permits StepRequest.Invoke, StepRequest.CustomCode {
 
     /** The fields every invocation shares, whether of an existing or a generated function. */
     InvokeOptions invokeOptions();

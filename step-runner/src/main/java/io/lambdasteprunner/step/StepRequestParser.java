@@ -44,10 +44,13 @@ public final class StepRequestParser {
     private static final Pattern ENV_KEY = Pattern.compile("[a-zA-Z]\\w*");
 
     /**
+     * What {@code json} asks for, decided here once from its {@code action}: a step ({@code invoke},
+     * {@code customCode}) or the orphan sweep ({@code sweep}, which takes no other fields).
+     *
      * @throws StepFailure {@code InvalidStepRequest}, {@code UnknownVariable}, {@code UnsupportedRuntime},
      *                     {@code CodeTooLarge} or {@code PayloadTooLarge}
      */
-    public StepRequest parse(JsonNode json) {
+    public RunnerRequest parseRequest(JsonNode json) {
         if (json == null || !json.isObject()) {
             throw invalid("the step request must be a JSON object with an \"action\" of \"invoke\" or \"customCode\"");
         }
@@ -56,19 +59,39 @@ public final class StepRequestParser {
             throw invalid("action is required: \"invoke\" (run an existing function) or \"customCode\" "
                     + "(create a function from code, run it, delete it)");
         }
-        DataVariables variables = DataVariables.from(json.get("variables"));
         String name = action.isTextual() ? action.textValue() : action.toString();
         return switch (name) {
             case "invoke" -> {
+                DataVariables variables = DataVariables.from(json.get("variables"));
                 checkFields(json, name, INVOKE_ONLY);
                 yield parseInvoke(json, variables);
             }
             case "customCode" -> {
+                DataVariables variables = DataVariables.from(json.get("variables"));
                 checkFields(json, name, CUSTOM_CODE_ONLY);
                 yield parseCustomCode(json, variables);
             }
+            case "sweep" -> {
+                if (json.size() > 1) {
+                    throw invalid("a sweep request takes no other fields; send {\"action\": \"sweep\"}");
+                }
+                yield new SweepRequest();
+            }
             default -> throw invalid("action '" + name + "' is unknown; use \"invoke\" or \"customCode\" "
                     + "({\"action\": \"sweep\"} alone runs the orphan sweep)");
+        };
+    }
+
+    /**
+     * A step request: {@link #parseRequest} for the callers that run steps only.
+     *
+     * @throws StepFailure as {@link #parseRequest}; {@code InvalidStepRequest} for a sweep request
+     */
+    public StepRequest parse(JsonNode json) {
+        return switch (parseRequest(json)) {
+            case StepRequest step -> step;
+            case SweepRequest sweep -> throw invalid("{\"action\": \"sweep\"} runs the orphan sweep, not a step; "
+                    + "send it to the step runner itself");
         };
     }
 

@@ -396,13 +396,16 @@ public final class StepRunner {
 
     private <T> T timed(String action, String name, Phase phase, Supplier<T> work) {
         long start = System.nanoTime();
-        boolean succeeded = false;
+        StepError failedWith = StepError.INTERNAL_ERROR;
         try {
             T value = work.get();
-            succeeded = true;
+            failedWith = null;
             return value;
+        } catch (StepFailure failure) {
+            failedWith = failure.error();
+            throw failure;
         } finally {
-            listener.phase(action, name, phase, Duration.ofNanos(System.nanoTime() - start), succeeded);
+            listener.phase(action, name, phase, Duration.ofNanos(System.nanoTime() - start), failedWith);
         }
     }
 

@@ -1,6 +1,7 @@
 /**
  * The step model and its rules: the request as the user writes it ({@link io.lambdasteprunner.step.StepRequestParser}),
- * data variables, validation, role scoping, generated names, the runner that sequences create / wait /
+ * data variables, validation, role scoping, generated names and the randomness behind them
+ * ({@link io.lambdasteprunner.step.ReseedableRandom}), the runner that sequences create / wait /
  * invoke / delete, the result's context variables and the named errors ({@link io.lambdasteprunner.step.StepError}).
  *
  * <p>Knows nothing of HTTP or of the AWS SDK: it talks to Lambda through the interface it defines,

@@ -53,8 +53,8 @@ class FaultTruthIT {
         service = LocalLambdaService.start(LocalLambdaConfig.defaults());
         client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), "us-east-1"));
         gateway = new SdkLambdaGateway(client, QUICK, d -> Thread.sleep(d.toMillis()), new Random(5));
-        handler = new StepHandler(new StepConfig(ROLE, List.of(), null, null), gateway, MetricsSink.none(),
-                failure -> failure, Clock.systemUTC());
+        handler = new StepHandler(DependencyFactory.onGateway(new StepConfig(ROLE, List.of(), null, null),
+                gateway));
     }
 
     @AfterEach
@@ -85,8 +85,8 @@ class FaultTruthIT {
 
     @Test
     void shouldReportAFunctionStillPendingAtTheDeadlineAsNotReadyAndDeleteIt() {
-        // Given a function that stays Pending for 6 s and a step with 5.5 s left (1 s kept to answer, 3 s to delete)
-        service.injectFaults(new FaultInjection(0, 0, 0, 0, 0, Duration.ofSeconds(6), 1));
+        // Given a function that stays Pending far longer than the step's 5.5 s (1 s kept to answer, 3 s to delete)
+        service.injectFaults(new FaultInjection(0, 0, 0, 0, 0, Duration.ofMinutes(10), 1));
 
         StepFailure failure = assertThrows(StepFailure.class, () -> run(handler, STEP, 5_500));
 
@@ -124,8 +124,8 @@ class FaultTruthIT {
         assertEquals(List.of(name), service.functionNames());
 
         // When the sweep runs while deletes still fail, Then it reports the failure and keeps going
-        StepHandler sweeper = new StepHandler(new StepConfig(ROLE, List.of(), null, null).withOrphanMaxAge(Duration.ZERO),
-                gateway, MetricsSink.none(), failure -> failure, Clock.systemUTC());
+        StepHandler sweeper = new StepHandler(DependencyFactory.onGateway(
+                new StepConfig(ROLE, List.of(), null, null).withOrphanMaxAge(Duration.ZERO), gateway));
         JsonNode failed = run(sweeper, "{\"action\":\"sweep\"}", 60_000).get("sweep");
         assertEquals(name, failed.get("failed").get(0).get("functionName").asText());
         assertEquals("LambdaUnavailable", failed.get("failed").get(0).get("error").asText());

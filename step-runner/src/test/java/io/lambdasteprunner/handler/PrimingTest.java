@@ -2,14 +2,18 @@ package io.lambdasteprunner.handler;
 
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.step.ReseedableRandom;
 import org.crac.Resource;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
 import java.net.URI;
+import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 class PrimingTest {
 
@@ -28,5 +32,31 @@ class PrimingTest {
             assertDoesNotThrow(() -> resource.beforeCheckpoint(null));
             assertDoesNotThrow(() -> resource.afterRestore(null));
         }
+    }
+
+    @Test
+    void shouldReseedTheRandomnessAfterASnapStartRestore() throws Exception {
+        // Given two environments restored from one snapshot, whose generators hold the same state
+        ReseedableRandom first = new ReseedableRandom(7, ReseedableRandom::operatingSystemSeed);
+        ReseedableRandom second = new ReseedableRandom(7, ReseedableRandom::operatingSystemSeed);
+        assertEquals(draws(first), draws(second));
+        Resource firstHook = Priming.reseedAfterRestore(first);
+        Resource secondHook = Priming.reseedAfterRestore(second);
+
+        // When CRaC resumes each (SnapStart calls afterRestore)
+        firstHook.afterRestore(null);
+        secondHook.afterRestore(null);
+
+        // Then they draw different sequences
+        assertNotEquals(draws(first), draws(second));
+    }
+
+    @Test
+    void shouldGiveTheHandlerARandomThatIsReseededAfterRestore() {
+        assertDoesNotThrow(() -> Priming.restoreSafeRandom().nextLong());
+    }
+
+    private static List<Long> draws(ReseedableRandom random) {
+        return Stream.generate(random::nextLong).limit(4).toList();
     }
 }

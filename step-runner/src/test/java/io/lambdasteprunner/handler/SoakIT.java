@@ -16,6 +16,7 @@ import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
 import io.lambdasteprunner.step.StepRunner;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
@@ -35,27 +36,40 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The soak test of issue 5: 1000 custom-code steps, 8 at a time, against the local Lambda service
  * injecting 10% of every kind of fault (throttling, 5xx, failing deletes, crashing and hanging
- * runtimes) and a slow Pending on every function. Then the hourly sweep. At the end: every generated
- * function is deleted or swept, every {@code functionWasDeleted} matched what the service held, no
- * child process is left, and the heap after GC stayed flat. Prints its figures.
+ * runtimes) and a slow Pending on every function, between fault-free steps before and after that must
+ * all succeed. Then the hourly sweep. At the end: each outcome's count fits the injected rates, every
+ * generated function is deleted or swept, every {@code functionWasDeleted} matched what the service
+ * held, no child process is left, and the heap after GC stayed flat. Prints its figures.
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES)
 class SoakIT {
 
     private static final String ROLE = "arn:aws:iam::000000000000:role/lambda-step-runner-local";
     private static final int STEPS = 1000;
     private static final int CONCURRENCY = 8;
-    private static final int WARM_UP = 16;
+    /** Fault-free steps before the faults (warming classes, JIT, interpreters) and after them (recovery). */
+    private static final int FAULT_FREE = 16;
     private static final double FAULT_RATE = 0.10;
     /** Production's backoff shape, shorter delays: the test proves the rules, not the patience. */
     private static final Backoff QUICK = new Backoff(Duration.ofMillis(5), Duration.ofMillis(40), 5);
+    /**
+     * Lambda API calls a step makes before its invoke has answered, at most: CreateFunction, the GetFunction
+     * polls until Active (about 7 for 100 ms of Pending, more on a busy machine), Invoke. Generous on purpose:
+     * it only bounds how many steps may fail for faults that outlast the retries.
+     */
+    private static final int MAX_CALLS_BEFORE_ANSWER = 20;
+    /** Standard deviations of slack on every count: wide enough never to fail by chance. */
+    private static final double SIGMAS = 6;
     /** Errors a step may end with under these faults; anything else is a defect. */
     private static final Set<StepError> EXPECTED_ERRORS = Set.of(StepError.THROTTLED, StepError.LAMBDA_UNAVAILABLE);
     private static final long MEGABYTE = 1024 * 1024;
@@ -73,21 +87,31 @@ class SoakIT {
              LambdaClient client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), "us-east-1"))) {
             SdkLambdaGateway gateway = new SdkLambdaGateway(client, QUICK, d -> Thread.sleep(d.toMillis()), new Random(5));
             StepConfig config = new StepConfig(ROLE, List.of(), null, null);
-            ThreadLocal<StepHandler> handlers = ThreadLocal.withInitial(() -> new StepHandler(config, gateway,
-                    MetricsSink.none(), failure -> failure, Clock.systemUTC()));
+            ThreadLocal<StepHandler> handlers = ThreadLocal.withInitial(() -> new StepHandler(
+                    DependencyFactory.onGateway(config, gateway)));
             Set<String> lookAlikes = createLookAlikes(client);
 
             ExecutorService pool = Executors.newFixedThreadPool(CONCURRENCY);
             List<Outcome> outcomes = new ArrayList<>();
             try {
-                // Warm up without faults (classes, JIT, interpreters), then the 1000 steps in two halves
-                outcomes.addAll(runSteps(pool, handlers, 0, WARM_UP));
+                // Given fault-free steps first (classes, JIT, interpreters warm up): every one succeeds
+                List<Outcome> warmUp = runSteps(pool, handlers, 0, FAULT_FREE);
+                assertAllSucceeded("warm-up without faults", warmUp);
+                outcomes.addAll(warmUp);
                 long heapStart = heapAfterGc();
+
+                // When the 1000 steps run under faults, in two halves
                 service.injectFaults(FaultInjection.everyKind(FAULT_RATE, Duration.ofMillis(100), 20261124));
-                outcomes.addAll(runSteps(pool, handlers, WARM_UP, STEPS / 2));
+                List<Outcome> faulty = new ArrayList<>(runSteps(pool, handlers, FAULT_FREE, STEPS / 2));
                 long heapMiddle = heapAfterGc();
-                outcomes.addAll(runSteps(pool, handlers, WARM_UP + STEPS / 2, STEPS - STEPS / 2));
+                faulty.addAll(runSteps(pool, handlers, FAULT_FREE + STEPS / 2, STEPS - STEPS / 2));
+                outcomes.addAll(faulty);
                 long stepsDone = System.nanoTime();
+
+                // Then each outcome's count fits the injected rates
+                Map<String, Integer> tally = tally(faulty);
+                System.out.printf("SoakIT: outcomes under faults %s%n", tally);
+                assertOutcomesFitTheRates(faulty);
 
                 // Then every functionWasDeleted matches what the service holds
                 Set<String> held = new HashSet<>(service.functionNames());
@@ -104,8 +128,8 @@ class SoakIT {
                         + "as not deleted");
 
                 // When the hourly sweep runs (an hour later, still under faults), until nothing is left
-                StepHandler anHourLater = new StepHandler(config, gateway, MetricsSink.none(), failure -> failure,
-                        Clock.offset(Clock.systemUTC(), Duration.ofMinutes(61)));
+                StepHandler anHourLater = new StepHandler(DependencyFactory.onGateway(config, gateway,
+                        MetricsSink.none(), Clock.offset(Clock.systemUTC(), Duration.ofMinutes(61)), Backoff.Sleeper.REAL));
                 List<String> swept = new ArrayList<>();
                 for (int sweep = 0; sweep < 10 && !leftovers(service, lookAlikes).isEmpty(); sweep++) {
                     try {
@@ -116,6 +140,10 @@ class SoakIT {
                     }
                 }
                 service.injectFaults(FaultInjection.NONE);
+
+                // Then, the faults over, every step succeeds again
+                List<Outcome> after = runSteps(pool, handlers, FAULT_FREE + STEPS, FAULT_FREE);
+                assertAllSucceeded("after the faults", after);
 
                 // Then every generated function is gone, the look-alikes are untouched
                 assertEquals(List.of(), leftovers(service, lookAlikes));
@@ -130,11 +158,11 @@ class SoakIT {
                 long children = waitForNoChildren(service);
                 long heapEnd = heapAfterGc();
 
-                Map<String, Integer> tally = tally(outcomes);
-                System.out.printf("SoakIT: %d steps (%d warm-up without faults), %d at a time, %.0f%% faults of every kind + 100 ms Pending: "
-                                + "%.1f s for the steps, %.1f s in all%n", outcomes.size(), WARM_UP, CONCURRENCY, FAULT_RATE * 100,
-                        (stepsDone - started) / 1e9, (System.nanoTime() - started) / 1e9);
-                System.out.printf("SoakIT: outcomes %s; kept by failed deletes then swept: %d%n", tally, swept.size());
+                System.out.printf("SoakIT: %d steps under %.0f%% faults of every kind + 100 ms Pending, %d fault-free before "
+                                + "and after, %d at a time: %.1f s for the steps, %.1f s in all%n", faulty.size(),
+                        FAULT_RATE * 100, FAULT_FREE, CONCURRENCY, (stepsDone - started) / 1e9,
+                        (System.nanoTime() - started) / 1e9);
+                System.out.printf("SoakIT: kept by failed deletes then swept: %d%n", swept.size());
                 System.out.printf("SoakIT: heap after GC start %d MB, middle %d MB, end %d MB; child processes at end %d%n",
                         heapStart / MEGABYTE, heapMiddle / MEGABYTE, heapEnd / MEGABYTE, children);
                 assertEquals(0, children);
@@ -177,7 +205,8 @@ class SoakIT {
     }
 
     private Outcome runStep(StepHandler handler, int n) throws Exception {
-        ObjectNode request = mapper.createObjectNode().put("action", "customCode").put("timeoutSeconds", 1);
+        // 2 s: a hung runtime costs its whole timeout, and a busy machine must not time out a healthy one.
+        ObjectNode request = mapper.createObjectNode().put("action", "customCode").put("timeoutSeconds", 2);
         switch (n % 10) {
             case 3 -> request.put("runtime", "nodejs22.x")
                     .put("code", "exports.handler = async (event) => ({n: event.n});\n");
@@ -232,6 +261,68 @@ class SoakIT {
             assertTrue(data.get("statusCode").isNull(), context);
             assertTrue(outcome.error() != null, context);
         }
+    }
+
+    /** Without faults every step creates, runs, answers and deletes its function. */
+    private static void assertAllSucceeded(String when, List<Outcome> outcomes) {
+        for (Outcome outcome : outcomes) {
+            String context = when + ", step " + outcome.n() + ": " + outcome;
+            assertNull(outcome.error(), context);
+            JsonNode data = outcome.data();
+            assertEquals("true", data.get("functionWasCreated").asText(), context);
+            assertEquals("true", data.get("functionWasInvoked").asText(), context);
+            assertEquals("true", data.get("functionWasDeleted").asText(), context);
+            assertTrue(data.get("invokeFunctionError").isNull(), context);
+            assertEquals(outcome.n(), data.get("invokeResponsePayload").get("n").asInt(), context);
+        }
+    }
+
+    /**
+     * Each outcome's count against the chance the injected faults give it. Per call the service throttles
+     * with the fault rate r, else answers 5xx with r; a delete then also fails with r; an invoke that reaches
+     * the function crashes it with r, else hangs it with r. The gateway tries each call
+     * {@code QUICK.maxAttempts()} times, so a call fails for good with (fault chance)^attempts.
+     */
+    private static void assertOutcomesFitTheRates(List<Outcome> outcomes) {
+        double r = FAULT_RATE;
+        int attempts = QUICK.maxAttempts();
+        double callFails = Math.pow(1 - (1 - r) * (1 - r), attempts);
+        double deleteFails = Math.pow(1 - (1 - r) * (1 - r) * (1 - r), attempts);
+
+        List<Outcome> invoked = outcomes.stream().filter(o -> o.data() != null
+                && o.data().get("functionWasInvoked").asText().equals("true")).toList();
+        long crashed = invoked.stream().filter(o -> errorType(o).equals("Runtime.ExitError")).count();
+        long hung = invoked.stream().filter(o -> errorType(o).equals("Sandbox.Timedout")).count();
+        long answered = invoked.stream().filter(o -> o.data().get("invokeFunctionError").isNull()).count();
+        long failed = outcomes.stream().filter(o -> o.error() != null).count();
+        List<Outcome> created = outcomes.stream().filter(o -> o.data() != null
+                && o.data().get("functionWasCreated").asText().equals("true")).toList();
+        long kept = created.stream().filter(o -> o.data().get("functionWasDeleted").asText().equals("false")).count();
+
+        assertEquals(invoked.size(), crashed + hung + answered, "every invoked step answered, crashed or hung");
+        assertFits("crashed runtimes (Runtime.ExitError) of invoked steps", crashed, invoked.size(), r, r);
+        assertFits("hung runtimes (Sandbox.Timedout) of invoked steps", hung, invoked.size(), (1 - r) * r, (1 - r) * r);
+        assertFits("answered invokes of invoked steps", answered, invoked.size(), (1 - r) * (1 - r), (1 - r) * (1 - r));
+        assertFits("steps failed (Throttled, LambdaUnavailable) after retries", failed, outcomes.size(), 0,
+                1 - Math.pow(1 - callFails, MAX_CALLS_BEFORE_ANSWER));
+        assertFits("functions kept by failed deletes", kept, created.size(), 0, deleteFails);
+    }
+
+    /**
+     * {@code observed} of {@code n} is within {@link #SIGMAS} binomial standard deviations of n times a chance
+     * in [low, high] (plus 3, for counts so small that the normal approximation is poor).
+     */
+    private static void assertFits(String what, long observed, long n, double low, double high) {
+        double min = n * low - SIGMAS * Math.sqrt(n * low * (1 - low));
+        double max = n * high + SIGMAS * Math.sqrt(n * high * (1 - high)) + 3;
+        System.out.printf("SoakIT: %s: %d of %d, expected %.1f to %.1f%n", what, observed, n, min, max);
+        assertTrue(observed >= min && observed <= max, what + ": " + observed + " of " + n + " is outside "
+                + String.format("%.1f to %.1f", min, max) + " for the injected rate of " + FAULT_RATE);
+    }
+
+    private static String errorType(Outcome outcome) {
+        return outcome.data().get("invokeFunctionError").isNull() ? ""
+                : outcome.data().get("invokeResponsePayload").path("errorType").asText();
     }
 
     private static List<String> leftovers(LocalLambdaService service, Set<String> lookAlikes) {

@@ -50,9 +50,8 @@ class StepFaultsIT {
     void start() {
         service = LocalLambdaService.start(LocalLambdaConfig.defaults());
         client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), "us-east-1"));
-        handler = new StepHandler(new StepConfig(ROLE, List.of(), null, null),
-                new SdkLambdaGateway(client, QUICK, d -> Thread.sleep(d.toMillis()), new Random(5)),
-                MetricsSink.none(), failure -> failure, Clock.systemUTC());
+        handler = new StepHandler(DependencyFactory.onGateway(new StepConfig(ROLE, List.of(), null, null),
+                new SdkLambdaGateway(client, QUICK, d -> Thread.sleep(d.toMillis()), new Random(5))));
     }
 
     @AfterEach

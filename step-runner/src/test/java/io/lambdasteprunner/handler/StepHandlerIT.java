@@ -64,7 +64,7 @@ class StepHandlerIT {
     static void start() {
         service = LocalLambdaService.start(LocalLambdaConfig.defaults());
         client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), "us-east-1"));
-        handler = new StepHandler(CONFIG, client, MetricsSink.none(), failure -> failure);
+        handler = new StepHandler(DependencyFactory.onClient(CONFIG, client, MetricsSink.none()));
     }
 
     @AfterAll
@@ -296,8 +296,8 @@ class StepHandlerIT {
     @Test
     void shouldDeleteTheFunctionAfterAFailedInvoke() {
         SdkLambdaGateway real = new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, d -> Thread.sleep(d.toMillis()), new Random());
-        StepHandler invokeFails = new StepHandler(CONFIG, new FailingGateway(real, true, false), MetricsSink.none(),
-                failure -> failure, Clock.systemUTC());
+        StepHandler invokeFails = new StepHandler(DependencyFactory.onGateway(CONFIG,
+                new FailingGateway(real, true, false)));
 
         StepFailure failure = assertThrows(StepFailure.class,
                 () -> handle(invokeFails, Files.readAllBytes(Path.of("events", "custom-code-python.json"))));
@@ -331,7 +331,7 @@ class StepHandlerIT {
             List<Future<JsonNode>> results = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 // One handler per "container", sharing the SDK client as Lambda containers share nothing else.
-                StepHandler own = new StepHandler(CONFIG, client, MetricsSink.none(), failure -> failure);
+                StepHandler own = new StepHandler(DependencyFactory.onClient(CONFIG, client, MetricsSink.none()));
                 results.add(pool.submit(() -> handle(own, event)));
             }
             Set<String> names = new HashSet<>();

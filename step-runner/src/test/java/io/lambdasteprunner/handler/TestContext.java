@@ -1,12 +1,45 @@
 package io.lambdasteprunner.handler;
 
+import com.amazonaws.services.lambda.runtime.Client;
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import io.lambdasteprunner.step.StepRunner;
 
-/** A Lambda context as the Java runtime gives one, with a fixed remaining time. */
-record TestContext(int remainingMillis) implements Context {
+import java.util.Map;
+
+/** A Lambda context as the Java runtime gives one, with a fixed remaining time and the caller's client context. */
+record TestContext(int remainingMillis, ClientContext clientContext) implements Context {
+
+    TestContext(int remainingMillis) {
+        this(remainingMillis, null);
+    }
+
+    /** 60 s left, and a client context whose {@code custom.lambdaStepRunnerDepth} says how many step runners came before. */
+    static TestContext withDepth(String depth) {
+        return withCustom(Map.of(StepRunner.DEPTH_KEY, depth));
+    }
+
+    /** 60 s left, and a client context with {@code custom} as the caller sent it. */
+    static TestContext withCustom(Map<String, String> custom) {
+        return new TestContext(60_000, new ClientContext() {
+            @Override
+            public Client getClient() {
+                return null;
+            }
+
+            @Override
+            public Map<String, String> getCustom() {
+                return custom;
+            }
+
+            @Override
+            public Map<String, String> getEnvironment() {
+                return Map.of();
+            }
+        });
+    }
 
     @Override
     public String getAwsRequestId() {
@@ -45,7 +78,7 @@ record TestContext(int remainingMillis) implements Context {
 
     @Override
     public ClientContext getClientContext() {
-        return null;
+        return clientContext;
     }
 
     @Override

@@ -1,113 +1,397 @@
 package io.lambdasteprunner.step;
 
+import io.lambdasteprunner.step.StepRequest.InvocationType;
+import io.lambdasteprunner.step.StepRequest.LogType;
+
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
 /**
- * An in-memory {@link LambdaGateway} for fast tests of the step rules (the integration tests use the
- * real local Lambda service). Records every call; functions become Active after a number of polls.
+ * An in-memory Lambda account for fast tests of the step rules and entry points (the integration tests
+ * use the real local Lambda service). Built with {@link #builder()}:
+ *
+ * <pre>{@code
+ * FakeLambda lambda = FakeLambda.builder()
+ *         .function("restart-web-service")                       // exists, echoes its event
+ *         .function("f", FakeLambda.Answer.functionError("ValueError", "disk full"))
+ *         .foreignFunction("payments-api", Map.of("team", "ops"))  // someone else's, for the sweeper
+ *         .failing(FakeLambda.Call.DELETE, new StepFailure(StepError.LAMBDA_UNAVAILABLE, "down"))
+ *         .build();
+ * }</pre>
+ *
+ * <p>Behaves as Lambda does where the step rules can tell: an unknown function is {@code FunctionNotFound},
+ * a created function is {@code Pending} for {@link Builder#pendingPolls(int)} polls, a taken name is
+ * {@code FunctionConflict}, Invoke answers 200 / 202 / 204 by invocation type and returns the log tail only
+ * for a synchronous {@code Tail} call. Records every call in order ({@link #calls()}). Thread-safe.
  */
 public final class FakeLambda implements LambdaGateway {
 
-    public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
-    public final Map<String, NewFunction> created = new ConcurrentHashMap<>();
-    public final Set<String> existing = ConcurrentHashMap.newKeySet();
-    public final Set<String> takenNames = ConcurrentHashMap.newKeySet();
-    /** Functions someone else made, listed by {@link #listFunctions()} beside the created ones: name to tags. */
-    public final Map<String, Map<String, String>> others = new ConcurrentHashMap<>();
-    /** When set, ListFunctions fails with it. */
-    public volatile StepFailure listFailure;
-    /** Names whose ListTags fails with this. */
-    public final Map<String, StepFailure> tagFailures = new ConcurrentHashMap<>();
-    private final Map<String, Integer> pollsLeft = new ConcurrentHashMap<>();
+    /** The account's ARN prefix; a function's ARN is this plus its name. */
+    public static final String ARN = "arn:aws:lambda:us-east-1:123456789012:function:";
+    /** The log tail every default answer carries for a synchronous {@code Tail} invoke. */
+    public static final String LOG_TAIL = "START RequestId: 1 Version: $LATEST\nEND RequestId: 1\n";
 
-    public volatile int pendingPolls = 2;
-    public volatile String finalState = "Active";
-    public volatile StepFailure deleteFailure;
-    public volatile StepFailure invokeFailure;
-    public volatile Function<Invocation, InvocationResult> behaviour =
-            invocation -> new InvocationResult(200, null, "START RequestId: 1 Version: $LATEST\nEND RequestId: 1\n",
-                    "{\"echo\":" + invocation.payloadJson() + "}", "$LATEST");
+    /** The calls a test can make fail. */
+    public enum Call { INVOKE, CREATE, DELETE, LIST }
+
+    /** What a function answers to one invocation (throwing is a defect inside the gateway). */
+    @FunctionalInterface
+    public interface Answer {
+        InvocationResult answer(Invocation invocation);
+
+        /**
+         * Lambda's answer for a function that returns {@code {"echo": <event>}}: 200 with the payload for
+         * RequestResponse, 202 or 204 and no payload for Event or DryRun.
+         */
+        static Answer echo() {
+            return invocation -> succeeded(invocation, "{\"echo\":" + invocation.payloadJson() + "}");
+        }
+
+        /** A function that returns its event unchanged. */
+        static Answer returnsEvent() {
+            return invocation -> succeeded(invocation, invocation.payloadJson());
+        }
+
+        /** A function that raises {@code errorType: errorMessage} (200, {@code X-Amz-Function-Error: Unhandled}). */
+        static Answer functionError(String errorType, String errorMessage) {
+            return invocation -> invocation.invocationType() != InvocationType.REQUEST_RESPONSE
+                    ? succeeded(invocation, "")
+                    : new InvocationResult(200, "Unhandled", logTail(invocation),
+                    "{\"errorMessage\":\"" + errorMessage + "\",\"errorType\":\"" + errorType + "\"}", "$LATEST");
+        }
+
+        private static InvocationResult succeeded(Invocation invocation, String payload) {
+            return switch (invocation.invocationType()) {
+                case REQUEST_RESPONSE -> new InvocationResult(200, null, logTail(invocation), payload, "$LATEST");
+                case EVENT -> new InvocationResult(202, null, null, "", null);
+                case DRY_RUN -> new InvocationResult(204, null, null, "", null);
+            };
+        }
+
+        private static String logTail(Invocation invocation) {
+            return invocation.logType() == LogType.TAIL ? LOG_TAIL : null;
+        }
+    }
+
+    /** One function in the account. {@code created} is set for functions a step created. */
+    private record Function(String name, Map<String, String> tags, NewFunction created, Answer answer) {
+    }
+
+    private final Map<String, Function> functions = new ConcurrentHashMap<>();
+    private final Map<String, Integer> pollsLeft = new ConcurrentHashMap<>();
+    private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+    private final List<Invocation> invocations = Collections.synchronizedList(new ArrayList<>());
+    private final List<NewFunction> creations = Collections.synchronizedList(new ArrayList<>());
+    private final Map<Call, StepFailure> failures = Collections.synchronizedMap(new EnumMap<>(Call.class));
+    private final Map<String, StepFailure> tagFailures = new ConcurrentHashMap<>();
+    private final Set<String> takenNames = ConcurrentHashMap.newKeySet();
+    private volatile Answer defaultAnswer = Answer.echo();
+    private volatile boolean anyFunctionExists;
+    private volatile int pendingPolls = 2;
+    private volatile String finalState = "Active";
+    private volatile String finalStateReason;
+
+    private FakeLambda() {
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A healthy Lambda for generated requests: every function exists, created ones are Active at once,
+     * every function returns its event. Any failure a test sees is then the caller's, or a defect.
+     */
+    public static FakeLambda answeringEverything() {
+        return builder().anyFunctionExists().pendingPolls(0).answer(Answer.returnsEvent()).build();
+    }
+
+    /** Sets up the account before the test; {@link #build()} hands it over. */
+    public static final class Builder {
+        private final FakeLambda lambda = new FakeLambda();
+
+        /** A function that exists and echoes its event ({@link Answer#echo()}, or the {@link #answer} given). */
+        public Builder function(String name) {
+            lambda.functions.put(name, new Function(name, Map.of(), null, null));
+            return this;
+        }
+
+        /** A function that exists and answers so. */
+        public Builder function(String name, Answer answer) {
+            lambda.functions.put(name, new Function(name, Map.of(), null, answer));
+            return this;
+        }
+
+        /** A function someone else made, with these tags: the sweeper lists it. */
+        public Builder foreignFunction(String name, Map<String, String> tags) {
+            lambda.functions.put(name, new Function(name, Map.copyOf(tags), null, null));
+            return this;
+        }
+
+        /** Every function name that is invoked exists (for generated requests naming arbitrary functions). */
+        public Builder anyFunctionExists() {
+            lambda.anyFunctionExists = true;
+            return this;
+        }
+
+        /** How every function without its own answer answers, those the steps create included. */
+        public Builder answer(Answer answer) {
+            lambda.defaultAnswer = answer;
+            return this;
+        }
+
+        /** How many GetFunction polls a created function stays Pending (2 unless set; 0 is Active at once). */
+        public Builder pendingPolls(int polls) {
+            lambda.pendingPolls = polls;
+            return this;
+        }
+
+        /** The state a created function ends in after Pending, e.g. {@code Failed} with Lambda's reason. */
+        public Builder finalState(String state, String reason) {
+            lambda.finalState = state;
+            lambda.finalStateReason = reason;
+            return this;
+        }
+
+        /** The next CreateFunction of a name starting with this is refused as taken (once). */
+        public Builder nameTaken(String namePrefix) {
+            lambda.takenNames.add(namePrefix);
+            return this;
+        }
+
+        /** Every call of this kind fails so (after Lambda's retries, as the SDK gateway reports it). */
+        public Builder failing(Call call, StepFailure failure) {
+            lambda.failures.put(call, failure);
+            return this;
+        }
+
+        /** ListTags of this function fails so. */
+        public Builder failingTags(String functionName, StepFailure failure) {
+            lambda.tagFailures.put(functionName, failure);
+            return this;
+        }
+
+        public FakeLambda build() {
+            return lambda;
+        }
+    }
+
+    // ---- changes while a test runs (the handler tests share one fake between requests) ----------
+
+    /** Adds a function that answers with the default answer. */
+    public FakeLambda addFunction(String name) {
+        functions.put(name, new Function(name, Map.of(), null, null));
+        return this;
+    }
+
+    /** Adds a function someone else made, with these tags. */
+    public FakeLambda addForeignFunction(String name, Map<String, String> tags) {
+        functions.put(name, new Function(name, Map.copyOf(tags), null, null));
+        return this;
+    }
+
+    /** Makes every call of this kind fail so from now on; {@code null} lets them succeed again. */
+    public FakeLambda failing(Call call, StepFailure failure) {
+        if (failure == null) {
+            failures.remove(call);
+        } else {
+            failures.put(call, failure);
+        }
+        return this;
+    }
+
+    /** How many polls functions created from now on stay Pending. */
+    public FakeLambda pendingPolls(int polls) {
+        pendingPolls = polls;
+        return this;
+    }
+
+    /** Changes how every function without its own answer answers. */
+    public FakeLambda answer(Answer answer) {
+        defaultAnswer = answer;
+        return this;
+    }
+
+    /** Forgets the calls, invocations and creations seen so far (tests that send many events keep memory flat). */
+    public FakeLambda forgetCalls() {
+        calls.clear();
+        invocations.clear();
+        creations.clear();
+        return this;
+    }
+
+    /** Removes every function a step created and kept. */
+    public FakeLambda removeCreatedFunctions() {
+        functions.values().removeIf(function -> function.created() != null);
+        return this;
+    }
+
+    // ---- what the test observes ------------------------------------------------------------------
+
+    /** Every call so far, in order: {@code "create NAME"}, {@code "state NAME"}, {@code "invoke NAME"}, ... */
+    public List<String> calls() {
+        synchronized (calls) {
+            return List.copyOf(calls);
+        }
+    }
+
+    /** How many calls of one verb ({@code create}, {@code state}, {@code invoke}, {@code delete}, {@code tags}...). */
+    public long count(String verb) {
+        synchronized (calls) {
+            return calls.stream().filter(c -> c.startsWith(verb + " ")).count();
+        }
+    }
+
+    /** Every Invoke the gateway received, as the step rules sent it. */
+    public List<Invocation> invocations() {
+        synchronized (invocations) {
+            return List.copyOf(invocations);
+        }
+    }
+
+    /** Every CreateFunction request that Lambda accepted, in order (deleted functions included). */
+    public List<NewFunction> creations() {
+        synchronized (creations) {
+            return List.copyOf(creations);
+        }
+    }
+
+    /** The functions steps created that still exist, by name. */
+    public Map<String, NewFunction> createdFunctions() {
+        Map<String, NewFunction> created = new HashMap<>();
+        functions.values().forEach(f -> {
+            if (f.created() != null) {
+                created.put(f.name(), f.created());
+            }
+        });
+        return created;
+    }
+
+    /** The names of every function that exists now, sorted. */
+    public Set<String> functionNames() {
+        return new TreeSet<>(functions.keySet());
+    }
+
+    // ---- LambdaGateway ---------------------------------------------------------------------------
 
     @Override
     public InvocationResult invoke(Invocation invocation) {
         calls.add("invoke " + invocation.functionName());
+        invocations.add(invocation);
         String name = FunctionNames.parse(invocation.functionName()).name();
-        if (!existing.contains(name) && !created.containsKey(name)) {
-            throw new StepFailure(StepError.FUNCTION_NOT_FOUND, "Function not found: " + name);
+        Function function = functions.get(name);
+        if (function == null && !anyFunctionExists) {
+            throw new StepFailure(StepError.FUNCTION_NOT_FOUND, "Function not found: " + ARN + name);
         }
-        if (invokeFailure != null) {
-            throw invokeFailure;
-        }
-        return behaviour.apply(invocation);
+        failIfSet(Call.INVOKE);
+        Answer answer = function != null && function.answer() != null ? function.answer() : defaultAnswer;
+        return answer.answer(invocation);
     }
 
     @Override
     public void createFunction(NewFunction function) {
-        calls.add("create " + function.functionName());
-        if (takenNames.remove(function.functionName().replaceAll("-[0-9a-f]{8}$", "")) || created.containsKey(function.functionName())) {
-            throw new StepFailure(StepError.FUNCTION_CONFLICT, "Function already exist: " + function.functionName());
+        String name = function.functionName();
+        calls.add("create " + name);
+        failIfSet(Call.CREATE);
+        boolean taken = false;
+        for (String prefix : new HashSet<>(takenNames)) {
+            if (name.startsWith(prefix) && takenNames.remove(prefix)) {
+                taken = true;
+            }
         }
-        created.put(function.functionName(), function);
-        pollsLeft.put(function.functionName(), pendingPolls);
+        if (taken || functions.putIfAbsent(name, new Function(name, function.tags(), function, null)) != null) {
+            throw new StepFailure(StepError.FUNCTION_CONFLICT, "Function already exist: " + name);
+        }
+        creations.add(function);
+        pollsLeft.put(name, pendingPolls);
     }
 
     @Override
     public FunctionState functionState(String functionName) {
         calls.add("state " + functionName);
+        if (!functions.containsKey(functionName)) {
+            throw new StepFailure(StepError.FUNCTION_NOT_FOUND, "Function not found: " + ARN + functionName);
+        }
         int left = pollsLeft.merge(functionName, -1, Integer::sum);
         return left >= 0 ? new FunctionState("Pending", "The function is being created.")
-                : new FunctionState(finalState, "Failed".equals(finalState) ? "bad zip" : null);
+                : new FunctionState(finalState, finalStateReason);
     }
 
     @Override
     public void deleteFunction(String functionName) {
         calls.add("delete " + functionName);
-        if (deleteFailure != null) {
-            throw deleteFailure;
+        failIfSet(Call.DELETE);
+        if (functions.remove(functionName) == null) {
+            throw new StepFailure(StepError.FUNCTION_NOT_FOUND, "Function not found: " + ARN + functionName);
         }
-        if (created.remove(functionName) == null && others.remove(functionName) == null) {
-            throw new StepFailure(StepError.FUNCTION_NOT_FOUND, "Function not found: " + functionName);
-        }
+        pollsLeft.remove(functionName);
     }
 
     @Override
     public List<FunctionSummary> listFunctions() {
         calls.add("list *");
-        if (listFailure != null) {
-            throw listFailure;
-        }
-        List<FunctionSummary> all = new ArrayList<>();
-        created.keySet().forEach(name -> all.add(new FunctionSummary(name, ARN + name, null)));
-        others.keySet().forEach(name -> all.add(new FunctionSummary(name, ARN + name, null)));
-        return all;
+        failIfSet(Call.LIST);
+        return functions.keySet().stream().sorted().map(name -> new FunctionSummary(name, ARN + name, null)).toList();
     }
 
     @Override
     public Map<String, String> tags(String functionArn) {
         String name = functionArn.substring(ARN.length());
         calls.add("tags " + name);
-        if (tagFailures.containsKey(name)) {
-            throw tagFailures.get(name);
+        StepFailure failure = tagFailures.get(name);
+        if (failure != null) {
+            throw failure;
         }
-        NewFunction function = created.get(name);
-        Map<String, String> tags = function != null ? function.tags() : others.get(name);
-        if (tags == null) {
-            throw new StepFailure(StepError.FUNCTION_NOT_FOUND, "Function not found: " + name);
+        Function function = functions.get(name);
+        if (function == null) {
+            throw new StepFailure(StepError.FUNCTION_NOT_FOUND, "Function not found: " + functionArn);
         }
-        return tags;
+        return function.tags();
     }
 
-    private static final String ARN = "arn:aws:lambda:us-east-1:123456789012:function:";
+    @Override
+    public Optional<FunctionInfo> findFunction(String functionName) {
+        calls.add("find " + functionName);
+        Function function = functions.get(functionName);
+        if (function == null) {
+            return Optional.empty();
+        }
+        String sha = function.created() == null ? "foreign" : codeSha256(function.created().source());
+        int left = pollsLeft.getOrDefault(functionName, -1);
+        String state = left >= 0 ? "Pending" : finalState;
+        return Optional.of(new FunctionInfo(ARN + functionName, state, null, sha, function.tags()));
+    }
 
-    public long count(String verb) {
-        synchronized (calls) {
-            return calls.stream().filter(c -> c.startsWith(verb + " ")).count();
+    @Override
+    public void tagFunction(String functionArn, Map<String, String> tags) {
+        String name = functionArn.substring(ARN.length());
+        calls.add("tag " + name);
+        functions.computeIfPresent(name, (key, function) -> {
+            Map<String, String> merged = new HashMap<>(function.tags());
+            merged.putAll(tags);
+            return new Function(key, Map.copyOf(merged), function.created(), function.answer());
+        });
+    }
+
+    /** Equal sources give equal digests, as with the real gateway's deterministic zip. */
+    @Override
+    public String codeSha256(FunctionSource source) {
+        return Integer.toHexString(source.hashCode());
+    }
+
+    private void failIfSet(Call call) {
+        StepFailure failure = failures.get(call);
+        if (failure != null) {
+            throw failure;
         }
     }
 }

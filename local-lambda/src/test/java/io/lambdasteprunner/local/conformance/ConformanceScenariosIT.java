@@ -1,0 +1,243 @@
+package io.lambdasteprunner.local.conformance;
+
+import io.lambdasteprunner.local.LocalLambdaExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.CreateFunctionResponse;
+import software.amazon.awssdk.services.lambda.model.InvalidParameterValueException;
+import software.amazon.awssdk.services.lambda.model.LastUpdateStatus;
+import software.amazon.awssdk.services.lambda.model.ResourceConflictException;
+import software.amazon.awssdk.services.lambda.model.ThrottleReason;
+import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
+import software.amazon.awssdk.services.lambda.model.UpdateFunctionConfigurationResponse;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The conformance checks that take several steps, each with the AWS source of what it expects. The
+ * one-request checks are data: {@code conformance/cases.json}, run by {@link ConformanceIT}.
+ */
+class ConformanceScenariosIT {
+
+    @RegisterExtension
+    static final LocalLambdaExtension LOCAL = new LocalLambdaExtension();
+    private static LambdaClient lambda;
+
+    @BeforeAll
+    static void client() {
+        lambda = LOCAL.lambda();
+    }
+
+    private static CreateFunctionResponse create(String name, String code) throws InterruptedException {
+        CreateFunctionResponse created = lambda.createFunction(r -> r.functionName(name).runtime("python3.12")
+                .role(ConformanceIT.ROLE).handler("lambda_function.lambda_handler")
+                .code(c -> c.zipFile(SdkBytes.fromByteArray(Packages.zip(Map.of("lambda_function.py",
+                        code.getBytes(StandardCharsets.UTF_8)))))));
+        Packages.awaitSettled(lambda, name);
+        return created;
+    }
+
+    private static void describe(String name, String description) throws InterruptedException {
+        lambda.updateFunctionConfiguration(r -> r.functionName(name).description(description));
+        Packages.awaitSettled(lambda, name);
+    }
+
+    /** Source: localstack/localstack test_lambda_api.snapshot.json, TestLambdaVersions::test_version_lifecycle. */
+    @Nested
+    class Versions {
+
+        @Test
+        void publishingAnUnchangedLatestTwiceReturnsTheSameVersionUntilSomethingChanges() throws Exception {
+            create("sc-publish", Packages.ECHO_CODE);
+
+            String first = lambda.publishVersion(r -> r.functionName("sc-publish").description("one")).version();
+            var again = lambda.publishVersion(r -> r.functionName("sc-publish").description("ignored"));
+            describe("sc-publish", "changed");
+            String next = lambda.publishVersion(r -> r.functionName("sc-publish")).version();
+
+            assertEquals("1", first);
+            assertEquals("1", again.version());
+            assertEquals("one", again.description());
+            assertEquals("2", next);
+        }
+
+        /** Source: test_ops_with_arn_qualifier_mismatch[delete_function] -> match_exception. */
+        @Test
+        void deletingLatestIsRefusedAndTheFunctionStays() throws Exception {
+            create("sc-keep", Packages.ECHO_CODE);
+
+            InvalidParameterValueException refused = assertThrows(InvalidParameterValueException.class,
+                    () -> lambda.deleteFunction(r -> r.functionName("sc-keep").qualifier("$LATEST")));
+
+            assertEquals("$LATEST version cannot be deleted without deleting the function.",
+                    refused.awsErrorDetails().errorMessage());
+            assertEquals(200, lambda.invoke(r -> r.functionName("sc-keep")).statusCode());
+        }
+
+        /** Source: test_lambda_code_location_zipfile: create-response and get-function-response differ in RevisionId. */
+        @Test
+        void theRevisionIdChangesWhenTheFunctionBecomesActive() throws Exception {
+            CreateFunctionResponse created = create("sc-revision", Packages.ECHO_CODE);
+
+            String active = lambda.getFunction(r -> r.functionName("sc-revision")).configuration().revisionId();
+
+            assertNotEquals(created.revisionId(), active);
+        }
+    }
+
+    /** Source: test_lambda_api.snapshot.json, test_function_lifecycle and test_lambda_concurrent_config_updates. */
+    @Nested
+    class Updates {
+
+        @Test
+        void anUpdateIsInProgressUntilItsCodeIsReadyAndASecondUpdateMeanwhileIsAConflict() throws Exception {
+            // The module sleeps at import: the new environment takes a second to initialise.
+            create("sc-update", "import time\ntime.sleep(1)\n" + Packages.ECHO_CODE);
+
+            UpdateFunctionConfigurationResponse first = lambda.updateFunctionConfiguration(r -> r
+                    .functionName("sc-update").description("first"));
+            ResourceConflictException second = assertThrows(ResourceConflictException.class,
+                    () -> lambda.updateFunctionConfiguration(r -> r.functionName("sc-update").description("second")));
+            Packages.awaitSettled(lambda, "sc-update");
+            var settled = lambda.getFunctionConfiguration(r -> r.functionName("sc-update"));
+
+            assertEquals(LastUpdateStatus.IN_PROGRESS, first.lastUpdateStatus());
+            assertEquals(409, second.statusCode());
+            assertEquals("The operation cannot be performed at this time. An update is in progress for resource: "
+                    + ConformanceIT.ARN + "sc-update", second.awsErrorDetails().errorMessage());
+            assertEquals(LastUpdateStatus.SUCCESSFUL, settled.lastUpdateStatus());
+            assertEquals("first", settled.description());
+            assertNotEquals(first.revisionId(), settled.revisionId());
+        }
+
+        /** Source: TestLambdaFunction::test_redundant_updates. */
+        @Test
+        void aRedundantUpdateStillGoesThroughInProgress() throws Exception {
+            create("sc-redundant", Packages.ECHO_CODE);
+            describe("sc-redundant", "same");
+
+            var again = lambda.updateFunctionConfiguration(r -> r.functionName("sc-redundant").description("same"));
+
+            assertEquals(LastUpdateStatus.IN_PROGRESS, again.lastUpdateStatus());
+        }
+    }
+
+    /** Source: https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html (weighted aliases). */
+    @Nested
+    class Routing {
+
+        @Test
+        void anAliasWithAWeightSendsThatShareOfInvokesToTheOtherVersion() throws Exception {
+            create("sc-routing", Packages.ECHO_CODE);
+            lambda.publishVersion(r -> r.functionName("sc-routing"));
+            describe("sc-routing", "second");
+            lambda.publishVersion(r -> r.functionName("sc-routing"));
+            lambda.createAlias(r -> r.functionName("sc-routing").name("canary").functionVersion("1")
+                    .routingConfig(c -> c.additionalVersionWeights(Map.of("2", 0.5))));
+
+            int second = 0;
+            for (int i = 0; i < 100; i++) {
+                var response = lambda.invoke(r -> r.functionName("sc-routing").qualifier("canary"));
+                String version = response.executedVersion();
+                assertTrue(version.equals("1") || version.equals("2"), version);
+                assertTrue(response.payload().asUtf8String().contains("\"version\": \"" + version + "\""),
+                        "the function ran as the version reported: " + response.payload().asUtf8String());
+                second += version.equals("2") ? 1 : 0;
+            }
+
+            // Binomial(100, 0.5): outside 20..80 with a chance below one in a billion.
+            assertTrue(second >= 20 && second <= 80, "invokes routed to version 2: " + second);
+        }
+
+        @Test
+        void aWeightOfZeroRoutesNothing() throws Exception {
+            create("sc-zero", Packages.ECHO_CODE);
+            lambda.publishVersion(r -> r.functionName("sc-zero"));
+            describe("sc-zero", "second");
+            lambda.publishVersion(r -> r.functionName("sc-zero"));
+            lambda.createAlias(r -> r.functionName("sc-zero").name("stable").functionVersion("1")
+                    .routingConfig(c -> c.additionalVersionWeights(Map.of("2", 0.0))));
+
+            for (int i = 0; i < 20; i++) {
+                assertEquals("1", lambda.invoke(r -> r.functionName("sc-zero").qualifier("stable")).executedVersion());
+            }
+        }
+    }
+
+    /** Source: localstack/localstack test_lambda.snapshot.json, TestLambdaConcurrency::test_lambda_concurrency_block. */
+    @Nested
+    class ReservedConcurrency {
+
+        @Test
+        void anInvokeBeyondTheReservedConcurrencyIsThrottledAsAwsThrottlesIt() throws Exception {
+            create("sc-reserved", """
+                    import time
+                    def lambda_handler(event, context):
+                        time.sleep(event.get("sleep", 0))
+                        return "done"
+                    """);
+            lambda.updateFunctionConfiguration(r -> r.functionName("sc-reserved").timeout(30));
+            Packages.awaitSettled(lambda, "sc-reserved");
+            lambda.putFunctionConcurrency(r -> r.functionName("sc-reserved").reservedConcurrentExecutions(1));
+
+            CompletableFuture<String> running = CompletableFuture.supplyAsync(() -> lambda.invoke(r -> r
+                    .functionName("sc-reserved").payload(SdkBytes.fromUtf8String("{\"sleep\": 4}")))
+                    .payload().asUtf8String());
+            Thread.sleep(1000);
+            TooManyRequestsException throttled;
+            // The SDK retries throttling by default; this client shows the first answer.
+            try (LambdaClient once = LambdaClient.builder().endpointOverride(LOCAL.service().endpoint())
+                    .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(
+                            AwsBasicCredentials.create("test", "test")))
+                    .httpClientBuilder(UrlConnectionHttpClient.builder())
+                    .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())).build()) {
+                throttled = assertThrows(TooManyRequestsException.class,
+                        () -> once.invoke(r -> r.functionName("sc-reserved")));
+            }
+
+            assertEquals(429, throttled.statusCode());
+            assertEquals(ThrottleReason.RESERVED_FUNCTION_CONCURRENT_INVOCATION_LIMIT_EXCEEDED, throttled.reason());
+            assertEquals("Rate Exceeded.", throttled.awsErrorDetails().errorMessage());
+            assertEquals("\"done\"", running.get(30, TimeUnit.SECONDS));
+            assertEquals(200, lambda.invoke(r -> r.functionName("sc-reserved")).statusCode());
+        }
+    }
+
+    /** Source: test_lambda_api.snapshot.json, TestLambdaTags::test_tag_lifecycle (get_fn_response_*). */
+    @Nested
+    class Tags {
+
+        @Test
+        void getFunctionShowsTagsOnlyWhileThereAreSome() throws Exception {
+            String arn = create("sc-tags", Packages.ECHO_CODE).functionArn();
+
+            boolean before = lambda.getFunction(r -> r.functionName("sc-tags")).hasTags();
+            lambda.tagResource(r -> r.resource(arn).tags(Map.of("team", "sre")));
+            var tagged = lambda.getFunction(r -> r.functionName("sc-tags"));
+            lambda.untagResource(r -> r.resource(arn).tagKeys("team"));
+            boolean after = lambda.getFunction(r -> r.functionName("sc-tags")).hasTags();
+
+            assertFalse(before);
+            assertEquals(Map.of("team", "sre"), tagged.tags());
+            assertFalse(after);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.lambdasteprunner.local.conformance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.BinaryNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
+import software.amazon.awssdk.services.lambda.model.LastUpdateStatus;
+import software.amazon.awssdk.services.lambda.model.State;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Random;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/** Deployment packages and waits the conformance cases share. */
+final class Packages {
+
+    static final String ECHO_CODE = """
+            def lambda_handler(event, context):
+                return {"event": event, "version": context.function_version, "arn": context.invoked_function_arn}
+            """;
+    static final byte[] ECHO_ZIP = zip(Map.of("lambda_function.py", ECHO_CODE.getBytes(StandardCharsets.UTF_8)));
+    static final String ECHO_SHA256 = sha256(ECHO_ZIP);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Packages() {
+    }
+
+    /** CreateFunction's parameters for a Python echo function. */
+    static ObjectNode echoFunction(String name, String role) {
+        ObjectNode params = JSON.createObjectNode().put("FunctionName", name).put("Runtime", "python3.12")
+                .put("Role", role).put("Handler", "lambda_function.lambda_handler");
+        params.putObject("Code").set("ZipFile", BinaryNode.valueOf(ECHO_ZIP));
+        return params;
+    }
+
+    /**
+     * Replaces package tokens in a case's parameters: {@code "$zip:echo"} is the echo function's zip,
+     * {@code "$zip:other"} a second code, {@code "$zip:random:<bytes>"} an incompressible zip of that size.
+     */
+    static JsonNode expand(JsonNode node) {
+        if (node.isTextual() && node.asText().startsWith("$zip:")) {
+            String what = node.asText().substring(5);
+            if (what.equals("echo")) {
+                return BinaryNode.valueOf(ECHO_ZIP);
+            }
+            if (what.equals("other")) {
+                return BinaryNode.valueOf(zip(Map.of("lambda_function.py",
+                        (ECHO_CODE + "# another revision\n").getBytes(StandardCharsets.UTF_8))));
+            }
+            if (what.startsWith("random:")) {
+                return BinaryNode.valueOf(randomZip(Integer.parseInt(what.substring(7))));
+            }
+            throw new IllegalArgumentException("unknown package " + node);
+        }
+        if (node.isObject()) {
+            ObjectNode copy = JSON.createObjectNode();
+            node.properties().forEach(entry -> copy.set(entry.getKey(), expand(entry.getValue())));
+            return copy;
+        }
+        if (node.isArray()) {
+            var copy = JSON.createArrayNode();
+            node.forEach(item -> copy.add(expand(item)));
+            return copy;
+        }
+        return node;
+    }
+
+    /** Waits (polling, a minute at most) until the function is Active and no update is in progress. */
+    static void awaitSettled(LambdaClient lambda, String name) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (System.nanoTime() < deadline) {
+            GetFunctionConfigurationResponse configuration = lambda.getFunctionConfiguration(r -> r.functionName(name));
+            if (configuration.state() == State.ACTIVE && configuration.lastUpdateStatus() != LastUpdateStatus.IN_PROGRESS) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(name + " did not become Active with its update done within a minute");
+    }
+
+    static byte[] zip(Map<String, byte[]> files) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (var file : files.entrySet()) {
+                zip.putNextEntry(new ZipEntry(file.getKey()));
+                zip.write(file.getValue());
+                zip.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** A zip of at least {@code size} bytes whose content does not compress (stored random bytes). */
+    static byte[] randomZip(int size) {
+        byte[] content = new byte[size];
+        new Random(42).nextBytes(content);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(size + 1024);
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            zip.setLevel(0);
+            zip.putNextEntry(new ZipEntry("blob.bin"));
+            zip.write(content);
+            zip.closeEntry();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.lambdasteprunner.handler;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lambdasteprunner.lambda.LambdaClientConfig;
+import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.lambda.SdkLambdaGateway;
+import io.lambdasteprunner.step.Backoff;
+import io.lambdasteprunner.step.LambdaGateway;
+import io.lambdasteprunner.step.OrphanSweeper;
+import io.lambdasteprunner.step.StepConfig;
+import io.lambdasteprunner.step.StepRequestParser;
+import io.lambdasteprunner.step.StepRunner;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Builds the handler's object graph, in one place (as the AWS SDK's Lambda archetype does): the
+ * configuration read from the environment once, the SDK client built once per container, the step rules
+ * on a {@link LambdaGateway}, logs and metrics. {@link StepHandler}'s no-argument constructor calls
+ * {@link #fromEnvironment}; the command line and tests call the others.
+ */
+public final class DependencyFactory {
+
+    /** What a {@link StepHandler} is made of. */
+    public record Dependencies(ObjectMapper mapper, RequestRunner requests, ApiGatewayProxy api) {
+    }
+
+    private DependencyFactory() {
+    }
+
+    /**
+     * Lambda's graph: {@link StepConfig} and the SDK client's configuration from {@code env}; the SDK client
+     * built while a second thread warms Jackson, the parser and logging, with the SnapStart priming hook
+     * registered ({@link Priming}); Powertools metrics on Lambda ({@link PowertoolsMetrics}).
+     *
+     * @throws IllegalArgumentException naming the environment variable that is malformed
+     */
+    public static Dependencies fromEnvironment(Map<String, String> env) {
+        StepConfig config = StepConfig.fromEnvironment(env);
+        LambdaClientConfig clientConfig = LambdaClientConfig.fromEnvironment(env);
+        LambdaClient client = Priming.whileWarming(() -> LambdaClients.create(clientConfig));
+        Priming.forSnapshot(client);
+        return onClient(config, client, PowertoolsMetrics.fromEnvironment(env));
+    }
+
+    /** The graph on an SDK client the caller built and closes (the command line's), with the production retries. */
+    public static Dependencies onClient(StepConfig config, LambdaClient client, MetricsSink metrics) {
+        return onGateway(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL,
+                Priming.restoreSafeRandom()), metrics, Clock.systemUTC(), Backoff.Sleeper.REAL);
+    }
+
+    /** The graph on any {@link LambdaGateway}, without metrics (tests). */
+    public static Dependencies onGateway(StepConfig config, LambdaGateway gateway) {
+        return onGateway(config, gateway, MetricsSink.none(), Clock.systemUTC(), Backoff.Sleeper.REAL);
+    }
+
+    /**
+     * The graph on any {@link LambdaGateway}.
+     *
+     * @param sleeper how the step waits between polls for Active (tests pass one that does not sleep)
+     */
+    public static Dependencies onGateway(StepConfig config, LambdaGateway gateway, MetricsSink metrics, Clock clock,
+                                         Backoff.Sleeper sleeper) {
+        ObjectMapper mapper = new ObjectMapper();
+        StepTelemetry telemetry = new StepTelemetry(metrics);
+        StepRunner runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, Priming.restoreSafeRandom());
+        RequestRunner requests = new RequestRunner(new StepRequestParser(), runner,
+                OrphanSweeper.forConfig(gateway, config, clock), telemetry, clock);
+        return new Dependencies(mapper, requests, new ApiGatewayProxy(mapper));
+    }
+
+    /** {@code build} (an SDK client) runs while another thread warms the local paths: the command line's cold start. */
+    public static LambdaClient clientWhileWarming(Supplier<LambdaClient> build) {
+        return Priming.whileWarming(build);
+    }
+}

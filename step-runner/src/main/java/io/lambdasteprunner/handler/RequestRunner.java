@@ -1,0 +1,116 @@
+package io.lambdasteprunner.handler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lambdasteprunner.step.Deadline;
+import io.lambdasteprunner.step.OrphanSweeper;
+import io.lambdasteprunner.step.RunnerRequest;
+import io.lambdasteprunner.step.StepError;
+import io.lambdasteprunner.step.StepFailure;
+import io.lambdasteprunner.step.StepRequest;
+import io.lambdasteprunner.step.StepRequestParser;
+import io.lambdasteprunner.step.StepResult;
+import io.lambdasteprunner.step.StepRunner;
+import io.lambdasteprunner.step.SweepRequest;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Runs what a request asks, whichever entry point it came through: parses it once into a
+ * {@link RunnerRequest} and runs the step or the orphan sweep, with its logs and metrics
+ * ({@link StepTelemetry}). A defect (any exception but a {@link StepFailure}) is logged with its frames and
+ * becomes {@code StepRunnerInternalError}, so no caller ever sees the runner's internals. Thread-safe.
+ */
+public final class RequestRunner {
+
+    private final StepRequestParser parser;
+    private final StepRunner runner;
+    private final OrphanSweeper sweeper;
+    private final StepTelemetry telemetry;
+    private final Clock clock;
+
+    RequestRunner(StepRequestParser parser, StepRunner runner, OrphanSweeper sweeper, StepTelemetry telemetry,
+                  Clock clock) {
+        this.parser = parser;
+        this.runner = runner;
+        this.sweeper = sweeper;
+        this.telemetry = telemetry;
+        this.clock = clock;
+    }
+
+    /** A deadline {@code budget} from now, on the runner's clock. */
+    Deadline deadlineAfter(Duration budget) {
+        return Deadline.after(budget, clock);
+    }
+
+    /**
+     * Parses {@code json} and runs it.
+     *
+     * @param shape the entry point it came through, for the logs
+     * @return a step's context variables ({@code {"data": ...}}) or the sweep's report ({@code {"sweep": ...}})
+     * @throws StepFailure the named error the request ended with
+     */
+    JsonNode run(JsonNode json, String shape, Deadline deadline, CallDepth depth) {
+        RunnerRequest request;
+        try {
+            request = parser.parseRequest(json);
+        } catch (StepFailure refused) {
+            telemetry.rejected(shape, refused.error());
+            throw refused;
+        } catch (RuntimeException defect) {
+            throw defect(defect);
+        }
+        return run(request, shape, deadline, depth);
+    }
+
+    /** Runs {@code request}; as {@link #run(JsonNode, String, Deadline, CallDepth)}. */
+    JsonNode run(RunnerRequest request, String shape, Deadline deadline, CallDepth depth) {
+        try {
+            return switch (request) {
+                case SweepRequest sweep -> sweep(deadline);
+                case StepRequest step -> runStep(step, shape, deadline, depth).toJson();
+            };
+        } catch (StepFailure failure) {
+            throw failure;
+        } catch (RuntimeException defect) {
+            throw defect(defect);
+        }
+    }
+
+    /** Writes the metrics collected for one handler invocation. */
+    void flush() {
+        telemetry.flush();
+    }
+
+    /** Logs {@code defect} and returns the failure the caller sees instead. */
+    StepFailure defect(RuntimeException defect) {
+        telemetry.defect(defect);
+        return new StepFailure(StepError.INTERNAL_ERROR,
+                "unexpected failure in the step runner; its log has the details for this request id");
+    }
+
+    private JsonNode sweep(Deadline deadline) {
+        OrphanSweeper.SweepResult swept = sweeper.sweep(deadline);
+        telemetry.swept(swept);
+        return swept.toJson();
+    }
+
+    private StepResult runStep(StepRequest request, String shape, Deadline deadline, CallDepth depth) {
+        long start = System.nanoTime();
+        int chain;
+        try {
+            chain = depth.orRefuse();
+        } catch (StepFailure refused) {
+            telemetry.rejected(shape, refused.error());
+            throw refused;
+        }
+        try {
+            StepResult result = runner.run(request, deadline, chain);
+            telemetry.succeeded(request, result, Duration.ofNanos(System.nanoTime() - start));
+            return result;
+        } catch (StepFailure failure) {
+            telemetry.failed(request, failure, Duration.ofNanos(System.nanoTime() - start));
+            throw failure;
+        }
+    }
+}

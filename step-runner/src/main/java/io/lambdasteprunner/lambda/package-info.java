@@ -3,6 +3,8 @@
  * {@link io.lambdasteprunner.step.LambdaGateway} on the AWS SDK for Java v2, with bounded retries
  * (backoff and jitter) and in-memory zip packaging of generated functions (entries mode 0644);
  * {@link io.lambdasteprunner.lambda.LambdaClients} builds the SDK client once per container from the
- * standard environment. Depends on {@code step} and the SDK; knows nothing of events or HTTP entry points.
+ * standard environment; {@link io.lambdasteprunner.lambda.S3ResultStore} implements
+ * {@link io.lambdasteprunner.step.ResultStore} (a signed S3 {@code PutObject} for {@code RESULT_BUCKET}).
+ * Depends on {@code step} and the SDK; knows nothing of events or HTTP entry points.
  */
 package io.lambdasteprunner.lambda;

@@ -42,6 +42,15 @@ public final class StepRequestParser {
     private static final List<String> CUSTOM_CODE_ONLY = List.of("runtime", "code", "handler", "roleArn",
             "deleteAfterExecution", "description", "tags", "timeoutSeconds", "memorySize", "environment", "reuse");
     private static final Pattern ENV_KEY = Pattern.compile("[a-zA-Z]\\w*");
+    /** The client context parts Lambda's runtimes read as maps of strings. */
+    private static final List<String> CLIENT_CONTEXT_MAPS = List.of("client", "custom", "env");
+    private static final DataVariables.Limit CODE_LIMIT = new DataVariables.Limit(FunctionSource.MAX_CODE_BYTES,
+            StepError.CODE_TOO_LARGE, "a step accepts at most " + FunctionSource.MAX_CODE_BYTES
+            + " bytes of code (deploy bigger functions yourself and use action invoke)");
+    /** Base64 grows text by a third: this much JSON text is already past Lambda's limit. */
+    private static final DataVariables.Limit CLIENT_CONTEXT_LIMIT = new DataVariables.Limit(
+            MAX_CLIENT_CONTEXT_BYTES * 3 / 4 + 1, StepError.PAYLOAD_TOO_LARGE,
+            "Lambda accepts " + MAX_CLIENT_CONTEXT_BYTES + " bytes of client context, base64-encoded");
 
     /**
      * What {@code json} asks for, decided here once from its {@code action}: a step ({@code invoke},
@@ -132,7 +141,7 @@ public final class StepRequestParser {
         if (handler == null) {
             handler = FunctionSource.defaultFunctionName(LambdaRuntimes.familyOf(runtime).orElseThrow());
         }
-        FunctionSource source = FunctionSource.forRuntime(runtime, handler.trim(), variables.expand(code, "code"));
+        FunctionSource source = FunctionSource.forRuntime(runtime, handler.trim(), variables.expand(code, "code", CODE_LIMIT));
 
         String roleArn = optionalText(json, "roleArn");
         if (roleArn != null) {
@@ -168,9 +177,6 @@ public final class StepRequestParser {
     }
 
     private static InvokeOptions invokeOptions(JsonNode json, DataVariables variables) {
-        JsonNode payload = json.get("payload");
-        payload = payload == null ? JsonNodeFactory.instance.objectNode() : variables.expand(payload, "payload");
-
         String typeName = optionalText(json, "invocationType");
         InvocationType type = typeName == null ? InvocationType.REQUEST_RESPONSE : switch (typeName) {
             case "RequestResponse", "Request" -> InvocationType.REQUEST_RESPONSE;
@@ -179,8 +185,12 @@ public final class StepRequestParser {
             default -> throw invalid("invocationType '" + typeName
                     + "' is unknown; use RequestResponse (or Request), Event or DryRun");
         };
-        int payloadBytes = payload.toString().getBytes(StandardCharsets.UTF_8).length;
         int limit = type == InvocationType.EVENT ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
+        JsonNode payload = json.get("payload");
+        payload = payload == null ? JsonNodeFactory.instance.objectNode() : variables.expand(payload, "payload",
+                new DataVariables.Limit(limit, StepError.PAYLOAD_TOO_LARGE, "Lambda accepts " + limit
+                        + " bytes for invocationType " + type.wireName()));
+        int payloadBytes = payload.toString().getBytes(StandardCharsets.UTF_8).length;
         if (payloadBytes > limit) {
             throw new StepFailure(StepError.PAYLOAD_TOO_LARGE, "payload is " + payloadBytes + " bytes; Lambda accepts "
                     + limit + " bytes for invocationType " + type.wireName());
@@ -192,12 +202,8 @@ public final class StepRequestParser {
             if (!context.isObject()) {
                 throw invalid("clientContext must be a JSON object, e.g. {\"custom\": {\"ticket\": \"INC-1\"}}");
             }
-            clientContext = (ObjectNode) variables.expand(context, "clientContext");
-            JsonNode custom = clientContext.get("custom");
-            if (custom != null && !custom.isNull() && !custom.isObject()) {
-                throw invalid("clientContext.custom must be an object of name/value pairs, as Lambda's runtimes "
-                        + "read it, e.g. {\"custom\": {\"ticket\": \"INC-1\"}}");
-            }
+            clientContext = (ObjectNode) variables.expand(context, "clientContext", CLIENT_CONTEXT_LIMIT);
+            checkClientContext(clientContext);
             int encoded = Base64.getEncoder().encode(clientContext.toString().getBytes(StandardCharsets.UTF_8)).length;
             if (encoded > MAX_CLIENT_CONTEXT_BYTES) {
                 throw new StepFailure(StepError.PAYLOAD_TOO_LARGE, "clientContext is " + encoded
@@ -213,6 +219,32 @@ public final class StepRequestParser {
         };
         boolean failOnError = optionalBoolean(json, "failOnFunctionError", false);
         return new InvokeOptions(payload, type, clientContext, logType, failOnError);
+    }
+
+    /**
+     * The client context as Lambda's runtimes read it: {@code client}, {@code custom} and {@code env} are
+     * objects of strings (Java's runtime client types them {@code Map<String, String>} and fails before the
+     * handler runs on anything else). Other keys are passed on as given.
+     */
+    private static void checkClientContext(ObjectNode clientContext) {
+        for (String part : CLIENT_CONTEXT_MAPS) {
+            JsonNode map = clientContext.get(part);
+            if (map == null || map.isNull()) {
+                continue;
+            }
+            if (!map.isObject()) {
+                throw invalid("clientContext." + part + " must be an object of string values, as Lambda's runtimes "
+                        + "read it, e.g. {\"" + part + "\": {\"ticket\": \"INC-1\"}}; it was " + typeOf(map));
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                if (!entry.getValue().isTextual()) {
+                    throw invalid("clientContext." + part + "." + entry.getKey() + " must be a string (Lambda's Java "
+                            + "runtime reads " + part + " as a map of strings), was " + typeOf(entry.getValue())
+                            + "; write it in quotes, or as JSON text in a string");
+                }
+            }
+        }
     }
 
     private static void checkFields(JsonNode json, String action, List<String> own) {

@@ -61,9 +61,20 @@ public final class StepRunner {
     private final Clock clock;
     private final Backoff.Sleeper sleeper;
     private final RandomGenerator random;
+    private final ResultFitter fitter;
 
+    /** A runner whose deployment writes no response to S3 (a configured {@code RESULT_BUCKET} is not used). */
     public StepRunner(LambdaGateway lambda, StepConfig config, StepListener listener, ObjectMapper mapper,
                       Clock clock, Backoff.Sleeper sleeper, RandomGenerator random) {
+        this(lambda, config, listener, mapper, clock, sleeper, random, ResultStore.NONE);
+    }
+
+    /**
+     * @param results where responses too big for {@code MAX_RESULT_BYTES} are written when {@code RESULT_BUCKET}
+     *                is set
+     */
+    public StepRunner(LambdaGateway lambda, StepConfig config, StepListener listener, ObjectMapper mapper,
+                      Clock clock, Backoff.Sleeper sleeper, RandomGenerator random, ResultStore results) {
         this.lambda = lambda;
         this.config = config;
         this.roles = new RolePolicy(config);
@@ -74,6 +85,14 @@ public final class StepRunner {
         this.clock = clock;
         this.sleeper = sleeper;
         this.random = random;
+        StepConfig.Results settings = results == ResultStore.NONE ? config.results().withBucket(null)
+                : config.results();
+        this.fitter = new ResultFitter(settings, results, listener);
+    }
+
+    /** Fits results to {@code MAX_RESULT_BYTES} for other framings (the API Gateway adapter's proxy response). */
+    public ResultFitter resultFitter() {
+        return fitter;
     }
 
     /**
@@ -96,6 +115,28 @@ public final class StepRunner {
      *                     chain than {@link StepConfig#maxStepDepth()} allows
      */
     public StepResult run(StepRequest request, Deadline deadline, int depth) {
+        return run(request, deadline, depth, RunnerInvocation.outsideLambda());
+    }
+
+    /**
+     * Runs one step for a runner invocation: the result (and the partial result of a failure) fits
+     * {@code MAX_RESULT_BYTES} as a plain step output ({@link ResultFitter}).
+     *
+     * @param self the runner's own request id and invoked ARN (Lambda's context)
+     * @throws StepFailure as {@link #run(StepRequest, Deadline, int)}
+     */
+    public StepResult run(StepRequest request, Deadline deadline, int depth, RunnerInvocation self) {
+        try {
+            return fitter.fit(runUnbounded(request, deadline, depth, self), self.requestId());
+        } catch (StepFailure failure) {
+            if (failure.partialResult().isEmpty()) {
+                throw failure;
+            }
+            throw failure.withPartialResult(fitter.fit(failure.partialResult().get(), self.requestId()));
+        }
+    }
+
+    private StepResult runUnbounded(StepRequest request, Deadline deadline, int depth, RunnerInvocation self) {
         if (depth >= config.maxStepDepth()) {
             throw new StepFailure(StepError.RECURSION_REFUSED, "this step runner was invoked through a chain of "
                     + depth + " step runners (client context custom." + DEPTH_KEY + "=" + depth + ") and MAX_STEP_DEPTH "
@@ -108,8 +149,8 @@ public final class StepRunner {
             return invokeExisting(invoke, clientContext);
         }
         StepRequest.CustomCode customCode = (StepRequest.CustomCode) request;
-        return customCode.reuse() ? runReused(customCode, deadline, clientContext)
-                : runCustomCode(customCode, deadline, clientContext);
+        return customCode.reuse() ? runReused(customCode, deadline, clientContext, self)
+                : runCustomCode(customCode, deadline, clientContext, self);
     }
 
     /** The step's client context with {@code custom.lambdaStepRunnerDepth} set; checked against Lambda's limit. */
@@ -145,8 +186,9 @@ public final class StepRunner {
         return result;
     }
 
-    private StepResult runCustomCode(StepRequest.CustomCode step, Deadline deadline, String clientContext) {
-        String role = roles.resolve(step.roleArn());
+    private StepResult runCustomCode(StepRequest.CustomCode step, Deadline deadline, String clientContext,
+                                     RunnerInvocation self) {
+        String role = roles.resolve(step.roleArn(), self.account());
         String name = create(step, role);
         StepResult result = StepResult.notInvoked(name, true, false);
         RuntimeException failure = null;
@@ -176,8 +218,9 @@ public final class StepRunner {
      * definition's name (create it when it does not exist), wait until Active, invoke. Never deleted.
      * If it disappeared since (swept), it is created again and invoked once more.
      */
-    private StepResult runReused(StepRequest.CustomCode step, Deadline deadline, String clientContext) {
-        String role = roles.resolve(step.roleArn());
+    private StepResult runReused(StepRequest.CustomCode step, Deadline deadline, String clientContext,
+                                 RunnerInvocation self) {
+        String role = roles.resolve(step.roleArn(), self.account());
         String hash = ReusableFunctions.definitionHash(config.generatedFunctionPrefix(), step, role);
         String name = reusables.name(hash);
         boolean created = false;

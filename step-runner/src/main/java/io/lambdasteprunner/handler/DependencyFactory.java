@@ -5,8 +5,12 @@ import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
 import io.lambdasteprunner.lambda.S3ResultStore;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
+import io.lambdasteprunner.lambda.StsClients;
+import io.lambdasteprunner.lambda.TargetConnections;
+import io.lambdasteprunner.lambda.TargetGateways;
 import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.LambdaGateway;
+import io.lambdasteprunner.step.LambdaGateways;
 import io.lambdasteprunner.step.OrphanSweeper;
 import io.lambdasteprunner.step.ResultStore;
 import io.lambdasteprunner.step.StepConfig;
@@ -46,7 +50,12 @@ public final class DependencyFactory {
         LambdaClientConfig clientConfig = LambdaClientConfig.fromEnvironment(env);
         LambdaClient client = Priming.whileWarming(() -> LambdaClients.create(clientConfig));
         Priming.forSnapshot(client);
-        return onClient(config, client, PowertoolsMetrics.fromEnvironment(env), resultStoreFor(env));
+        // Clients for other regions and the STS client are built on first use only: cold start is unchanged.
+        TargetConnections targets = new TargetConnections(clientConfig.region(), client,
+                (region, credentials) -> LambdaClients.create(new LambdaClientConfig(clientConfig.endpoint(),
+                        region.id(), clientConfig.fakeCredentials())),
+                () -> StsClients.create(env, clientConfig));
+        return onTargets(config, client, targets, PowertoolsMetrics.fromEnvironment(env), resultStoreFor(env));
     }
 
     /**
@@ -68,8 +77,26 @@ public final class DependencyFactory {
     /** {@link #onClient(StepConfig, LambdaClient, MetricsSink)} writing too-big responses to {@code results}. */
     public static Dependencies onClient(StepConfig config, LambdaClient client, MetricsSink metrics,
                                         ResultStore results) {
-        return onGateway(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL,
-                Priming.restoreSafeRandom()), metrics, Clock.systemUTC(), Backoff.Sleeper.REAL, results);
+        // Another region, or STS, at the client's own endpoint (the local service plays them all) unless
+        // AWS_ENDPOINT_URL_STS says otherwise; the caller's client signs as the runner.
+        var own = client.serviceClientConfiguration();
+        String region = own.region().id();
+        var endpoint = own.endpointOverride().orElse(null);
+        var credentials = own.credentialsProvider();
+        String stsEndpoint = System.getenv("AWS_ENDPOINT_URL_STS");
+        TargetConnections targets = new TargetConnections(region, client,
+                (other, ignored) -> LambdaClients.create(endpoint, other.id(), credentials),
+                () -> StsClients.create(stsEndpoint == null || stsEndpoint.isBlank() ? endpoint
+                        : java.net.URI.create(stsEndpoint.trim()), region, credentials));
+        return onTargets(config, client, targets, metrics, results);
+    }
+
+    private static Dependencies onTargets(StepConfig config, LambdaClient client, TargetConnections targets,
+                                          MetricsSink metrics, ResultStore results) {
+        SdkLambdaGateway own = new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL,
+                Priming.restoreSafeRandom());
+        return onGateways(config, own, new TargetGateways(own, targets), metrics, Clock.systemUTC(),
+                Backoff.Sleeper.REAL, results);
     }
 
     /** The graph on any {@link LambdaGateway}, without metrics (tests). */
@@ -94,12 +121,25 @@ public final class DependencyFactory {
      */
     public static Dependencies onGateway(StepConfig config, LambdaGateway gateway, MetricsSink metrics, Clock clock,
                                          Backoff.Sleeper sleeper, ResultStore results) {
+        return onGateways(config, gateway, LambdaGateways.only(gateway), metrics, clock, sleeper, results);
+    }
+
+    /**
+     * The graph acting in the account and region each request names.
+     *
+     * @param own      the gateway of the runner's own account and region (the sweep's)
+     * @param gateways the gateway of each target (tests may return one in-memory gateway per target)
+     */
+    public static Dependencies onGateways(StepConfig config, LambdaGateway own, LambdaGateways gateways,
+                                          MetricsSink metrics, Clock clock, Backoff.Sleeper sleeper,
+                                          ResultStore results) {
         ObjectMapper mapper = StepJson.newMapper();
         StepTelemetry telemetry = new StepTelemetry(metrics);
-        StepRunner runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, Priming.restoreSafeRandom(),
-                results);
+        StepRunner runner = new StepRunner(gateways, config, telemetry, mapper, clock, sleeper,
+                Priming.restoreSafeRandom(), results);
         RequestRunner requests = new RequestRunner(new StepRequestParser(), runner,
-                OrphanSweeper.forConfig(gateway, config, clock), telemetry, clock);
+                OrphanSweeper.forConfig(own, config, clock), other -> OrphanSweeper.forConfig(other, config, clock),
+                telemetry, clock);
         return new Dependencies(mapper, requests, new ApiGatewayProxy(mapper, runner.resultFitter()));
     }
 

@@ -28,6 +28,23 @@ public final class LambdaClients {
     private LambdaClients() {
     }
 
+    /** A client at {@code endpoint} ({@code null}: the region's) in {@code region}, signing with {@code credentials}. */
+    public static LambdaClient create(java.net.URI endpoint, String region,
+                                      software.amazon.awssdk.identity.spi.IdentityProvider<? extends software.amazon.awssdk.identity.spi.AwsCredentialsIdentity> credentials) {
+        LambdaClientBuilder builder = LambdaClient.builder()
+                .region(Region.of(region))
+                .httpClient(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(CONNECT_TIMEOUT)
+                        .socketTimeout(READ_TIMEOUT)
+                        .build())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .credentialsProvider(credentials);
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        return builder.build();
+    }
+
     /** A client for {@code config}; the caller closes it (a container's client lives as long as the container). */
     public static LambdaClient create(LambdaClientConfig config) {
         LambdaClientBuilder builder = LambdaClient.builder()

@@ -5,6 +5,8 @@ import io.lambdasteprunner.step.FunctionSource;
 import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequest;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -61,17 +63,41 @@ public final class SdkLambdaGateway implements LambdaGateway {
     private static final DateTimeFormatter LAST_MODIFIED = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
 
     private final LambdaClient client;
+    /** The assumed role's credentials to sign with, {@code null} for the client's own ({@link #on}). */
+    private final AwsCredentialsProvider credentials;
     private final ZipPackager packager;
     private final Backoff retry;
     private final Backoff.Sleeper sleeper;
     private final RandomGenerator random;
 
     public SdkLambdaGateway(LambdaClient client, Backoff retry, Backoff.Sleeper sleeper, RandomGenerator random) {
+        this(client, null, retry, sleeper, random);
+    }
+
+    private SdkLambdaGateway(LambdaClient client, AwsCredentialsProvider credentials, Backoff retry,
+                             Backoff.Sleeper sleeper, RandomGenerator random) {
         this.client = client;
+        this.credentials = credentials;
         this.packager = new ZipPackager();
         this.retry = retry;
         this.sleeper = sleeper;
         this.random = random;
+    }
+
+    /**
+     * The same retries on another client (another region), signing every call with {@code signWith}: an assumed
+     * role's credentials, or {@code null} for the client's own.
+     */
+    public SdkLambdaGateway on(LambdaClient other, AwsCredentialsProvider signWith) {
+        return new SdkLambdaGateway(other, signWith, retry, sleeper, random);
+    }
+
+    /** {@code request} signed with the assumed role's credentials, when there are some. */
+    private <B extends AwsRequest.Builder> B signed(B request) {
+        if (credentials != null) {
+            request.overrideConfiguration(o -> o.credentialsProvider(credentials));
+        }
+        return request;
     }
 
     @Override
@@ -89,7 +115,7 @@ public final class SdkLambdaGateway implements LambdaGateway {
                     invocation.clientContextJson().getBytes(StandardCharsets.UTF_8)));
         }
         InvokeResponse response = withRetries("invoke " + invocation.functionName(), true,
-                () -> client.invoke(request.build()));
+                () -> client.invoke(signed(request).build()));
         String payload = response.payload() == null ? "" : response.payload().asUtf8String();
         String log = response.logResult() == null ? null
                 : new String(Base64.getDecoder().decode(response.logResult()), StandardCharsets.UTF_8);
@@ -120,7 +146,7 @@ public final class SdkLambdaGateway implements LambdaGateway {
             request.environment(e -> e.variables(function.environment()));
         }
         // A conflict here means the name is taken, which waiting does not fix.
-        withRetries("create " + function.functionName(), false, () -> client.createFunction(request.build()));
+        withRetries("create " + function.functionName(), false, () -> client.createFunction(signed(request).build()));
     }
 
     @Override
@@ -128,13 +154,13 @@ public final class SdkLambdaGateway implements LambdaGateway {
         // GetFunction, not GetFunctionConfiguration: its quota is 100 requests a second against 15 for
         // the rest of Lambda's control plane, and a step polls it until the function is Active.
         var configuration = withRetries("get " + functionName, false,
-                () -> client.getFunction(r -> r.functionName(functionName))).configuration();
+                () -> client.getFunction(r -> signed(r).functionName(functionName))).configuration();
         return new FunctionState(configuration.stateAsString(), configuration.stateReason());
     }
 
     @Override
     public void deleteFunction(String functionName) {
-        withRetries("delete " + functionName, true, () -> client.deleteFunction(r -> r.functionName(functionName)));
+        withRetries("delete " + functionName, true, () -> client.deleteFunction(r -> signed(r).functionName(functionName)));
     }
 
     @Override
@@ -144,7 +170,7 @@ public final class SdkLambdaGateway implements LambdaGateway {
         do {
             String from = marker;
             ListFunctionsResponse page = withRetries("list functions", false,
-                    () -> client.listFunctions(r -> r.marker(from).maxItems(50)));
+                    () -> client.listFunctions(r -> signed(r).marker(from).maxItems(50)));
             for (FunctionConfiguration function : page.functions()) {
                 all.add(new FunctionSummary(function.functionName(), function.functionArn(),
                         lastModified(function.lastModified())));
@@ -156,7 +182,7 @@ public final class SdkLambdaGateway implements LambdaGateway {
 
     @Override
     public Map<String, String> tags(String functionArn) {
-        return withRetries("list tags of " + functionArn, false, () -> client.listTags(r -> r.resource(functionArn)))
+        return withRetries("list tags of " + functionArn, false, () -> client.listTags(r -> signed(r).resource(functionArn)))
                 .tags();
     }
 
@@ -176,7 +202,7 @@ public final class SdkLambdaGateway implements LambdaGateway {
         GetFunctionResponse response;
         try {
             response = withRetries("get " + functionName, false,
-                    () -> client.getFunction(r -> r.functionName(functionName)));
+                    () -> client.getFunction(r -> signed(r).functionName(functionName)));
         } catch (StepFailure e) {
             if (e.error() == StepError.FUNCTION_NOT_FOUND) {
                 return Optional.empty();
@@ -190,7 +216,7 @@ public final class SdkLambdaGateway implements LambdaGateway {
 
     @Override
     public void tagFunction(String functionArn, Map<String, String> tags) {
-        withRetries("tag " + functionArn, true, () -> client.tagResource(r -> r.resource(functionArn).tags(tags)));
+        withRetries("tag " + functionArn, true, () -> client.tagResource(r -> signed(r).resource(functionArn).tags(tags)));
     }
 
     @Override

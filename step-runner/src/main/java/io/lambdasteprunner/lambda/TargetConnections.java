@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * The Lambda clients and credentials a step needs to act in its {@link TargetAccount}: one Lambda client
@@ -32,7 +33,8 @@ public final class TargetConnections implements AutoCloseable {
     private final String runnersRegion;
     private final LambdaClient runnersClient;
     private final BiFunction<Region, AwsCredentialsProvider, LambdaClient> lambdaClients;
-    private final StsClient sts;
+    private final Supplier<StsClient> stsClients;
+    private StsClient sts;
     private final Map<Region, LambdaClient> clientsByRegion = new ConcurrentHashMap<>();
     private final Map<SessionKey, StsAssumeRoleCredentialsProvider> sessions = new LinkedHashMap<>(16, 0.75f, true);
 
@@ -47,14 +49,16 @@ public final class TargetConnections implements AutoCloseable {
      * @param runnersRegion the region the runner runs in
      * @param runnersClient the Lambda client of the runner's own region and credentials
      * @param lambdaClients builds a Lambda client for another region (the runner's credentials)
-     * @param sts           the STS client that assumes roles, with the runner's credentials
+     * @param stsClients    builds the STS client that assumes roles, with the runner's credentials: on first
+     *                      use only, so a runner that assumes no role never builds it
      */
     public TargetConnections(String runnersRegion, LambdaClient runnersClient,
-                             BiFunction<Region, AwsCredentialsProvider, LambdaClient> lambdaClients, StsClient sts) {
+                             BiFunction<Region, AwsCredentialsProvider, LambdaClient> lambdaClients,
+                             Supplier<StsClient> stsClients) {
         this.runnersRegion = runnersRegion;
         this.runnersClient = runnersClient;
         this.lambdaClients = lambdaClients;
-        this.sts = sts;
+        this.stsClients = stsClients;
     }
 
     /**
@@ -76,6 +80,9 @@ public final class TargetConnections implements AutoCloseable {
     private synchronized StsAssumeRoleCredentialsProvider session(SessionKey key) {
         StsAssumeRoleCredentialsProvider provider = sessions.get(key);
         if (provider == null) {
+            if (sts == null) {
+                sts = stsClients.get();
+            }
             provider = StsAssumeRoleCredentialsProvider.builder()
                     .stsClient(sts)
                     .prefetchTime(REFRESH_BEFORE_EXPIRY)
@@ -99,6 +106,8 @@ public final class TargetConnections implements AutoCloseable {
         sessions.clear();
         clientsByRegion.values().forEach(LambdaClient::close);
         clientsByRegion.clear();
-        sts.close();
+        if (sts != null) {
+            sts.close();
+        }
     }
 }

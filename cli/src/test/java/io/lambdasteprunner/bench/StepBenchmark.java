@@ -267,14 +267,11 @@ public final class StepBenchmark {
 
     /** A bare start of the interpreter the local service runs a runtime with, for reference. */
     private static List<String> ownInterpreterStart(String runtime) {
-        var interpreters = io.lambdasteprunner.local.Interpreters.detect();
-        if (runtime.startsWith("nodejs")) {
-            return List.of(interpreters.node().toString(), "-e", "0");
+        String interpreter = io.lambdasteprunner.local.Interpreters.detect().executable(runtime).orElseThrow().toString();
+        if (runtime.startsWith("nodejs") || runtime.startsWith("ruby")) {
+            return List.of(interpreter, "-e", "0");
         }
-        if (runtime.startsWith("ruby")) {
-            return List.of(interpreters.ruby().toString(), "-e", "0");
-        }
-        return List.of(interpreters.python().toString(), "-c", "pass");
+        return List.of(interpreter, "-c", "pass");
     }
 
     private StepRequest customStep(String runtime, boolean reuse) throws IOException {

@@ -20,10 +20,23 @@ record FunctionCode(String sha256, long size, Path directory) {
     /** The request-size limit AWS reports when a direct upload is too big. */
     static final long MAX_CREATE_REQUEST_BYTES = 69_905_067L;
 
+    /**
+     * Checks and unpacks a package into {@code directory}. A refused package (too large zipped or
+     * unzipped, not a zip, a path leaving the directory) leaves nothing on disk.
+     */
     static FunctionCode unpack(byte[] zip, Path directory) {
         if (zip.length > MAX_ZIPPED_BYTES) {
             throw LambdaException.tooLarge(MAX_CREATE_REQUEST_BYTES, "CreateFunction");
         }
+        try {
+            return unpackChecked(zip, directory);
+        } catch (RuntimeException e) {
+            FunctionRegistry.deleteQuietly(directory);
+            throw e;
+        }
+    }
+
+    private static FunctionCode unpackChecked(byte[] zip, Path directory) {
         long unzipped = 0;
         int entries = 0;
         try {

@@ -134,8 +134,8 @@ final class FunctionRegistry {
                 request.architectures() == null ? List.of("x86_64") : request.architectures(), code, logging, now(),
                 UUID.randomUUID().toString());
         FunctionLog log = new FunctionLog(logEcho);
-        LocalFunction function = new LocalFunction(latest, tags, log, version -> launcher.start(version, log),
-                config.maxEnvironmentsPerFunction());
+        LocalFunction function = new LocalFunction(latest, tags, log, version -> launcher.start(version, scope, log),
+                config.maxEnvironmentsPerFunction(), launcher.budget());
         if (functions.putIfAbsent(name, function) != null) {
             deleteQuietly(code.directory());
             throw LambdaException.conflict("Function already exist: " + name);
@@ -260,6 +260,9 @@ final class FunctionRegistry {
         } catch (LambdaException e) {
             deleteQuietly(code.directory());
             throw e;
+        }
+        if (function.versions().stream().noneMatch(version -> version.code() == before.code())) {
+            deleteQuietly(before.code().directory()); // replaced code no version runs any more
         }
         FunctionVersion latest = function.latest();
         FunctionVersion published = change.publish() ? function.publish(null, null, null) : null;

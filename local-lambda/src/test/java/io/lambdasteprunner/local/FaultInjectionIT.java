@@ -33,7 +33,8 @@ class FaultInjectionIT {
         // No SDK retries here: each injected fault must reach the test as the service answered it.
         lambda = LambdaClient.builder().endpointOverride(service.endpoint())
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test")))
                 .overrideConfiguration(c -> c.retryStrategy(RetryMode.STANDARD).retryStrategy(b -> b.maxAttempts(1)))
                 .httpClientBuilder(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder())
                 .build();
@@ -121,15 +122,14 @@ class FaultInjectionIT {
         HttpClient http = HttpClient.newHttpClient();
         URI faults = service.endpoint().resolve("/_local/faults");
 
-        HttpResponse<String> set = http.send(HttpRequest.newBuilder(faults)
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"throttleRate\":1,\"seed\":7}")).build(),
+        HttpResponse<String> set = http.send(LocalLambda.signed(faults, "PUT", "{\"throttleRate\":1,\"seed\":7}").build(),
                 HttpResponse.BodyHandlers.ofString());
 
         assertEquals(200, set.statusCode());
         assertEquals(1.0, JSON.readTree(set.body()).get("throttleRate").asDouble());
         assertThrows(TooManyRequestsException.class, () -> lambda.invoke(r -> r.functionName("faulty")));
-        HttpResponse<String> bad = http.send(HttpRequest.newBuilder(faults)
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"throttleRate\":2}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> bad = http.send(LocalLambda.signed(faults, "PUT", "{\"throttleRate\":2}").build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(400, bad.statusCode());
     }
 

@@ -42,6 +42,11 @@ final class FunctionScopes {
         return registries.computeIfAbsent(scope, newRegistry);
     }
 
+    /** The functions of {@code scope} if it was ever called in, else empty (and nothing is made). */
+    java.util.Optional<FunctionRegistry> existing(Scope scope) {
+        return java.util.Optional.ofNullable(registries.get(scope));
+    }
+
     FunctionRegistry ofDefault() {
         return of(defaultScope);
     }

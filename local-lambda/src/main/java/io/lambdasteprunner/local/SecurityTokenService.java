@@ -30,18 +30,8 @@ final class SecurityTokenService {
     private static final Duration DEFAULT_DURATION = Duration.ofHours(1);
 
     private final AccessKeys keys;
-    private final RoleTrust trust;
     private final Clock clock;
-
-    /**
-     * Which roles refuse to be assumed, and which ask for an external id, as their trust policies would.
-     *
-     * @param externalIds role ARN → the external id its trust policy requires
-     * @param refused     role ARNs whose trust policy does not name the caller
-     */
-    record RoleTrust(Map<String, String> externalIds, java.util.Set<String> refused) {
-        static final RoleTrust ANYONE = new RoleTrust(Map.of(), java.util.Set.of());
-    }
+    private volatile RoleTrust trust;
 
     /** What the service answers: an HTTP status and an XML body. */
     record Answer(int status, String xml) {
@@ -51,6 +41,11 @@ final class SecurityTokenService {
         this.keys = keys;
         this.trust = trust;
         this.clock = clock;
+    }
+
+    /** Replaces the trust policies played from now on. */
+    void trust(RoleTrust newTrust) {
+        this.trust = newTrust;
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.lambdasteprunner.local;
 
 import io.lambdasteprunner.local.SecurityTokenService.Answer;
-import io.lambdasteprunner.local.SecurityTokenService.RoleTrust;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

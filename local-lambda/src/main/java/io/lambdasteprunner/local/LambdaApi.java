@@ -100,8 +100,8 @@ final class LambdaApi {
      * POST to the root), as the STS clients send {@code Action=AssumeRole&Version=2011-06-15}.
      */
     private static boolean isSts(ApiRequest request, Optional<CallerCredential> caller) {
-        if (caller.isPresent()) {
-            return caller.get().service().equals("sts");
+        if (caller.isPresent() && caller.get().service().equals("sts")) {
+            return true;
         }
         String type = request.header("Content-Type", "").toLowerCase(Locale.ROOT);
         return request.path().isEmpty() && request.method().equals("POST")

@@ -110,7 +110,7 @@ public final class LocalLambdaService implements AutoCloseable {
         Consumer<String> logEcho = config.echoFunctionLogs() ? System.out::print : text -> { };
         this.functions = new FunctionScopes(new Scope(config.accountId(), config.region()),
                 scope -> new FunctionRegistry(scope, config, codeRoot, launcher, executor, logEcho, faults));
-        AccessKeys keys = new AccessKeys();
+        AccessKeys keys = new AccessKeys(config.accountId());
         this.sts = new SecurityTokenService(keys, RoleTrust.ANYONE, Clock.systemUTC());
         LambdaApi api = new LambdaApi(functions, keys, sts, faults, Clock.systemUTC());
         HttpContext context = server.createContext("/", api::handle);

@@ -84,8 +84,9 @@ final class SecurityTokenService {
         }
         Duration duration = form.containsKey("DurationSeconds")
                 ? Duration.ofSeconds(Long.parseLong(form.get("DurationSeconds"))) : DEFAULT_DURATION;
-        Instant expiration = clock.instant().plus(duration).truncatedTo(ChronoUnit.SECONDS);
-        IssuedCredentials issued = keys.issue(role.get(), sessionName, expiration);
+        Instant now = clock.instant();
+        Instant expiration = now.plus(duration).truncatedTo(ChronoUnit.SECONDS);
+        IssuedCredentials issued = keys.issue(role.get(), sessionName, now, expiration);
         return new Answer(200, "<AssumeRoleResponse xmlns=\"" + NAMESPACE + "\"><AssumeRoleResult>"
                 + "<Credentials>" + element("AccessKeyId", issued.accessKeyId())
                 + element("SecretAccessKey", issued.secretAccessKey())

@@ -192,14 +192,20 @@ class LambdaApiIT {
     }
 
     @Test
-    void shouldDeleteAFunctionAndReapItsProcesses() {
-        createPython(lambda, "api-delete", "import os\ndef lambda_handler(event, context):\n    return os.getpid()\n");
-        long pid = Long.parseLong(lambda.invoke(r -> r.functionName("api-delete")).payload().asUtf8String());
-        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    void shouldDeleteAFunctionAndReapItsProcesses() throws Exception {
+        // A sandboxed function sees its own PID namespace: it names its environment by that namespace,
+        // an unsandboxed one by its pid.
+        createPython(lambda, "api-delete", "import os\ndef lambda_handler(event, context):\n    return "
+                + Sandboxes.PYTHON_ENVIRONMENT + " + ' ' + str(os.getpid())\n");
+        String[] ran = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                lambda.invoke(r -> r.functionName("api-delete")).payload().asUtf8String()).asText().split(" ");
+        boolean isolated = LOCAL.service().isolated();
+        long pid = Long.parseLong(ran[1]);
+        assertTrue(isolated ? Sandboxes.environmentAlive(ran[0]) : Sandboxes.running(pid));
 
         lambda.deleteFunction(r -> r.functionName("api-delete"));
 
-        assertTrue(ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "runtime process still alive");
+        assertTrue(isolated ? Sandboxes.environmentGone(ran[0]) : Sandboxes.processGone(pid), "runtime process still alive");
         assertThrows(ResourceNotFoundException.class, () -> lambda.invoke(r -> r.functionName("api-delete")));
         assertThrows(ResourceNotFoundException.class, () -> lambda.deleteFunction(r -> r.functionName("api-delete")));
     }

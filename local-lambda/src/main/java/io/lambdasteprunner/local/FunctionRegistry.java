@@ -261,12 +261,14 @@ final class FunctionRegistry {
             deleteQuietly(code.directory());
             throw e;
         }
-        if (function.versions().stream().noneMatch(version -> version.code() == before.code())) {
-            deleteQuietly(before.code().directory()); // replaced code no version runs any more
-        }
         FunctionVersion latest = function.latest();
         FunctionVersion published = change.publish() ? function.publish(null, null, null) : null;
-        executor.execute(() -> function.finishUpdate(config.initTimeout()));
+        executor.execute(() -> {
+            function.finishUpdate(config.initTimeout());
+            if (function.versions().stream().noneMatch(version -> version.code() == before.code())) {
+                deleteQuietly(before.code().directory()); // replaced code no version runs any more
+            }
+        });
         return published != null ? published : latest;
     }
 

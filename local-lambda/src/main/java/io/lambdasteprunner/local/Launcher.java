@@ -386,8 +386,16 @@ final class Launcher implements AutoCloseable {
         env.put("AWS_LAMBDA_FUNCTION_NAME", function.name());
         env.put("AWS_LAMBDA_FUNCTION_VERSION", function.version());
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(function.memorySize()));
-        env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + function.name());
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+        // Lambda's advanced logging controls reach the runtime as these variables, which its logging reads.
+        LoggingConfig logging = function.loggingConfig();
+        if (logging.isJson()) {
+            env.put("AWS_LAMBDA_LOG_FORMAT", "JSON");
+            if (logging.applicationLogLevel() != null) {
+                env.put("AWS_LAMBDA_LOG_LEVEL", logging.applicationLogLevel());
+            }
+        }
+        env.put("AWS_LAMBDA_LOG_GROUP_NAME", logging.logGroup() != null ? logging.logGroup() : "/aws/lambda/" + function.name());
         env.putAll(function.environment());
         return env;
     }

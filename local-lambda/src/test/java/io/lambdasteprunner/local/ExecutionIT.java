@@ -48,8 +48,8 @@ class ExecutionIT {
 
     @Test
     void shouldServeConcurrentInvokesWithMoreEnvironments() throws Exception {
-        // Each invoke reports its environment (an id drawn at start: pids repeat across sandboxes' PID
-        // namespaces) and when its handler ran; 5 s of sleep leaves room for slow starts.
+        // Each invoke reports its environment (pids are alike in PID namespaces) and when its handler ran;
+        // 5 s of sleep leaves room for slow starts.
         LocalLambda.create(lambda, "ex-concurrent", "python3.12", "lambda_function.py", "lambda_function.lambda_handler",
                 "import time, uuid\nID = str(uuid.uuid4())\ndef lambda_handler(e, c):\n"
                         + "    began = time.time()\n    time.sleep(5)\n    return [ID, began, time.time()]\n", 60);

@@ -94,6 +94,27 @@ class LogsAndVersionsIT {
         }
 
         @Test
+        void shouldApplyTheFunctionsLoggingConfig() throws Exception {
+            LOCAL.lambda().createFunction(r -> r.functionName("log-python-config").runtime("python3.12")
+                    .role(LocalLambda.ROLE).handler("lambda_function.lambda_handler")
+                    .loggingConfig(c -> c.logFormat("JSON").applicationLogLevel("DEBUG"))
+                    .code(c -> c.zipFile(LocalLambda.zip(Map.of("lambda_function.py", """
+                            import logging
+                            def lambda_handler(event, context):
+                                logging.getLogger("app").debug("configured debug")
+                                return 1
+                            """)))));
+            LOCAL.lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName("log-python-config"));
+
+            String log = LocalLambda.decodeLog(invoke("log-python-config").logResult());
+
+            JsonNode line = JSON.readTree(log.lines().filter(l -> l.contains("configured debug")).findFirst().orElseThrow(
+                    () -> new AssertionError(log)));
+            assertEquals("DEBUG", line.get("level").asText());
+            assertEquals("app", line.get("logger").asText());
+        }
+
+        @Test
         void shouldLogAHandlersErrorAsOneRecord() throws Exception {
             create("log-python-error", "python3.12", "lambda_function.py", "lambda_function.lambda_handler",
                     "def lambda_handler(event, context):\n    raise ValueError('boom')\n", Map.of());

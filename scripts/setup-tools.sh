@@ -6,7 +6,7 @@
 # tools/node-runtimes), a Python venv with the AWS
 # CLI, boto3 and awslambdaric, the npm tools, the AWS SAM CLI and cfn-lint (a venv of their own:
 # SAM pins boto3), and the workflow tools (asl-validator, aws-local-stepfunctions and the Node 22
-# it needs, from npm). Idempotent: a second run only checks.
+# it needs, from npm) and moto's server (.tools/moto-venv). Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +51,17 @@ if [ ! -x .tools/sam-venv/bin/sam ] || ! cmp -s tools/sam-requirements.txt .tool
   /usr/bin/python3 -m venv .tools/sam-venv
   .tools/sam-venv/bin/pip install -q --disable-pip-version-check -r tools/sam-requirements.txt
   cp tools/sam-requirements.txt .tools/sam-venv/.requirements
+fi
+
+# moto's server: real S3 on loopback for the result-offload tests (RESULT_BUCKET). Its own venv, so its
+# boto3 never fights the AWS CLI's pin above.
+if [ ! -x .tools/moto-venv/bin/moto_server ] || ! cmp -s tools/moto-requirements.txt .tools/moto-venv/.requirements; then
+  echo "setup: creating .tools/moto-venv (moto's server)"
+  rm -rf .tools/moto-venv
+  mkdir -p .tools
+  /usr/bin/python3 -m venv .tools/moto-venv
+  .tools/moto-venv/bin/pip install -q --disable-pip-version-check -r tools/moto-requirements.txt
+  cp tools/moto-requirements.txt .tools/moto-venv/.requirements
 fi
 
 # aws-local-stepfunctions needs Node 22 (the node package ships its binary); apart from tools/,

@@ -9,6 +9,7 @@ import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
+import io.lambdasteprunner.step.ResultStore;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
@@ -75,7 +76,15 @@ public final class Main {
             System.setProperty("lambdasteprunner.logLevel", "WARN");
         }
         Main main = new Main(System.getenv(), System.out, System.err);
-        int status = args.length > 0 && args[0].equals("serve") ? main.serve(List.of(args)) : main.run(List.of(args));
+        int status;
+        try {
+            status = args.length > 0 && args[0].equals("serve") ? main.serve(List.of(args)) : main.run(List.of(args));
+        } catch (RuntimeException | Error defect) {
+            // A named error and one line, never "Exception in thread main" and a stack trace.
+            System.err.println(StepError.INTERNAL_ERROR.errorName() + ": unexpected failure in the command line ("
+                    + defect.getClass().getSimpleName() + ")");
+            status = STEP_FAILED;
+        }
         System.exit(status);
     }
 
@@ -116,6 +125,7 @@ public final class Main {
     private int runEvent(byte[] event, URI endpoint, boolean local) {
         StepConfig config;
         LambdaClientConfig clientConfig;
+        ResultStore results;
         // A local service answers STS on the same endpoint: a step that assumes a role does it there.
         Map<String, String> runnerEnv = new HashMap<>(env);
         if (local) {
@@ -123,6 +133,7 @@ public final class Main {
         }
         try {
             config = StepConfig.fromEnvironment(runnerEnv);
+            results = DependencyFactory.resultStoreFor(runnerEnv);
             Map<String, String> clientEnv = new HashMap<>(runnerEnv);
             clientEnv.put("AWS_ENDPOINT_URL_LAMBDA", endpoint.toString());
             clientConfig = local ? LambdaClientConfig.local(endpoint,
@@ -137,7 +148,8 @@ public final class Main {
         ObjectMapper mapper = new ObjectMapper();
         LambdaClientConfig finalClientConfig = clientConfig;
         try (LambdaClient client = DependencyFactory.clientWhileWarming(() -> LambdaClients.create(finalClientConfig))) {
-            StepHandler handler = new StepHandler(DependencyFactory.onClient(config, client, MetricsSink.none()));
+            StepHandler handler = new StepHandler(DependencyFactory.onClient(config, client, MetricsSink.none(),
+                    results));
             ByteArrayOutputStream output = new ByteArrayOutputStream();
             handler.handleRequest(new ByteArrayInputStream(event), output, null);
             JsonNode result = mapper.readTree(output.toByteArray());

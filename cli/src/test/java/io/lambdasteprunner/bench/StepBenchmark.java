@@ -10,7 +10,6 @@ import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.lambda.ZipPackager;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.Deadline;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepListener;
@@ -163,9 +162,7 @@ public final class StepBenchmark {
     }
 
     private StepRunner runner(LambdaClient client, PhaseTimes phases) {
-        return new StepRunner(new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY,
-                Backoff.Sleeper.REAL, new Random()), CONFIG, phases, mapper, Clock.systemUTC(), Backoff.Sleeper.REAL,
-                new Random());
+        return new StepRunner(new SdkLambdaGateway(client), CONFIG, phases, mapper, Clock.systemUTC(), new Random());
     }
 
     private void customCode(LambdaClient client, StepRunner runner, PhaseTimes phases, StepRunner coldRunner)

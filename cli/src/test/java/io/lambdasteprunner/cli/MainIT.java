@@ -20,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,6 +65,45 @@ class MainIT {
 
         assertEquals(Main.STEP_FAILED, outcome.status());
         assertTrue(outcome.stderr().contains("UnsupportedRuntime: "), outcome.stderr());
+    }
+
+    @Test
+    void shouldRefuseAnExpansionBombByNameWithoutAStackTrace() throws Exception {
+        // Given the request: 1 MB value, code referencing it 3000 times (OutOfMemoryError before)
+        Path event = Files.createTempFile("bomb", ".json");
+        try {
+            Files.writeString(event, mapper.createObjectNode().put("action", "customCode").put("runtime", "python3.12")
+                    .put("code", "x = '" + "${option.x}".repeat(3000) + "'")
+                    .set("variables", mapper.createObjectNode().set("option",
+                            mapper.createObjectNode().put("x", "v".repeat(1024 * 1024)))).toString());
+
+            Outcome outcome = java("run", event.toString());
+
+            assertEquals(Main.STEP_FAILED, outcome.status(), outcome.stderr());
+            assertTrue(outcome.stderr().startsWith("CodeTooLarge: code would be more than 6291456 characters"),
+                    outcome.stderr());
+            assertFalse(outcome.stderr().contains("Exception in thread") || outcome.stderr().contains("\tat "),
+                    outcome.stderr());
+        } finally {
+            Files.delete(event);
+        }
+    }
+
+    @Test
+    void shouldRefuseAClientContextTheJavaRuntimeWouldChokeOn() throws Exception {
+        Path event = Files.createTempFile("context", ".json");
+        try {
+            Files.writeString(event, "{\"action\":\"invoke\",\"functionName\":\"f\","
+                    + "\"clientContext\":{\"custom\":{\"ticket\":{\"id\":1}}}}");
+
+            Outcome outcome = java("run", event.toString());
+
+            assertEquals(Main.STEP_FAILED, outcome.status(), outcome.stderr());
+            assertTrue(outcome.stderr().startsWith("InvalidStepRequest: clientContext.custom.ticket must be a string"),
+                    outcome.stderr());
+        } finally {
+            Files.delete(event);
+        }
     }
 
     /** Starts {@code serve} and returns once it printed a line containing {@code ready}; the endpoint is in {@code found[0]}. */

@@ -68,6 +68,16 @@ class FaultInjectionIT {
     }
 
     @Test
+    void shouldAnswerAServerErrorAfterTheFunctionRan() {
+        service.injectFaults(new FaultInjection(0, 0, 0, 0, 0, Duration.ZERO, 1, 1.0));
+
+        ServiceException e = assertThrows(ServiceException.class, () -> lambda.invoke(r -> r.functionName("faulty")));
+
+        assertEquals(500, e.statusCode());
+        assertTrue(service.functionLog("faulty").contains("END RequestId: "), service.functionLog("faulty"));
+    }
+
+    @Test
     void shouldFailDeletesAndKeepTheFunction() {
         service.injectFaults(new FaultInjection(0, 0, 1, 0, 0, Duration.ZERO, 1));
 

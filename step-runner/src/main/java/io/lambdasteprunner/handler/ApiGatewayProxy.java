@@ -4,9 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lambdasteprunner.step.Deadline;
+import io.lambdasteprunner.step.ResultFitter;
+import io.lambdasteprunner.step.ResultStore;
+import io.lambdasteprunner.step.RunnerInvocation;
+import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
+import io.lambdasteprunner.step.StepListener;
+import io.lambdasteprunner.step.StepResult;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.function.Function;
@@ -15,7 +22,8 @@ import java.util.function.Function;
  * The API Gateway mapping: the one route ({@code POST /steps}, under any stage or base path), the step
  * request in its body, and the proxy response &mdash; 200 with the result, or the error's status with
  * {@code {"error", "message"}} (and {@code "data"} when part of the step ran). A caller's mistake is a 4xx
- * here, never a 5xx. Stateless and thread-safe.
+ * here, never a 5xx. {@code MAX_RESULT_BYTES} bounds the whole proxy response, whose body escapes the result
+ * into a string ({@link #resultBytes(StepResult)}). Stateless and thread-safe.
  */
 final class ApiGatewayProxy {
 
@@ -24,10 +32,23 @@ final class ApiGatewayProxy {
 
     private final ObjectMapper mapper;
     private final EventJson json;
+    private final ResultFitter fitter;
 
+    /** A mapping whose results are bounded by Step Functions' default, with no bucket (priming). */
     ApiGatewayProxy(ObjectMapper mapper) {
+        this(mapper, new ResultFitter(StepConfig.Results.defaults(), ResultStore.NONE, StepListener.NONE));
+    }
+
+    /** @param fitter keeps results and partial results within {@code MAX_RESULT_BYTES} as proxy responses */
+    ApiGatewayProxy(ObjectMapper mapper, ResultFitter fitter) {
         this.mapper = mapper;
         this.json = new EventJson(mapper);
+        this.fitter = fitter;
+    }
+
+    /** The bytes of the 200 proxy response that carries {@code result}: what {@code MAX_RESULT_BYTES} bounds here. */
+    int resultBytes(StepResult result) {
+        return bytes(response(200, result.toJson()));
     }
 
     /**
@@ -49,15 +70,36 @@ final class ApiGatewayProxy {
      * error's response.
      */
     JsonNode answer(IncomingEvent.ApiGateway event, Function<JsonNode, JsonNode> run) {
+        return answer(event, RunnerInvocation.outsideLambda(), run);
+    }
+
+    /**
+     * {@link #answer(IncomingEvent.ApiGateway, Function)} for the runner invocation {@code self}, whose request id
+     * names a partial result's response written to {@code RESULT_BUCKET}.
+     */
+    JsonNode answer(IncomingEvent.ApiGateway event, RunnerInvocation self, Function<JsonNode, JsonNode> run) {
         try {
             return response(200, run.apply(requestIn(event)));
         } catch (StepFailure failure) {
-            ObjectNode body = mapper.createObjectNode();
-            body.put("error", failure.error().errorName());
-            body.put("message", failure.getMessage());
-            failure.partialResult().ifPresent(result -> body.set("data", result.toJson().get("data")));
-            return response(failure.error().httpStatus(), body);
+            if (failure.partialResult().isEmpty()) {
+                return errorResponse(failure);
+            }
+            StepResult fitted = fitter.fit(failure.partialResult().get(), self.requestId(),
+                    result -> bytes(errorResponse(failure.withPartialResult(result))));
+            return errorResponse(failure.withPartialResult(fitted));
         }
+    }
+
+    private JsonNode errorResponse(StepFailure failure) {
+        ObjectNode body = mapper.createObjectNode();
+        body.put("error", failure.error().errorName());
+        body.put("message", failure.getMessage());
+        failure.partialResult().ifPresent(result -> body.set("data", result.toJson().get("data")));
+        return response(failure.error().httpStatus(), body);
+    }
+
+    private static int bytes(JsonNode response) {
+        return response.toString().getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** The request JSON in the body of {@code POST /steps}, parsed once. */

@@ -3,11 +3,13 @@ package io.lambdasteprunner.handler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.lambda.S3ResultStore;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.OrphanSweeper;
+import io.lambdasteprunner.step.ResultStore;
 import io.lambdasteprunner.step.StepConfig;
+import io.lambdasteprunner.step.StepJson;
 import io.lambdasteprunner.step.StepRequestParser;
 import io.lambdasteprunner.step.StepRunner;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -43,33 +45,56 @@ public final class DependencyFactory {
         LambdaClientConfig clientConfig = LambdaClientConfig.fromEnvironment(env);
         LambdaClient client = Priming.whileWarming(() -> LambdaClients.create(clientConfig));
         Priming.forSnapshot(client);
-        return onClient(config, client, PowertoolsMetrics.fromEnvironment(env));
+        return onClient(config, client, PowertoolsMetrics.fromEnvironment(env), resultStoreFor(env));
+    }
+
+    /**
+     * Where responses too big for {@code MAX_RESULT_BYTES} go: S3 ({@code AWS_ENDPOINT_URL_S3}, the region's
+     * endpoint otherwise) when {@code RESULT_BUCKET} is set, built once for the container; none otherwise.
+     *
+     * @throws IllegalArgumentException naming a malformed variable
+     */
+    public static ResultStore resultStoreFor(Map<String, String> env) {
+        String bucket = env.get("RESULT_BUCKET");
+        return bucket == null || bucket.isBlank() ? ResultStore.NONE : S3ResultStore.fromEnvironment(env);
     }
 
     /** The graph on an SDK client the caller built and closes (the command line's), with the production retries. */
     public static Dependencies onClient(StepConfig config, LambdaClient client, MetricsSink metrics) {
-        return onGateway(config, new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL,
-                Priming.restoreSafeRandom()), metrics, Clock.systemUTC(), Backoff.Sleeper.REAL);
+        return onClient(config, client, metrics, ResultStore.NONE);
+    }
+
+    /** {@link #onClient(StepConfig, LambdaClient, MetricsSink)} writing too-big responses to {@code results}. */
+    public static Dependencies onClient(StepConfig config, LambdaClient client, MetricsSink metrics,
+                                        ResultStore results) {
+        // The retries' jitter draws from a SecureRandom, unique after a SnapStart restore (LambdaRetries.standard()).
+        return onGateway(config, new SdkLambdaGateway(client), metrics, Clock.systemUTC(), results);
     }
 
     /** The graph on any {@link LambdaGateway}, without metrics (tests). */
     public static Dependencies onGateway(StepConfig config, LambdaGateway gateway) {
-        return onGateway(config, gateway, MetricsSink.none(), Clock.systemUTC(), Backoff.Sleeper.REAL);
+        return onGateway(config, gateway, MetricsSink.none(), Clock.systemUTC());
+    }
+
+    /** The graph on any {@link LambdaGateway} (the gateway waits for Active itself). */
+    public static Dependencies onGateway(StepConfig config, LambdaGateway gateway, MetricsSink metrics, Clock clock) {
+        return onGateway(config, gateway, metrics, clock, ResultStore.NONE);
     }
 
     /**
-     * The graph on any {@link LambdaGateway}.
+     * The graph on any {@link LambdaGateway} and {@link ResultStore}.
      *
-     * @param sleeper how the step waits between polls for Active (tests pass one that does not sleep)
+     * @param results where responses too big for {@code MAX_RESULT_BYTES} are written when {@code RESULT_BUCKET} is set
      */
     public static Dependencies onGateway(StepConfig config, LambdaGateway gateway, MetricsSink metrics, Clock clock,
-                                         Backoff.Sleeper sleeper) {
-        ObjectMapper mapper = new ObjectMapper();
+                                         ResultStore results) {
+        ObjectMapper mapper = StepJson.newMapper();
         StepTelemetry telemetry = new StepTelemetry(metrics);
-        StepRunner runner = new StepRunner(gateway, config, telemetry, mapper, clock, sleeper, Priming.restoreSafeRandom());
+        StepRunner runner = new StepRunner(gateway, config, telemetry, mapper, clock, Priming.restoreSafeRandom(),
+                results);
         RequestRunner requests = new RequestRunner(new StepRequestParser(), runner,
                 OrphanSweeper.forConfig(gateway, config, clock), telemetry, clock);
-        return new Dependencies(mapper, requests, new ApiGatewayProxy(mapper));
+        return new Dependencies(mapper, requests, new ApiGatewayProxy(mapper, runner.resultFitter()));
     }
 
     /** {@code build} (an SDK client) runs while another thread warms the local paths: the command line's cold start. */

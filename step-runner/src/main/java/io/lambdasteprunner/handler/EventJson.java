@@ -1,18 +1,18 @@
 package io.lambdasteprunner.handler;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
+import io.lambdasteprunner.step.StepJson;
 
 import java.io.IOException;
 
 /**
  * Reads the JSON of an event or of an API request's body, once: one document and nothing after it
- * ({@code {...}}} is a typo, not a request). Thread-safe.
+ * ({@code {...}}} is a typo, not a request), within the mapper's limits ({@link StepJson}: nesting, number
+ * length, exact numbers). Thread-safe.
  */
 final class EventJson {
 
@@ -26,8 +26,9 @@ final class EventJson {
     JsonNode read(byte[] json, String what) {
         try {
             return reader.readTree(json);
-        } catch (IOException e) {
-            throw notJson(what, e);
+        } catch (IOException | RuntimeException e) {
+            // A number whose exponent Java cannot hold surfaces as a NumberFormatException.
+            throw StepJson.unreadable(what, e);
         }
     }
 
@@ -35,14 +36,8 @@ final class EventJson {
     JsonNode read(String json, String what) {
         try {
             return reader.readTree(json);
-        } catch (IOException e) {
-            throw notJson(what, e);
+        } catch (IOException | RuntimeException e) {
+            throw StepJson.unreadable(what, e);
         }
-    }
-
-    private static StepFailure notJson(String what, IOException e) {
-        String where = e instanceof JsonProcessingException json && json.getLocation() != null
-                ? " (line " + json.getLocation().getLineNr() + ", column " + json.getLocation().getColumnNr() + ")" : "";
-        return new StepFailure(StepError.INVALID_STEP_REQUEST, what + " is not valid JSON" + where);
     }
 }

@@ -3,6 +3,7 @@ package io.lambdasteprunner.handler;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lambdasteprunner.step.Deadline;
 import io.lambdasteprunner.step.OrphanSweeper;
+import io.lambdasteprunner.step.RunnerInvocation;
 import io.lambdasteprunner.step.RunnerRequest;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
@@ -14,12 +15,14 @@ import io.lambdasteprunner.step.SweepRequest;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.ToIntFunction;
 
 /**
  * Runs what a request asks, whichever entry point it came through: parses it once into a
  * {@link RunnerRequest} and runs the step or the orphan sweep, with its logs and metrics
- * ({@link StepTelemetry}). A defect (any exception but a {@link StepFailure}) is logged with its frames and
- * becomes {@code StepRunnerInternalError}, so no caller ever sees the runner's internals. Thread-safe.
+ * ({@link StepTelemetry}). A defect (any exception but a {@link StepFailure}, or a Java {@code Error} such as
+ * {@code OutOfMemoryError}) is logged with its frames and becomes {@code StepRunnerInternalError}, so no caller
+ * ever sees the runner's internals. Thread-safe.
  */
 public final class RequestRunner {
 
@@ -51,28 +54,51 @@ public final class RequestRunner {
      * @throws StepFailure the named error the request ended with
      */
     JsonNode run(JsonNode json, String shape, Deadline deadline, CallDepth depth) {
+        return run(json, shape, deadline, depth, RunnerInvocation.outsideLambda(), null);
+    }
+
+    /**
+     * Parses {@code json} and runs it for the runner invocation {@code self}.
+     *
+     * @param self   the runner's own request id (names a response written to {@code RESULT_BUCKET}) and invoked
+     *               ARN (its account, for the role allowlist's wildcard entries)
+     * @param sizeOf how the entry point measures a result against {@code MAX_RESULT_BYTES}; {@code null} for the
+     *               plain {@code {"data": ...}} output, which the step runner already fits
+     */
+    JsonNode run(JsonNode json, String shape, Deadline deadline, CallDepth depth, RunnerInvocation self,
+                 ToIntFunction<StepResult> sizeOf) {
         RunnerRequest request;
         try {
             request = parser.parseRequest(json);
         } catch (StepFailure refused) {
             telemetry.rejected(shape, refused.error());
             throw refused;
-        } catch (RuntimeException defect) {
+        } catch (RuntimeException | Error defect) {
             throw defect(defect);
         }
-        return run(request, shape, deadline, depth);
+        return run(request, shape, deadline, depth, self, sizeOf);
     }
 
     /** Runs {@code request}; as {@link #run(JsonNode, String, Deadline, CallDepth)}. */
     JsonNode run(RunnerRequest request, String shape, Deadline deadline, CallDepth depth) {
+        return run(request, shape, deadline, depth, RunnerInvocation.outsideLambda(), null);
+    }
+
+    /** Runs {@code request}; as {@link #run(JsonNode, String, Deadline, CallDepth, RunnerInvocation, ToIntFunction)}. */
+    JsonNode run(RunnerRequest request, String shape, Deadline deadline, CallDepth depth, RunnerInvocation self,
+                 ToIntFunction<StepResult> sizeOf) {
         try {
             return switch (request) {
                 case SweepRequest sweep -> sweep(deadline);
-                case StepRequest step -> runStep(step, shape, deadline, depth).toJson();
+                case StepRequest step -> {
+                    StepResult result = runStep(step, shape, deadline, depth, self);
+                    yield (sizeOf == null ? result : runner.resultFitter().fit(result, self.requestId(), sizeOf))
+                            .toJson();
+                }
             };
         } catch (StepFailure failure) {
             throw failure;
-        } catch (RuntimeException defect) {
+        } catch (RuntimeException | Error defect) {
             throw defect(defect);
         }
     }
@@ -83,7 +109,7 @@ public final class RequestRunner {
     }
 
     /** Logs {@code defect} and returns the failure the caller sees instead. */
-    StepFailure defect(RuntimeException defect) {
+    StepFailure defect(Throwable defect) {
         telemetry.defect(defect);
         return new StepFailure(StepError.INTERNAL_ERROR,
                 "unexpected failure in the step runner; its log has the details for this request id");
@@ -95,7 +121,8 @@ public final class RequestRunner {
         return swept.toJson();
     }
 
-    private StepResult runStep(StepRequest request, String shape, Deadline deadline, CallDepth depth) {
+    private StepResult runStep(StepRequest request, String shape, Deadline deadline, CallDepth depth,
+                               RunnerInvocation self) {
         long start = System.nanoTime();
         int chain;
         try {
@@ -105,7 +132,7 @@ public final class RequestRunner {
             throw refused;
         }
         try {
-            StepResult result = runner.run(request, deadline, chain);
+            StepResult result = runner.run(request, deadline, chain, self);
             telemetry.succeeded(request, result, Duration.ofNanos(System.nanoTime() - start));
             return result;
         } catch (StepFailure failure) {

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lambdasteprunner.step.Deadline;
+import io.lambdasteprunner.step.RunnerInvocation;
 import io.lambdasteprunner.step.StepFailure;
 import io.lambdasteprunner.step.SweepRequest;
 import software.amazon.lambda.powertools.logging.PowertoolsLogging;
@@ -55,29 +56,36 @@ public class StepHandler implements RequestStreamHandler {
         Deadline deadline = requests.deadlineAfter(context == null ? NO_CONTEXT_BUDGET
                 : Duration.ofMillis(context.getRemainingTimeInMillis()).minus(ANSWER_RESERVE));
         CallDepth depth = CallDepth.of(context);
+        RunnerInvocation self = context == null ? RunnerInvocation.outsideLambda()
+                : new RunnerInvocation(context.getAwsRequestId(), context.getInvokedFunctionArn());
         JsonNode response;
         try {
-            response = context == null ? handle(event, deadline, depth)
-                    : PowertoolsLogging.withLogging(context, () -> handle(event, deadline, depth));
+            response = context == null ? handle(event, deadline, depth, self)
+                    : PowertoolsLogging.withLogging(context, () -> handle(event, deadline, depth, self));
         } finally {
             requests.flush();
         }
         mapper.writeValue(output, response);
     }
 
-    private JsonNode handle(byte[] bytes, Deadline deadline, CallDepth depth) {
+    private JsonNode handle(byte[] bytes, Deadline deadline, CallDepth depth, RunnerInvocation self) {
         try {
             IncomingEvent event = IncomingEvent.of(json.read(bytes, "the event"));
+            // The step runner fits a result to MAX_RESULT_BYTES as the plain output (null); API Gateway measures
+            // the proxy response that carries it.
             return switch (event) {
-                case IncomingEvent.Direct direct -> requests.run(direct.request(), event.shape(), deadline, depth);
-                case IncomingEvent.EventBridge bridged -> requests.run(bridged.detail(), event.shape(), deadline, depth);
+                case IncomingEvent.Direct direct ->
+                        requests.run(direct.request(), event.shape(), deadline, depth, self, null);
+                case IncomingEvent.EventBridge bridged ->
+                        requests.run(bridged.detail(), event.shape(), deadline, depth, self, null);
                 case IncomingEvent.Scheduled scheduled -> requests.run(new SweepRequest(), event.shape(), deadline, depth);
-                case IncomingEvent.ApiGateway call -> api.answer(call,
-                        request -> requests.run(request, event.shape(), api.deadline(deadline), depth));
+                case IncomingEvent.ApiGateway call -> api.answer(call, self, request ->
+                        requests.run(request, event.shape(), api.deadline(deadline), depth, self, api::resultBytes));
             };
         } catch (StepFailure failure) {
             throw failure;
-        } catch (RuntimeException defect) {
+        } catch (RuntimeException | Error defect) {
+            // An Error too (one that exhausted memory or stack): a named error, never a stack trace.
             throw requests.defect(defect);
         }
     }

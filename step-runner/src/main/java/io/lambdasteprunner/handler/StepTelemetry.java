@@ -102,7 +102,7 @@ final class StepTelemetry implements StepListener {
                 entry("complete", result.complete()));
     }
 
-    void defect(RuntimeException e) {
+    void defect(Throwable e) {
         metrics.count("StepFailed", "none");
         // The exception's type and frames, not its message: a message may quote a request (payload, code).
         StringBuilder frames = new StringBuilder();
@@ -115,6 +115,20 @@ final class StepTelemetry implements StepListener {
         }
         LOG.error("unexpected failure in the step runner", entry("errorName", StepError.INTERNAL_ERROR.errorName()),
                 entry("errorType", e.getClass().getName()), entry("stack", frames.toString()));
+    }
+
+    @Override
+    public void resultShortened(String functionName, long payloadBytes, String s3Uri, String s3Error) {
+        metrics.count(s3Uri != null ? "ResultOffloaded" : "ResultTruncated", "any");
+        if (s3Error != null) {
+            LOG.warn("could not write a response too big for MAX_RESULT_BYTES to RESULT_BUCKET; the result carries "
+                    + "its beginning", entry("functionName", functionName), entry("payloadBytes", payloadBytes),
+                    entry("s3Error", s3Error));
+        } else {
+            LOG.info("response too big for MAX_RESULT_BYTES: the result carries its beginning",
+                    entry("functionName", functionName), entry("payloadBytes", payloadBytes),
+                    entry("s3Uri", s3Uri));
+        }
     }
 
     void flush() {

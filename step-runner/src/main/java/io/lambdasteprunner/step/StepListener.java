@@ -31,6 +31,16 @@ public interface StepListener {
     default void tagFailed(String functionName, StepError error, String message) {
     }
 
+    /**
+     * A response did not fit {@code MAX_RESULT_BYTES}: the result carries its beginning.
+     *
+     * @param payloadBytes the whole response's size
+     * @param s3Uri        where it was written whole, {@code null} when it was not
+     * @param s3Error      why the write failed, {@code null} when it did not
+     */
+    default void resultShortened(String functionName, long payloadBytes, String s3Uri, String s3Error) {
+    }
+
     StepListener NONE = new StepListener() {
     };
 }

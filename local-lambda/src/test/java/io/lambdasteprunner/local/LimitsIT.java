@@ -142,7 +142,13 @@ class LimitsIT {
                 lambda.updateFunctionCode(r -> r.functionName("updated")
                         .zipFile(LocalLambda.zip(Map.of("lambda_function.py", "def lambda_handler(e, c):\n    return 2\n"))));
 
+                // The replaced code goes once the update has finished (InProgress until then): wait for it.
                 List<Path> after = list(workDir.resolve("functions"));
+                long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+                while (after.size() > 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                    after = list(workDir.resolve("functions"));
+                }
                 assertEquals(1, before.size());
                 assertEquals(1, after.size(), after.toString());
                 assertFalse(after.equals(before), "the old code is gone, the new one is there");

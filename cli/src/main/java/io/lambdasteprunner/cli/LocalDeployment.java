@@ -162,20 +162,34 @@ public final class LocalDeployment {
     }
 
     /**
-     * The step runner's environment in local mode: the local default role, and the caller's
-     * {@code GENERATED_FUNCTION_PREFIX}, {@code ALLOWED_EXECUTION_ROLE_ARNS} and Powertools settings
-     * when set. Metrics are off (no CloudWatch here).
+     * The runner's settings a local deployment passes through from the caller's environment when set,
+     * as {@code template.yaml} sets them on AWS. Not the endpoints: the deployed runner's Lambda and
+     * STS calls go to the service it runs in ({@code AWS_ENDPOINT_URL_LAMBDA} and
+     * {@code AWS_ENDPOINT_URL_STS}, which the service gives every function).
+     */
+    static final List<String> RUNNER_SETTINGS = List.of(
+            "ALLOWED_ASSUME_ROLE_ARNS", "ALLOWED_EXECUTION_ROLE_ARNS", "GENERATED_FUNCTION_PREFIX",
+            "GENERATED_FUNCTION_LOG_GROUP", "MAX_STEP_DEPTH", "ORPHAN_MAX_AGE_MINUTES", "MAX_RESULT_BYTES",
+            "RESULT_BUCKET", "RESULT_PREFIX", "AWS_ENDPOINT_URL_S3");
+
+    /**
+     * The step runner's environment in local mode: the local default role, the caller's runner
+     * settings ({@link #RUNNER_SETTINGS}) and Powertools settings ({@code POWERTOOLS_*}) when set.
+     * Metrics are off (no CloudWatch here).
      */
     public static Map<String, String> localEnvironment(Map<String, String> env, String defaultRoleArn) {
         Map<String, String> variables = new LinkedHashMap<>();
         variables.put("DEFAULT_EXECUTION_ROLE_ARN", env.getOrDefault("DEFAULT_EXECUTION_ROLE_ARN", defaultRoleArn));
-        for (String name : List.of("ALLOWED_EXECUTION_ROLE_ARNS", "GENERATED_FUNCTION_PREFIX", "POWERTOOLS_LOG_LEVEL")) {
+        for (String name : RUNNER_SETTINGS) {
             String value = env.get(name);
             if (value != null && !value.isBlank()) {
                 variables.put(name, value);
             }
         }
-        variables.put("POWERTOOLS_SERVICE_NAME", env.getOrDefault("POWERTOOLS_SERVICE_NAME", FUNCTION_NAME));
+        env.keySet().stream().filter(name -> name.startsWith("POWERTOOLS_")).sorted()
+                .filter(name -> !env.get(name).isBlank())
+                .forEach(name -> variables.put(name, env.get(name)));
+        variables.putIfAbsent("POWERTOOLS_SERVICE_NAME", FUNCTION_NAME);
         variables.put("POWERTOOLS_METRICS_DISABLED", "true");
         return variables;
     }

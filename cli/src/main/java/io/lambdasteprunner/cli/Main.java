@@ -126,10 +126,15 @@ public final class Main {
         StepConfig config;
         LambdaClientConfig clientConfig;
         ResultStore results;
+        // A local service answers STS on the same endpoint: a step that assumes a role does it there.
+        Map<String, String> runnerEnv = new HashMap<>(env);
+        if (local) {
+            runnerEnv.putIfAbsent("AWS_ENDPOINT_URL_STS", endpoint.toString());
+        }
         try {
-            config = StepConfig.fromEnvironment(env);
-            results = DependencyFactory.resultStoreFor(env);
-            Map<String, String> clientEnv = new HashMap<>(env);
+            config = StepConfig.fromEnvironment(runnerEnv);
+            results = DependencyFactory.resultStoreFor(runnerEnv);
+            Map<String, String> clientEnv = new HashMap<>(runnerEnv);
             clientEnv.put("AWS_ENDPOINT_URL_LAMBDA", endpoint.toString());
             clientConfig = local ? LambdaClientConfig.local(endpoint,
                     env.getOrDefault("AWS_REGION", env.getOrDefault("AWS_DEFAULT_REGION", "us-east-1")))
@@ -198,8 +203,10 @@ public final class Main {
             err.println("could not start the local Lambda service: " + e.getMessage());
             return USAGE;
         }
+        String runnerArn;
         try (LambdaClient client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), serviceConfig.region()))) {
-            LocalDeployment.deploy(client, jar, LOCAL_ROLE_ARN, LocalDeployment.localEnvironment(env, LOCAL_ROLE_ARN));
+            runnerArn = LocalDeployment.deploy(client, jar, LOCAL_ROLE_ARN,
+                    LocalDeployment.localEnvironment(env, LOCAL_ROLE_ARN)).functionArn();
         } catch (RuntimeException e) {
             err.println("could not deploy the step runner from " + jar + ": " + e.getMessage());
             service.close();
@@ -211,11 +218,15 @@ public final class Main {
             stopped.countDown();
         }, "local-lambda-shutdown"));
         out.println("Local Lambda service listening on " + service.endpoint());
-        out.println("Use it with: AWS_ENDPOINT_URL_LAMBDA=" + service.endpoint()
-                + " or aws lambda ... --endpoint-url " + service.endpoint());
+        out.println("Use it with: AWS_ENDPOINT_URL_LAMBDA=" + service.endpoint() + " AWS_ENDPOINT_URL_STS="
+                + service.endpoint() + " or aws lambda ... --endpoint-url " + service.endpoint());
+        out.println("Accounts and regions: an access key id of twelve digits is that account "
+                + "(AWS_ACCESS_KEY_ID=111122223333), AssumeRole's keys are the role's account, any other key is "
+                + serviceConfig.accountId() + "; the region is the one requests are signed for.");
         out.println("The step runner is deployed as function " + SELF_FUNCTION_NAME + " (java21, alias "
-                + LocalDeployment.ALIAS + "): aws lambda invoke --function-name "
-                + LocalDeployment.FUNCTION_NAME + " --endpoint-url " + service.endpoint()
+                + LocalDeployment.ALIAS + ", " + runnerArn + "): aws lambda invoke --function-name "
+                + LocalDeployment.FUNCTION_NAME + " --endpoint-url " + service.endpoint() + " --region "
+                + serviceConfig.region()
                 + " --cli-binary-format raw-in-base64-out --payload file://events/custom-code-python.json out.json");
         out.flush();
         try {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -99,5 +100,34 @@ class LocalDeploymentTest {
         assertEquals("true", env.get("POWERTOOLS_METRICS_DISABLED"));
         assertNull(env.get("UNRELATED"));
         assertNull(env.get("ALLOWED_EXECUTION_ROLE_ARNS"));
+    }
+
+    @Test
+    void shouldPassEveryRunnerSettingThroughButNotTheEndpointsOrCredentials() {
+        // Given a caller's environment with every runner setting, Powertools settings, endpoints and keys
+        Map<String, String> caller = new java.util.HashMap<>(Map.of(
+                "ALLOWED_ASSUME_ROLE_ARNS", "arn:aws:iam::222233334444:role/runbooks-*",
+                "ALLOWED_EXECUTION_ROLE_ARNS", "arn:aws:iam::222233334444:role/exec-*",
+                "DEFAULT_EXECUTION_ROLE_ARN", "arn:aws:iam::000000000000:role/exec-default",
+                "MAX_STEP_DEPTH", "3", "ORPHAN_MAX_AGE_MINUTES", "30", "MAX_RESULT_BYTES", "1000",
+                "RESULT_BUCKET", "step-results", "RESULT_PREFIX", "runs/",
+                "GENERATED_FUNCTION_LOG_GROUP", "/runbooks/steps", "POWERTOOLS_SERVICE_NAME", "ops-steps"));
+        caller.putAll(Map.of("POWERTOOLS_METRICS_NAMESPACE", "Runbooks", "POWERTOOLS_METRICS_DISABLED", "false",
+                "AWS_ENDPOINT_URL_LAMBDA", "https://lambda.example", "AWS_ENDPOINT_URL_STS", "https://sts.example",
+                "AWS_ACCESS_KEY_ID", "AKIAEXAMPLE", "AWS_REGION", "eu-west-1"));
+
+        // When the local deployment's environment is made from it
+        Map<String, String> env = LocalDeployment.localEnvironment(caller, Main.LOCAL_ROLE_ARN);
+
+        // Then the runner gets its settings; the service decides endpoints, keys and region; metrics stay off
+        for (String name : List.of("ALLOWED_ASSUME_ROLE_ARNS", "ALLOWED_EXECUTION_ROLE_ARNS", "DEFAULT_EXECUTION_ROLE_ARN",
+                "MAX_STEP_DEPTH", "ORPHAN_MAX_AGE_MINUTES", "MAX_RESULT_BYTES", "RESULT_BUCKET", "RESULT_PREFIX",
+                "GENERATED_FUNCTION_LOG_GROUP", "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE")) {
+            assertEquals(caller.get(name), env.get(name), name);
+        }
+        assertEquals("true", env.get("POWERTOOLS_METRICS_DISABLED"));
+        for (String name : List.of("AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL_STS", "AWS_ACCESS_KEY_ID", "AWS_REGION")) {
+            assertNull(env.get(name), name);
+        }
     }
 }

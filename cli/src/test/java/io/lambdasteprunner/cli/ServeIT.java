@@ -26,9 +26,13 @@ class ServeIT {
     void shouldRunAStepThroughTheDeployedStepRunnerWithTheAwsCli() throws Exception {
         Path aws = Path.of(".venv/bin/aws").toAbsolutePath();
         assertTrue(Files.isExecutable(aws), aws + " is missing: run scripts/setup-tools.sh (the test command does)");
-        try (ChildProcess serve = ChildProcess.start(new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString(), "serve", "--port", "0").redirectErrorStream(true))) {
+        ProcessBuilder serveCommand = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toString(), "serve", "--port", "0").redirectErrorStream(true);
+        // Runner settings the deployed runner must get, as template.yaml gives them on AWS.
+        serveCommand.environment().put("ALLOWED_ASSUME_ROLE_ARNS", "arn:aws:iam::222233334444:role/runbooks-*");
+        serveCommand.environment().put("MAX_STEP_DEPTH", "4");
+        serveCommand.environment().put("AWS_REGION", "us-east-1");
+        try (ChildProcess serve = ChildProcess.start(serveCommand)) {
             serve.awaitLine(line -> line.contains("deployed as function lambda-step-runner"), Duration.ofMinutes(3));
             Matcher matcher = ENDPOINT.matcher(serve.stdout());
             assertTrue(matcher.find(), "serve printed no endpoint: " + serve.stdout());
@@ -50,6 +54,7 @@ class ServeIT {
             }
 
             assertEquals(0, status, cliOutput);
+            assertTrue(serve.stdout().contains("AWS_ENDPOINT_URL_STS=" + endpoint), serve.stdout());
             assertTrue(!cliOutput.contains("FunctionError"), cliOutput);
             JsonNode data = new ObjectMapper().readTree(out.toFile()).get("data");
             Files.delete(out);
@@ -57,6 +62,19 @@ class ServeIT {
             assertEquals("true", data.get("functionWasDeleted").asText());
             for (String key : List.of("functionName", "invokeExecutionLog")) {
                 assertTrue(data.hasNonNull(key), key);
+            }
+
+            ProcessBuilder describe = new ProcessBuilder(aws.toString(), "lambda", "get-function-configuration",
+                    "--function-name", "lambda-step-runner", "--endpoint-url", endpoint, "--region", "us-east-1",
+                    "--output", "json").redirectErrorStream(true);
+            describe.environment().put("AWS_ACCESS_KEY_ID", "local");
+            describe.environment().put("AWS_SECRET_ACCESS_KEY", "local");
+            try (ChildProcess configuration = ChildProcess.start(describe)) {
+                assertEquals(0, configuration.waitFor(Duration.ofMinutes(2)), configuration.stdout());
+                JsonNode variables = new ObjectMapper().readTree(configuration.stdout()).at("/Environment/Variables");
+                assertEquals("arn:aws:iam::222233334444:role/runbooks-*", variables.path("ALLOWED_ASSUME_ROLE_ARNS").asText(),
+                        configuration.stdout());
+                assertEquals("4", variables.path("MAX_STEP_DEPTH").asText());
             }
         }
     }

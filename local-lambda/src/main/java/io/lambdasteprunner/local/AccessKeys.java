@@ -9,9 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Which account a caller's access key belongs to, as other Lambda emulators decide it: an access key
  * id of twelve digits is that account; a key that {@link SecurityTokenService} handed out belongs to
- * the assumed role's account (until it expires); any other key is {@value #DEFAULT_ACCOUNT}.
+ * the assumed role's account (until it expires); any other key is the default account
+ * ({@value #DEFAULT_ACCOUNT} unless the service is configured otherwise).
  *
- * <p>Thread-safe. Issued keys are kept until they expire and are looked up lazily.
+ * <p>Thread-safe. Issued keys are kept until they expire: a lookup of an expired key forgets it, and
+ * issuing sweeps expired keys once there are many.
  */
 final class AccessKeys {
 
@@ -22,8 +24,14 @@ final class AccessKeys {
     private static final char[] SECRET_CHARACTERS =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".toCharArray();
 
+    private final String defaultAccount;
     private final Map<String, IssuedCredentials> issued = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
+
+    /** @param defaultAccount the account of a key that names none ({@link LocalLambdaConfig#accountId()}) */
+    AccessKeys(String defaultAccount) {
+        this.defaultAccount = defaultAccount;
+    }
 
     /** Temporary credentials for a role session, as AssumeRole returns them. */
     record IssuedCredentials(String accessKeyId, String secretAccessKey, String sessionToken, Instant expiration,
@@ -33,12 +41,12 @@ final class AccessKeys {
     /** The account the key belongs to at {@code now}. */
     String accountOf(String accessKeyId, Instant now) {
         if (accessKeyId == null || accessKeyId.isEmpty()) {
-            return DEFAULT_ACCOUNT;
+            return defaultAccount;
         }
         if (accessKeyId.length() == 12 && accessKeyId.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return accessKeyId;
         }
-        return issuedFor(accessKeyId, now).map(IssuedCredentials::accountId).orElse(DEFAULT_ACCOUNT);
+        return issuedFor(accessKeyId, now).map(IssuedCredentials::accountId).orElse(defaultAccount);
     }
 
     /** The credentials that AssumeRole issued under this key, while they have not expired. */
@@ -51,8 +59,14 @@ final class AccessKeys {
         return Optional.ofNullable(credentials);
     }
 
-    /** New temporary credentials for a session of {@code roleArn}'s role, valid until {@code expiration}. */
-    IssuedCredentials issue(RoleArn role, String sessionName, Instant expiration) {
+    /** Above this many issued keys, expired ones are swept on the next issue (lookups remove them too). */
+    private static final int SWEEP_ABOVE = 1024;
+
+    /** New temporary credentials for a session of {@code roleArn}'s role, valid from {@code now} until {@code expiration}. */
+    IssuedCredentials issue(RoleArn role, String sessionName, Instant now, Instant expiration) {
+        if (issued.size() > SWEEP_ABOVE) {
+            issued.values().removeIf(credentials -> !credentials.expiration().isAfter(now));
+        }
         String accessKeyId = "ASIA" + randomText(KEY_CHARACTERS, 16);
         // A role's unique id starts with AROA; it stays the same for the role, as IAM's does.
         String roleId = "AROA" + stableId(role.arn());

@@ -31,16 +31,27 @@ record ApiRequest(String method, List<String> path, Map<String, List<String>> qu
                 path.add(decode(segment, false));
             }
         }
-        Map<String, List<String>> query = new LinkedHashMap<>();
-        if (rawQuery != null && !rawQuery.isEmpty()) {
-            for (String pair : rawQuery.split("&")) {
+        return new ApiRequest(method, List.copyOf(path), fields(rawQuery), header, body);
+    }
+
+    /**
+     * The fields of a query string or of a form body ({@code application/x-www-form-urlencoded}),
+     * decoded, each name with its values in order.
+     */
+    static Map<String, List<String>> fields(String raw) {
+        Map<String, List<String>> fields = new LinkedHashMap<>();
+        if (raw != null && !raw.isEmpty()) {
+            for (String pair : raw.split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
                 int eq = pair.indexOf('=');
                 String key = decode(eq < 0 ? pair : pair.substring(0, eq), true);
                 String value = eq < 0 ? "" : decode(pair.substring(eq + 1), true);
-                query.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+                fields.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
             }
         }
-        return new ApiRequest(method, List.copyOf(path), query, header, body);
+        return fields;
     }
 
     /** The first value of a query parameter; absent or empty is null. */

@@ -66,11 +66,11 @@ final class FunctionRegistry {
     private final Faults faults;
     private final Map<String, LocalFunction> functions = new ConcurrentHashMap<>();
 
-    FunctionRegistry(LocalLambdaConfig config, Path codeRoot, Launcher launcher, ExecutorService executor,
+    FunctionRegistry(Scope scope, LocalLambdaConfig config, Path codeRoot, Launcher launcher, ExecutorService executor,
                      Consumer<String> logEcho, Faults faults) {
         this.faults = faults;
         this.config = config;
-        this.scope = new Scope(config.accountId(), config.region());
+        this.scope = scope;
         this.codeRoot = codeRoot;
         this.launcher = launcher;
         this.executor = executor;
@@ -89,7 +89,10 @@ final class FunctionRegistry {
         return scope.functionArn(name);
     }
 
-    /** An ARN of another region or account names no function here; AWS says which. */
+    /**
+     * An ARN of another region or account names no function here: AWS answers 404 for another region
+     * (in its words) and 403 for another account (with no message; ours says how to act there).
+     */
     void checkScope(FunctionName name) {
         if (name.region() != null && !name.region().equals(scope.region())) {
             throw LambdaException.notFound("Functions from '" + name.region() + "' are not reachable in this region ('"
@@ -97,7 +100,9 @@ final class FunctionRegistry {
         }
         if (name.accountId() != null && !name.accountId().equals(scope.accountId())) {
             throw new LambdaException(403, "AccessDeniedException", "The function's account " + name.accountId()
-                    + " is not the account the local service answers for (" + scope.accountId() + ")");
+                    + " is not the caller's account " + scope.accountId() + ". To act in " + name.accountId()
+                    + ", sign with its credentials: locally, an access key id of twelve digits is that account "
+                    + "(AWS_ACCESS_KEY_ID=" + name.accountId() + "), and AssumeRole's keys are the role's account.");
         }
     }
 
@@ -129,7 +134,7 @@ final class FunctionRegistry {
                 request.architectures() == null ? List.of("x86_64") : request.architectures(), code, logging, now(),
                 UUID.randomUUID().toString());
         FunctionLog log = new FunctionLog(logEcho);
-        LocalFunction function = new LocalFunction(latest, tags, log, version -> launcher.start(version, log),
+        LocalFunction function = new LocalFunction(latest, tags, log, version -> launcher.start(version, scope, log),
                 config.maxEnvironmentsPerFunction(), launcher.budget());
         if (functions.putIfAbsent(name, function) != null) {
             deleteQuietly(code.directory());

@@ -5,33 +5,56 @@ import com.sun.net.httpserver.HttpExchange;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
- * Where every Lambda API request enters: turns the HTTP exchange into an {@link ApiRequest}, has
- * {@link LambdaRoutes} answer it (or the local service's own {@code /_local/faults} switch), and writes
- * the {@link ApiResponse} or AWS's error shape. No request ends in a stack trace or a hang.
+ * Where every request enters: turns the HTTP exchange into an {@link ApiRequest} and answers it with
+ * STS ({@link SecurityTokenService}, for requests signed for {@code sts} or form posts to {@code /}),
+ * the local service's own {@code /_local/faults} switch, or {@link LambdaRoutes} on the functions of
+ * the caller's account and region; then writes the {@link ApiResponse} or AWS's error shape. No
+ * request ends in a stack trace or a hang.
+ *
+ * <p>The caller's scope comes from the request's SigV4 credential ({@link CallerCredential}): the
+ * account from its access key id ({@link AccessKeys}), the region from its credential scope. A
+ * request without one (only the service's own callers) acts in the default scope.
  */
 final class LambdaApi {
 
-    private final LambdaRoutes routes;
-    private final Faults faults;
+    /** The region part of an ARN, as Lambda's ARN patterns take it. */
+    private static final Pattern REGION = Pattern.compile("(?:eusc-)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\\d");
 
-    LambdaApi(FunctionRegistry functions, Faults faults) {
-        this.routes = new LambdaRoutes(functions);
+    private final FunctionScopes scopes;
+    private final AccessKeys keys;
+    private final SecurityTokenService sts;
+    private final Faults faults;
+    private final Clock clock;
+
+    LambdaApi(FunctionScopes scopes, AccessKeys keys, SecurityTokenService sts, Faults faults, Clock clock) {
+        this.scopes = scopes;
+        this.keys = keys;
+        this.sts = sts;
         this.faults = faults;
+        this.clock = clock;
     }
 
     void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            Optional<CallerCredential> caller = CallerCredential.of(exchange);
             ApiResponse response;
             try {
                 ApiRequest request = ApiRequest.of(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
                         exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders()::getFirst,
                         exchange.getRequestBody());
-                response = answer(request);
+                response = isSts(request, caller) ? securityTokenService(request, caller) : answer(request, caller);
             } catch (LambdaException e) {
                 response = WireShapes.error(e);
             } catch (RuntimeException e) {
@@ -42,7 +65,7 @@ final class LambdaApi {
         }
     }
 
-    private ApiResponse answer(ApiRequest request) throws IOException {
+    private ApiResponse answer(ApiRequest request, Optional<CallerCredential> caller) throws IOException {
         if (request.path().equals(List.of("_local", "faults"))) {
             return faults(request);
         }
@@ -50,7 +73,62 @@ final class LambdaApi {
         if (injected != null) {
             throw injected;
         }
-        return routes.answer(request);
+        return new LambdaRoutes(scopes.of(scopeOf(caller))).answer(request);
+    }
+
+    /**
+     * The caller's account and region: the account of the access key id, the region it signed for.
+     * A region Lambda's ARNs could not name is refused as AWS refuses a badly scoped signature.
+     */
+    private Scope scopeOf(Optional<CallerCredential> caller) {
+        if (caller.isEmpty()) {
+            return scopes.defaultScope();
+        }
+        String region = caller.get().region();
+        if (!REGION.matcher(region).matches()) {
+            throw new LambdaException(403, "InvalidSignatureException", "Credential should be scoped to a valid "
+                    + "region, not '" + region + "'. The local service takes the caller's region from the SigV4 "
+                    + "credential scope: sign for a region such as us-east-1 (AWS_REGION or the client's region).");
+        }
+        return new Scope(keys.accountOf(caller.get().accessKeyId(), clock.instant()), region);
+    }
+
+    // ---- STS ------------------------------------------------------------------------------------
+
+    /**
+     * STS's requests: signed for {@code sts}, or a form posted to {@code /} (no Lambda operation is a
+     * POST to the root), as the STS clients send {@code Action=AssumeRole&Version=2011-06-15}.
+     */
+    private static boolean isSts(ApiRequest request, Optional<CallerCredential> caller) {
+        if (caller.isPresent() && caller.get().service().equals("sts")) {
+            return true;
+        }
+        String type = request.header("Content-Type", "").toLowerCase(Locale.ROOT);
+        return request.path().isEmpty() && request.method().equals("POST")
+                && type.startsWith("application/x-www-form-urlencoded");
+    }
+
+    /** STS's query protocol: fields in the query string or a form body; an XML answer, errors too. */
+    private ApiResponse securityTokenService(ApiRequest request, Optional<CallerCredential> caller) throws IOException {
+        SecurityTokenService.Answer answer;
+        try {
+            if (!request.method().equals("POST") && !request.method().equals("GET")) {
+                throw LambdaException.invalidParameter("STS answers GET and POST requests to /, not "
+                        + request.method() + ".");
+            }
+            byte[] body = request.bytes(LambdaRoutes.MAX_CONTROL_REQUEST_BYTES, size -> LambdaException.entityTooLarge(
+                    "Request must be smaller than " + LambdaRoutes.MAX_CONTROL_REQUEST_BYTES + " bytes"));
+            Map<String, String> fields = new LinkedHashMap<>();
+            request.query().forEach((name, values) -> fields.put(name, values.get(0)));
+            ApiRequest.fields(new String(body, StandardCharsets.UTF_8))
+                    .forEach((name, values) -> fields.put(name, values.get(0)));
+            answer = sts.handle(fields, caller.map(CallerCredential::accessKeyId).orElse(null));
+        } catch (LambdaException e) {
+            answer = SecurityTokenService.error(e.status(), e.status() == 413 ? "RequestEntityTooLarge"
+                    : "InvalidParameterValue", e.getMessage());
+        }
+        return new ApiResponse(answer.status(), Map.of("Content-Type", "text/xml"),
+                answer.xml().getBytes(StandardCharsets.UTF_8));
     }
 
     /**

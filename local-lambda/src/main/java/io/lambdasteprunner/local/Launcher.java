@@ -90,13 +90,14 @@ final class Launcher implements AutoCloseable {
         return (client != null || builtIn) && config.interpreters().choose(runtime).isPresent();
     }
 
-    ExecutionEnvironment start(FunctionVersion function, FunctionLog log) {
+    /** Starts an environment for {@code function} of {@code scope}'s account and region. */
+    ExecutionEnvironment start(FunctionVersion function, Scope scope, FunctionLog log) {
         Family family = LambdaRuntimes.familyOf(function.runtime()).orElseThrow();
         if (!canRun(function.runtime())) {
             throw LambdaException.invalidParameter(cannotRun(function.runtime()));
         }
         String note = note(function.runtime());
-        Map<String, String> environment = environment(function, family);
+        Map<String, String> environment = environment(function, scope, family);
         if (usesSpares(family) && SpareRuntimes.canServe(function.environment())) {
             SpareKind kind = new SpareKind(family, config.interpreters().executable(function.runtime()).orElseThrow());
             Optional<ExecutionEnvironment> adopted = spares.take(kind)
@@ -369,9 +370,16 @@ final class Launcher implements AutoCloseable {
                 + "Java runtime interface client (LOCAL_LAMBDA_JAVA_RIC).";
     }
 
-    /** A function's variables: the base ones, the function's own, and Lambda's that describe it. */
-    private Map<String, String> environment(FunctionVersion function, Family family) {
+    /**
+     * A function's variables: the base ones, the function's own, and Lambda's that describe it. Its
+     * region is its scope's, and its credentials (a role's on AWS) are a key of its account, so
+     * that its own AWS calls land where it lives.
+     */
+    private Map<String, String> environment(FunctionVersion function, Scope scope, Family family) {
         Map<String, String> env = baseEnvironment(family);
+        env.put("AWS_REGION", scope.region());
+        env.put("AWS_DEFAULT_REGION", scope.region());
+        env.put("AWS_ACCESS_KEY_ID", scope.accountId());
         env.put("_HANDLER", function.handler());
         env.put("LAMBDA_TASK_ROOT", sandbox.taskRoot(function.code().directory()));
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_" + function.runtime());
@@ -401,11 +409,13 @@ final class Launcher implements AutoCloseable {
         env.put("LAMBDA_RUNTIME_DIR", sandbox.runtimeDir(bootstrapDir));
         env.put("AWS_REGION", config.region());
         env.put("AWS_DEFAULT_REGION", config.region());
-        // A function's role credentials on AWS; here placeholders, and Lambda calls come back to us.
-        env.put("AWS_ACCESS_KEY_ID", "LOCALLAMBDAKEY");
+        // A function's role credentials on AWS; here placeholders of the default account (a function's
+        // own account replaces them), and Lambda and STS calls come back to us.
+        env.put("AWS_ACCESS_KEY_ID", config.accountId());
         env.put("AWS_SECRET_ACCESS_KEY", "local-lambda-secret");
         env.put("AWS_SESSION_TOKEN", "local-lambda-session");
         env.put("AWS_ENDPOINT_URL_LAMBDA", endpoint.toString());
+        env.put("AWS_ENDPOINT_URL_STS", endpoint.toString());
         if (family == Family.PYTHON) {
             // Output must reach the log before the response does, as it does on AWS.
             env.put("PYTHONUNBUFFERED", "1");

@@ -8,8 +8,9 @@ import java.util.Map;
  * How the local Lambda service runs. Always bound to 127.0.0.1.
  *
  * @param port            port of the Lambda API, 0 for any free port
- * @param region          region reported in ARNs and to functions
- * @param accountId       account reported in ARNs
+ * @param region          the default region: of the service's own Java API ({@code functionNames()}) and
+ *                        of requests that name none; a signed request acts in the region it is signed for
+ * @param accountId       the default account, of access keys that name none (see {@code AccessKeys})
  * @param workDir         where function code is unpacked; {@code null} for a temporary directory
  * @param interpreters    runtime commands (see {@link Interpreters})
  * @param maxEnvironmentsPerFunction how many processes one function may run at once
@@ -66,7 +67,7 @@ public record LocalLambdaConfig(
             throw new IllegalArgumentException("LOCAL_LAMBDA_MAX_ENVIRONMENTS must be a whole number, was '"
                     + env.get("LOCAL_LAMBDA_MAX_ENVIRONMENTS") + "'");
         }
-        return new LocalLambdaConfig(0, region, "000000000000", null, Interpreters.detect(), 32,
+        return new LocalLambdaConfig(0, region, AccessKeys.DEFAULT_ACCOUNT, null, Interpreters.detect(), 32,
                 Duration.ofSeconds(10), Map.of(), false, FaultInjection.NONE, true, maxEnvironments,
                 !"off".equalsIgnoreCase(env.getOrDefault("LOCAL_LAMBDA_ISOLATION", "")));
     }

@@ -12,6 +12,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -68,7 +69,8 @@ public final class LocalLambdaService implements AutoCloseable {
     private final ExecutorService executor;
     private final ExecutorService requests;
     private final ProcessStarter processes;
-    private final FunctionRegistry functions;
+    private final FunctionScopes functions;
+    private final SecurityTokenService sts;
     private final Launcher launcher;
     private final Faults faults;
     private final Path workDir;
@@ -104,9 +106,13 @@ public final class LocalLambdaService implements AutoCloseable {
         this.launcher = new Launcher(config, sandbox, bootstrapDir,
                 Files.createDirectories(workDir.resolve("environments")), endpoint, executor, processes, notices);
         this.faults = new Faults(config.faults());
-        this.functions = new FunctionRegistry(config, Files.createDirectories(workDir.resolve("functions")), launcher,
-                executor, config.echoFunctionLogs() ? System.out::print : text -> { }, faults);
-        LambdaApi api = new LambdaApi(functions, faults);
+        Path codeRoot = Files.createDirectories(workDir.resolve("functions"));
+        Consumer<String> logEcho = config.echoFunctionLogs() ? System.out::print : text -> { };
+        this.functions = new FunctionScopes(new Scope(config.accountId(), config.region()),
+                scope -> new FunctionRegistry(scope, config, codeRoot, launcher, executor, logEcho, faults));
+        AccessKeys keys = new AccessKeys(config.accountId());
+        this.sts = new SecurityTokenService(keys, RoleTrust.ANYONE, Clock.systemUTC());
+        LambdaApi api = new LambdaApi(functions, keys, sts, faults, Clock.systemUTC());
         HttpContext context = server.createContext("/", api::handle);
         context.getFilters().add(new SdkRequestFilter());
         server.setExecutor(requests);
@@ -142,14 +148,40 @@ public final class LocalLambdaService implements AutoCloseable {
         return isolated;
     }
 
-    /** Names of the functions the service holds now. */
+    /** Names of the functions the service holds now in its default account and region (the config's). */
     public List<String> functionNames() {
-        return functions.all().stream().map(LocalFunction::name).toList();
+        return functionNames(functions.defaultScope().accountId(), functions.defaultScope().region());
     }
 
-    /** Everything a function has logged (bounded), as its log group would show it. */
+    /** Names of the functions the service holds now in an account and region. */
+    public List<String> functionNames(String accountId, String region) {
+        return functions.existing(new Scope(accountId, region))
+                .map(registry -> registry.all().stream().map(LocalFunction::name).toList()).orElse(List.of());
+    }
+
+    /** Everything a function of the default account and region has logged (bounded), as its log group would show it. */
     public String functionLog(String functionName) {
-        return functions.function(FunctionName.parse(functionName)).log().text();
+        return functions.ofDefault().function(FunctionName.parse(functionName)).log().text();
+    }
+
+    /**
+     * Everything a function has logged (bounded); {@code functionArn} names its account and region
+     * ({@code arn:aws:lambda:REGION:ACCOUNT:function:NAME}).
+     */
+    public String functionLogByArn(String functionArn) {
+        FunctionName name = FunctionName.parse(functionArn);
+        if (name.region() == null || name.accountId() == null) {
+            throw new IllegalArgumentException("not a full function ARN: " + functionArn);
+        }
+        return functions.of(new Scope(name.accountId(), name.region())).function(name).log().text();
+    }
+
+    /**
+     * Which roles STS refuses to let be assumed, and which need an external id, as their trust
+     * policies would say ({@link RoleTrust#ANYONE}, the default, lets any role be assumed).
+     */
+    public void trustRoles(RoleTrust trust) {
+        sts.trust(trust);
     }
 
     /**

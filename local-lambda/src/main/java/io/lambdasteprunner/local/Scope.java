@@ -1,9 +1,9 @@
 package io.lambdasteprunner.local;
 
 /**
- * Where functions live: one account in one region. ARNs are built here. Today the service has one
- * scope (from {@link LocalLambdaConfig}); keeping functions per scope later needs only a map of
- * {@link FunctionRegistry} by scope.
+ * Where functions live: one account in one region. ARNs are built here. The service keeps one
+ * {@link FunctionRegistry} per scope ({@link FunctionScopes}); a caller's scope comes from its SigV4
+ * credential (see {@link LambdaApi}), the default one from {@link LocalLambdaConfig}.
  */
 record Scope(String accountId, String region) {
 

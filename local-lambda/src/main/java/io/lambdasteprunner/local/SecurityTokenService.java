@@ -30,18 +30,8 @@ final class SecurityTokenService {
     private static final Duration DEFAULT_DURATION = Duration.ofHours(1);
 
     private final AccessKeys keys;
-    private final RoleTrust trust;
     private final Clock clock;
-
-    /**
-     * Which roles refuse to be assumed, and which ask for an external id, as their trust policies would.
-     *
-     * @param externalIds role ARN → the external id its trust policy requires
-     * @param refused     role ARNs whose trust policy does not name the caller
-     */
-    record RoleTrust(Map<String, String> externalIds, java.util.Set<String> refused) {
-        static final RoleTrust ANYONE = new RoleTrust(Map.of(), java.util.Set.of());
-    }
+    private volatile RoleTrust trust;
 
     /** What the service answers: an HTTP status and an XML body. */
     record Answer(int status, String xml) {
@@ -51,6 +41,11 @@ final class SecurityTokenService {
         this.keys = keys;
         this.trust = trust;
         this.clock = clock;
+    }
+
+    /** Replaces the trust policies played from now on. */
+    void trust(RoleTrust newTrust) {
+        this.trust = newTrust;
     }
 
     /**
@@ -89,8 +84,9 @@ final class SecurityTokenService {
         }
         Duration duration = form.containsKey("DurationSeconds")
                 ? Duration.ofSeconds(Long.parseLong(form.get("DurationSeconds"))) : DEFAULT_DURATION;
-        Instant expiration = clock.instant().plus(duration).truncatedTo(ChronoUnit.SECONDS);
-        IssuedCredentials issued = keys.issue(role.get(), sessionName, expiration);
+        Instant now = clock.instant();
+        Instant expiration = now.plus(duration).truncatedTo(ChronoUnit.SECONDS);
+        IssuedCredentials issued = keys.issue(role.get(), sessionName, now, expiration);
         return new Answer(200, "<AssumeRoleResponse xmlns=\"" + NAMESPACE + "\"><AssumeRoleResult>"
                 + "<Credentials>" + element("AccessKeyId", issued.accessKeyId())
                 + element("SecretAccessKey", issued.secretAccessKey())
@@ -179,7 +175,7 @@ final class SecurityTokenService {
         return "'" + value + "'";
     }
 
-    private static Answer error(int status, String code, String message) {
+    static Answer error(int status, String code, String message) {
         return new Answer(status, "<ErrorResponse xmlns=\"" + NAMESPACE + "\"><Error><Type>Sender</Type>"
                 + element("Code", code) + element("Message", message) + "</Error>"
                 + element("RequestId", UUID.randomUUID().toString()) + "</ErrorResponse>");

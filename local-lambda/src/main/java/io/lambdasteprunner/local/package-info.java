@@ -4,7 +4,12 @@
  * {@code /2015-03-31/...}) and gives every execution environment its own Runtime API
  * ({@code /2018-06-01/runtime/...}), under which generated functions run as local processes.
  *
- * <p>The control plane in layers: {@code LambdaApi} (where every request enters: HTTP in and out),
+ * <p>Accounts and regions: each caller acts in the account of its access key ({@code AccessKeys}) and
+ * the region it signed for; {@code FunctionScopes} keeps a {@code FunctionRegistry} per {@code Scope}.
+ * STS's AssumeRole and GetCallerIdentity ({@code SecurityTokenService}) answer on the same endpoint.
+ *
+ * <p>The control plane in layers: {@code LambdaApi} (where every request enters: HTTP in and out,
+ * the caller's scope, STS or Lambda),
  * {@code LambdaRoutes} (which operation a path names), {@code WireRequests} / {@code WireShapes} (the
  * API's JSON, read into {@code ControlRequests} records and written back in AWS's shapes), and
  * {@code FunctionRegistry} / {@code LocalFunction} (Lambda's rules, knowing no JSON).

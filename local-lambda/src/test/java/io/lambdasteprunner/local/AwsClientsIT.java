@@ -15,13 +15,22 @@ class AwsClientsIT {
 
     @Test
     void boto3AndTheAwsCliSeeALambdaService() throws Exception {
+        runCheck("local-lambda/src/test/python/aws_clients_check.py");
+    }
+
+    @Test
+    void boto3AndTheAwsCliSeeAccountsRegionsAndSts() throws Exception {
+        runCheck("local-lambda/src/test/python/aws_accounts_check.py");
+    }
+
+    private static void runCheck(String script) throws Exception {
         Path python = Path.of(".venv/bin/python").toAbsolutePath();
         assertTrue(Files.isExecutable(python), "run scripts/setup-tools.sh (the test command does)");
         try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaConfig.defaults())) {
             // Output to a file and a deadline on the wait: a hung client fails the test instead of blocking it.
             Path log = Files.createTempFile("aws-clients", ".out");
-            Process check = new ProcessBuilder(python.toString(), "local-lambda/src/test/python/aws_clients_check.py",
-                    service.endpoint().toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process check = new ProcessBuilder(python.toString(), script, service.endpoint().toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             boolean ended = check.waitFor(5, TimeUnit.MINUTES);
             if (!ended) {
                 check.destroyForcibly().waitFor(20, TimeUnit.SECONDS);

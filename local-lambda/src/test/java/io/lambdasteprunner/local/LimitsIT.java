@@ -141,12 +141,12 @@ class LimitsIT {
 
                 lambda.updateFunctionCode(r -> r.functionName("updated")
                         .zipFile(LocalLambda.zip(Map.of("lambda_function.py", "def lambda_handler(e, c):\n    return 2\n"))));
-                lambda.waiter().waitUntilFunctionUpdatedV2(r -> r.functionName("updated"));
 
-                // The update finishes in the background (LastUpdateStatus InProgress, then Successful).
+                // The replaced code goes once the update has finished (InProgress until then): wait for it.
                 List<Path> after = list(workDir.resolve("functions"));
-                for (int i = 0; i < 250 && after.size() > 1; i++) {
-                    Thread.sleep(20);
+                long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+                while (after.size() > 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
                     after = list(workDir.resolve("functions"));
                 }
                 assertEquals(1, before.size());

@@ -1,7 +1,6 @@
 package io.lambdasteprunner.local;
 
 import io.lambdasteprunner.local.SecurityTokenService.Answer;
-import io.lambdasteprunner.local.SecurityTokenService.RoleTrust;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +22,7 @@ class SecurityTokenServiceTest {
     private static final String ROLE = "arn:aws:iam::222233334444:role/runbooks/step-target";
     private static final Instant NOW = Instant.parse("2026-11-29T20:00:00Z");
 
-    private final AccessKeys keys = new AccessKeys();
+    private final AccessKeys keys = new AccessKeys("000000000000");
     private final SecurityTokenService sts = new SecurityTokenService(keys,
             new RoleTrust(Map.of("arn:aws:iam::555566667777:role/needs-id", "ticket-42"),
                     Set.of("arn:aws:iam::555566667777:role/trusts-nobody")),

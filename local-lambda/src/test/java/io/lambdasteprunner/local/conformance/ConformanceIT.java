@@ -5,13 +5,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.lambdasteprunner.local.LocalLambdaExtension;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.sts.StsClient;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,14 +57,23 @@ class ConformanceIT {
     static final LocalLambdaExtension LOCAL = new LocalLambdaExtension();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static LambdaClient lambda;
+    private static StsClient sts;
     private static SdkCalls sdk;
     private static SignedHttp http;
 
     @BeforeAll
     static void clients() {
         lambda = LOCAL.lambda();
-        sdk = new SdkCalls(lambda);
+        sts = StsClient.builder().endpointOverride(LOCAL.service().endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        sdk = new SdkCalls(lambda, sts);
         http = new SignedHttp(LOCAL.service().endpoint());
+    }
+
+    @AfterAll
+    static void closeSts() {
+        sts.close();
     }
 
     @TestFactory

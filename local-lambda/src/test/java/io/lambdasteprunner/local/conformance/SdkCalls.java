@@ -10,8 +10,12 @@ import software.amazon.awssdk.core.SdkPojo;
 import software.amazon.awssdk.core.protocol.MarshallingKnownType;
 import software.amazon.awssdk.core.traits.ListTrait;
 import software.amazon.awssdk.core.traits.MapTrait;
+import software.amazon.awssdk.awscore.AwsResponse;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.*;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.model.AssumeRoleRequest;
+import software.amazon.awssdk.services.sts.model.GetCallerIdentityRequest;
 import software.amazon.awssdk.utils.builder.SdkBuilder;
 
 import java.nio.charset.StandardCharsets;
@@ -22,7 +26,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Calls a Lambda operation through the real AWS SDK for Java v2 from a case's JSON parameters (member
+ * Calls a Lambda (or STS) operation through the real AWS SDK for Java v2 from a case's JSON parameters (member
  * names as in Lambda's API model), and turns its typed answer back into JSON for the checks. The
  * request is built, and the answer read, through the SDK's own member metadata ({@link SdkField}),
  * so the SDK marshals and unmarshals exactly as it does for users.
@@ -36,14 +40,21 @@ final class SdkCalls {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LambdaClient lambda;
+    private final StsClient sts;
 
-    SdkCalls(LambdaClient lambda) {
+    SdkCalls(LambdaClient lambda, StsClient sts) {
         this.lambda = lambda;
+        this.sts = sts;
     }
 
-    /** Calls {@code operation}; a service error is thrown as the SDK throws it. */
+    /**
+     * Calls {@code operation} (Lambda's, or STS's as {@code sts:AssumeRole}); a service error is thrown
+     * as the SDK throws it.
+     */
     Answer call(String operation, JsonNode params) {
         return switch (operation) {
+            case "sts:AssumeRole" -> run(AssumeRoleRequest.builder(), params, sts::assumeRole);
+            case "sts:GetCallerIdentity" -> run(GetCallerIdentityRequest.builder(), params, sts::getCallerIdentity);
             case "CreateFunction" -> run(CreateFunctionRequest.builder(), params, lambda::createFunction);
             case "GetFunction" -> run(GetFunctionRequest.builder(), params, lambda::getFunction);
             case "GetFunctionConfiguration" ->
@@ -84,7 +95,7 @@ final class SdkCalls {
     }
 
     @SuppressWarnings("unchecked")
-    private static <R, O extends LambdaResponse> Answer run(SdkBuilder<?, R> builder, JsonNode params,
+    private static <R, O extends AwsResponse> Answer run(SdkBuilder<?, R> builder, JsonNode params,
                                                             Function<R, O> operation) {
         fill((SdkPojo) builder, params);
         O response = operation.apply(builder.build());
@@ -176,6 +187,9 @@ final class SdkCalls {
             map.forEach((key, item) -> object.set(String.valueOf(key), json(item)));
             return object;
         }
-        return JSON.valueToTree(value instanceof Enum<?> ? value.toString() : value);
+        if (value instanceof Enum<?> || value instanceof java.time.Instant) {
+            return JSON.getNodeFactory().textNode(value.toString());
+        }
+        return JSON.valueToTree(value);
     }
 }

@@ -4,12 +4,14 @@
 #        scripts/bench.sh local [warm-invokes] [lifecycles]   the local Lambda service (issue 2)
 #        scripts/bench.sh steps [scale] [sections]  the step runner: 1 invoke overhead, 2 custom code + reuse,
 #                                           3 cold start, 4 throughput (issue 6); scale 0.2 for a quick look
+#        scripts/bench.sh deployed [rounds]  the runner deployed in the local service as serve gives it,
+#                                           called through the SDK (issue 11)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/java-env.sh
 suite=all
 case "${1:-}" in
-  local|steps|all) suite=$1; shift ;;
+  local|steps|deployed|all) suite=$1; shift ;;
   [0-9]*) suite=local ;;  # the old form: scripts/bench.sh WARM LIFECYCLES
 esac
 # The cold-start figures run the packaged jar, so build it (tests are not benchmarks: skipped here).
@@ -24,4 +26,7 @@ fi
 if [[ $suite == steps || $suite == all ]]; then
   [[ $suite == all ]] && echo
   java "${props[@]}" -cp "$cp" io.lambdasteprunner.bench.StepBenchmark "$@"
+fi
+if [[ $suite == deployed ]]; then
+  java "${props[@]}" -cp "$cp" io.lambdasteprunner.bench.DeployedBenchmark "$@"
 fi

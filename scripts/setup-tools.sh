@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests and the local runs need, and nothing by hand: Debian packages (Ruby for
 # ruby3.x functions, the toolchain Node's aws-lambda-ric builds with, Chromium for checking the
-# workflow run reports), a Python venv with the AWS
+# workflow run reports, bubblewrap that isolates the local service's execution environments), the
+# Node.js versions nodejs22.x and nodejs24.x functions run on (npm's node package, in
+# tools/node-runtimes), a Python venv with the AWS
 # CLI, boto3 and awslambdaric, the npm tools, the AWS SAM CLI and cfn-lint (a venv of their own:
 # SAM pins boto3), and the workflow tools (asl-validator, aws-local-stepfunctions and the Node 22
 # it needs, from npm) and moto's server (.tools/moto-venv). Idempotent: a second run only checks.
@@ -19,6 +21,8 @@ dpkg -s python3-venv >/dev/null 2>&1 || need_apt+=(python3-venv)
 dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
 # Headless Chromium renders the workflow run reports in the tests (scripts/run-workflow.sh).
 command -v chromium >/dev/null || need_apt+=(chromium)
+# bubblewrap gives each local execution environment its own namespaces (local-lambda's Sandbox).
+command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
@@ -66,4 +70,12 @@ if [ ! -d tools/sfn/node_modules ] || ! cmp -s tools/sfn/package.json tools/sfn/
   echo "setup: installing the workflow tools (tools/sfn)"
   (cd tools/sfn && npm install --no-audit --no-fund --loglevel=error >/dev/null)
   cp tools/sfn/package.json tools/sfn/node_modules/.package.json
+fi
+
+# The local Lambda service runs each nodejs*.x function on its own Node.js major version: 22 and 24 from
+# npm's node package (nodejs20.x runs on the system's Node 20).
+if [ ! -d tools/node-runtimes/node_modules ] || ! cmp -s tools/node-runtimes/package.json tools/node-runtimes/node_modules/.package.json; then
+  echo "setup: installing the Node.js runtimes (tools/node-runtimes)"
+  (cd tools/node-runtimes && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  cp tools/node-runtimes/package.json tools/node-runtimes/node_modules/.package.json
 fi

@@ -10,7 +10,6 @@ import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.lambda.ZipPackager;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.Deadline;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepListener;
@@ -163,9 +162,7 @@ public final class StepBenchmark {
     }
 
     private StepRunner runner(LambdaClient client, PhaseTimes phases) {
-        return new StepRunner(new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY,
-                Backoff.Sleeper.REAL, new Random()), CONFIG, phases, mapper, Clock.systemUTC(), Backoff.Sleeper.REAL,
-                new Random());
+        return new StepRunner(new SdkLambdaGateway(client), CONFIG, phases, mapper, Clock.systemUTC(), new Random());
     }
 
     private void customCode(LambdaClient client, StepRunner runner, PhaseTimes phases, StepRunner coldRunner)
@@ -267,14 +264,11 @@ public final class StepBenchmark {
 
     /** A bare start of the interpreter the local service runs a runtime with, for reference. */
     private static List<String> ownInterpreterStart(String runtime) {
-        var interpreters = io.lambdasteprunner.local.Interpreters.detect();
-        if (runtime.startsWith("nodejs")) {
-            return List.of(interpreters.node().toString(), "-e", "0");
+        String interpreter = io.lambdasteprunner.local.Interpreters.detect().executable(runtime).orElseThrow().toString();
+        if (runtime.startsWith("nodejs") || runtime.startsWith("ruby")) {
+            return List.of(interpreter, "-e", "0");
         }
-        if (runtime.startsWith("ruby")) {
-            return List.of(interpreters.ruby().toString(), "-e", "0");
-        }
-        return List.of(interpreters.python().toString(), "-c", "pass");
+        return List.of(interpreter, "-c", "pass");
     }
 
     private StepRequest customStep(String runtime, boolean reuse) throws IOException {

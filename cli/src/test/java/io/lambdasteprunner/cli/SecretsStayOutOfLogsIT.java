@@ -12,12 +12,12 @@ import io.lambdasteprunner.handler.MetricsSink;
 import io.lambdasteprunner.handler.StepHandler;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.lambda.LambdaRetries;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.lambda.ZipPackager;
 import io.lambdasteprunner.local.FaultInjection;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepError;
@@ -66,7 +66,7 @@ class SecretsStayOutOfLogsIT {
     private static final String ENVIRONMENT = "env-s3cret-5521";
     private static final String VARIABLE = "var-s3cret-3318";
     private static final List<String> SECRETS = List.of(CODE, PAYLOAD, CONTEXT, ENVIRONMENT, VARIABLE);
-    private static final Backoff QUICK = new Backoff(Duration.ofMillis(5), Duration.ofMillis(20), 3);
+    private static final LambdaRetries QUICK = new LambdaRetries(3, Duration.ofMillis(5), Duration.ofMillis(20), new Random(1));
 
     private final ObjectMapper mapper = new ObjectMapper();
 
@@ -104,7 +104,7 @@ class SecretsStayOutOfLogsIT {
             System.setProperty("lambdasteprunner.logLevel", "DEBUG");
             captureLogs(logs);
 
-            SdkLambdaGateway gateway = new SdkLambdaGateway(client, QUICK, d -> Thread.sleep(d.toMillis()), new Random(1));
+            SdkLambdaGateway gateway = new SdkLambdaGateway(client, QUICK);
             StepConfig config = new StepConfig(ROLE, List.of(), null, "lambda-step-runner");
             StepHandler handler = new StepHandler(DependencyFactory.onGateway(config, gateway));
             createTarget(client);
@@ -283,8 +283,8 @@ class SecretsStayOutOfLogsIT {
         }
 
         @Override
-        public FunctionState functionState(String functionName) {
-            return delegate.functionState(functionName);
+        public FunctionState awaitActive(String functionName, Duration timeout) {
+            return delegate.awaitActive(functionName, timeout);
         }
 
         @Override

@@ -1,6 +1,8 @@
 /**
- * Lambda's runtime identifiers as AWS names them today: which ones new functions may use, which are
- * deprecated, and which are interpreted (so a step can ship one source file). The one place this
- * list lives; both the step rules and the local Lambda service read it. Depends on nothing.
+ * Facts about AWS Lambda that neither the runner nor the local service owns: {@link
+ * io.lambdasteprunner.facts.LambdaRuntimes} (which runtimes new functions may use) and {@link
+ * io.lambdasteprunner.facts.LambdaLimits} (payload, client context, code, name, environment and
+ * configuration limits, and the {@code LastModified} format). The one place these live; both the
+ * step rules and the local Lambda service read them. Depends on nothing.
  */
 package io.lambdasteprunner.facts;

@@ -9,16 +9,20 @@ import java.util.function.Supplier;
 
 /**
  * The execution environments of one function version: warm ones are reused, as Lambda keeps a
- * sandbox between invokes, and concurrent invokes get more of them up to a limit.
+ * sandbox between invokes, and concurrent invokes get more of them up to a limit per function and
+ * the service-wide {@link EnvironmentBudget}. Thread-safe.
  */
 final class EnvironmentPool {
     private final int maxEnvironments;
+    private final EnvironmentBudget budget;
     private final Deque<ExecutionEnvironment> idle = new ArrayDeque<>();
     private final List<ExecutionEnvironment> all = new ArrayList<>();
+    private int starting;
     private boolean closed;
 
-    EnvironmentPool(int maxEnvironments) {
+    EnvironmentPool(int maxEnvironments, EnvironmentBudget budget) {
         this.maxEnvironments = maxEnvironments;
+        this.budget = budget;
     }
 
     /** A warm environment if one is idle, else a new one (a cold start). */
@@ -29,21 +33,36 @@ final class EnvironmentPool {
             }
             while (!idle.isEmpty()) {
                 ExecutionEnvironment warm = idle.pop();
+                budget.busy(warm);
                 if (warm.isAlive()) {
                     return warm;
                 }
-                all.remove(warm);
+                forget(warm);
             }
-            all.removeIf(environment -> !environment.isAlive());
-            if (all.size() >= maxEnvironments) {
-                throw LambdaException.tooManyRequests("Rate Exceeded.");
+            if (all.size() + starting >= maxEnvironments) {
+                throw LambdaException.tooManyRequests("Rate Exceeded. The local Lambda service runs at most "
+                        + maxEnvironments + " execution environments per function and all are busy.");
+            }
+            starting++;
+        }
+        ExecutionEnvironment started;
+        try {
+            budget.reserve();
+            try {
+                started = starter.get();
+            } catch (RuntimeException e) {
+                budget.release();
+                throw e;
+            }
+        } finally {
+            synchronized (this) {
+                starting--;
             }
         }
-        ExecutionEnvironment started = starter.get();
         synchronized (this) {
             all.add(started);
             if (closed) {
-                started.close();
+                forget(started);
             }
         }
         return started;
@@ -65,22 +84,38 @@ final class EnvironmentPool {
     synchronized void release(ExecutionEnvironment environment) {
         if (environment.isAlive() && !closed) {
             idle.push(environment);
+            budget.idle(environment, this);
         } else {
-            all.remove(environment);
-            environment.close();
+            forget(environment);
         }
     }
 
+    /** Closes an idle environment to make room for another function's; nothing if it is in use again. */
+    synchronized void evict(ExecutionEnvironment environment) {
+        if (idle.remove(environment)) {
+            forget(environment);
+        }
+    }
+
+    /** Closes an environment and gives its place back. Called with this pool's lock held. */
+    private void forget(ExecutionEnvironment environment) {
+        if (all.remove(environment)) {
+            budget.release();
+        }
+        environment.close();
+    }
+
+    /**
+     * Kills every environment. Their ends are not awaited here (a delete answers at once); the
+     * service's stop awaits every process it started ({@link Launcher#awaitEnvironmentsGone}).
+     */
     void close() {
-        List<ExecutionEnvironment> toClose;
         synchronized (this) {
             closed = true;
-            toClose = new ArrayList<>(all);
-            all.clear();
+            idle.forEach(budget::busy);
             idle.clear();
+            new ArrayList<>(all).forEach(this::forget);
         }
-        toClose.forEach(ExecutionEnvironment::close);
-        toClose.forEach(environment -> environment.awaitExit(Duration.ofSeconds(5)));
     }
 
     synchronized int size() {

@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param runtimeHangRate    an invoke's runtime never answers: {@code Sandbox.Timedout} after the timeout
  * @param pendingDelay       extra time a new function stays {@code Pending}
  * @param seed               seed of the random draws, so a run can be repeated
+ * @param errorAfterRunRate  a synchronous invoke runs the function, then answers 500 {@code ServiceException}
+ *                           instead of its result: the caller cannot tell that it ran (not in {@link #everyKind})
  */
 public record FaultInjection(
         double throttleRate,
@@ -21,13 +23,20 @@ public record FaultInjection(
         double runtimeCrashRate,
         double runtimeHangRate,
         Duration pendingDelay,
-        long seed) {
+        long seed,
+        double errorAfterRunRate) {
 
     public static final FaultInjection NONE = new FaultInjection(0, 0, 0, 0, 0, Duration.ZERO, 0);
 
+    /** No error after a run. */
+    public FaultInjection(double throttleRate, double serviceErrorRate, double deleteFailureRate,
+                          double runtimeCrashRate, double runtimeHangRate, Duration pendingDelay, long seed) {
+        this(throttleRate, serviceErrorRate, deleteFailureRate, runtimeCrashRate, runtimeHangRate, pendingDelay, seed, 0);
+    }
+
     public FaultInjection {
         for (double rate : new double[] {throttleRate, serviceErrorRate, deleteFailureRate, runtimeCrashRate,
-                runtimeHangRate}) {
+                runtimeHangRate, errorAfterRunRate}) {
             if (rate < 0 || rate > 1) {
                 throw new IllegalArgumentException("fault rates are chances from 0 to 1, got " + rate);
             }

@@ -40,6 +40,11 @@ final class Faults {
         return null;
     }
 
+    /** Whether a synchronous invoke that has run answers 500 instead of its result. */
+    boolean failAfterRun() {
+        return draw(settings.errorAfterRunRate());
+    }
+
     boolean failDelete() {
         return draw(settings.deleteFailureRate());
     }

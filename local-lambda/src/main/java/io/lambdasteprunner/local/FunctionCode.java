@@ -15,15 +15,28 @@ import java.util.zip.ZipInputStream;
 /** A function's deployment package: checked against Lambda's limits and unpacked for running. */
 record FunctionCode(String sha256, long size, Path directory) {
 
-    static final long MAX_ZIPPED_BYTES = 52_428_800L;
-    static final long MAX_UNZIPPED_BYTES = 262_144_000L;
+    static final long MAX_ZIPPED_BYTES = io.lambdasteprunner.facts.LambdaLimits.ZIPPED_CODE_BYTES;
+    static final long MAX_UNZIPPED_BYTES = io.lambdasteprunner.facts.LambdaLimits.UNZIPPED_CODE_BYTES;
     /** The request-size limit AWS reports when a direct upload is too big. */
     static final long MAX_CREATE_REQUEST_BYTES = 69_905_067L;
 
+    /**
+     * Checks and unpacks a package into {@code directory}. A refused package (too large zipped or
+     * unzipped, not a zip, a path leaving the directory) leaves nothing on disk.
+     */
     static FunctionCode unpack(byte[] zip, Path directory) {
         if (zip.length > MAX_ZIPPED_BYTES) {
             throw LambdaException.tooLarge(MAX_CREATE_REQUEST_BYTES, "CreateFunction");
         }
+        try {
+            return unpackChecked(zip, directory);
+        } catch (RuntimeException e) {
+            FunctionRegistry.deleteQuietly(directory);
+            throw e;
+        }
+    }
+
+    private static FunctionCode unpackChecked(byte[] zip, Path directory) {
         long unzipped = 0;
         int entries = 0;
         try {

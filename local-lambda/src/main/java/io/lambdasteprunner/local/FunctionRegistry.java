@@ -27,10 +27,10 @@ import java.util.function.Consumer;
  */
 final class FunctionRegistry {
 
-    private static final DateTimeFormatter LAST_MODIFIED = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
-    private static final int MAX_ENVIRONMENT_BYTES = 4096;
+    private static final DateTimeFormatter LAST_MODIFIED = io.lambdasteprunner.facts.LambdaLimits.LAST_MODIFIED;
+    private static final int MAX_ENVIRONMENT_BYTES = io.lambdasteprunner.facts.LambdaLimits.ENVIRONMENT_BYTES;
     private static final int MAX_TAGS = 50;
-    private static final long MAX_ZIPPED_BYTES = 52_428_800L;
+    private static final long MAX_ZIPPED_BYTES = io.lambdasteprunner.facts.LambdaLimits.ZIPPED_CODE_BYTES;
     /** An account's concurrency, and what must stay unreserved (AWS's defaults). */
     private static final int ACCOUNT_CONCURRENCY = 1000;
     private static final int MIN_UNRESERVED_CONCURRENCY = 100;
@@ -130,7 +130,7 @@ final class FunctionRegistry {
                 UUID.randomUUID().toString());
         FunctionLog log = new FunctionLog(logEcho);
         LocalFunction function = new LocalFunction(latest, tags, log, version -> launcher.start(version, log),
-                config.maxEnvironmentsPerFunction());
+                config.maxEnvironmentsPerFunction(), launcher.budget());
         if (functions.putIfAbsent(name, function) != null) {
             deleteQuietly(code.directory());
             throw LambdaException.conflict("Function already exist: " + name);
@@ -258,7 +258,12 @@ final class FunctionRegistry {
         }
         FunctionVersion latest = function.latest();
         FunctionVersion published = change.publish() ? function.publish(null, null, null) : null;
-        executor.execute(() -> function.finishUpdate(config.initTimeout()));
+        executor.execute(() -> {
+            function.finishUpdate(config.initTimeout());
+            if (function.versions().stream().noneMatch(version -> version.code() == before.code())) {
+                deleteQuietly(before.code().directory()); // replaced code no version runs any more
+            }
+        });
         return published != null ? published : latest;
     }
 
@@ -456,7 +461,12 @@ final class FunctionRegistry {
     // ---- run and delete -------------------------------------------------------------------------
 
     InvocationResult invoke(Target target, Invocation invocation) {
-        return target.function().invoke(target.version(), invocation, config.initTimeout(), faults.runtimeFault());
+        InvocationResult result = target.function().invoke(target.version(), invocation, config.initTimeout(),
+                faults.runtimeFault());
+        if (faults.failAfterRun()) {
+            throw new LambdaException(500, "ServiceException", "An internal error occurred (injected fault, after the function ran).");
+        }
+        return result;
     }
 
     /**

@@ -65,7 +65,8 @@ final class LambdaApi {
                 faults.set(new FaultInjection(body.path("throttleRate").asDouble(0),
                         body.path("serviceErrorRate").asDouble(0), body.path("deleteFailureRate").asDouble(0),
                         body.path("runtimeCrashRate").asDouble(0), body.path("runtimeHangRate").asDouble(0),
-                        Duration.ofMillis(body.path("pendingDelayMillis").asLong(0)), body.path("seed").asLong(0)));
+                        Duration.ofMillis(body.path("pendingDelayMillis").asLong(0)), body.path("seed").asLong(0),
+                        body.path("errorAfterRunRate").asDouble(0)));
             } catch (IllegalArgumentException e) {
                 throw LambdaException.invalidParameter(e.getMessage());
             }
@@ -76,7 +77,8 @@ final class LambdaApi {
         return ApiResponse.json(200, Json.object().put("throttleRate", now.throttleRate())
                 .put("serviceErrorRate", now.serviceErrorRate()).put("deleteFailureRate", now.deleteFailureRate())
                 .put("runtimeCrashRate", now.runtimeCrashRate()).put("runtimeHangRate", now.runtimeHangRate())
-                .put("pendingDelayMillis", now.pendingDelay().toMillis()).put("seed", now.seed()));
+                .put("pendingDelayMillis", now.pendingDelay().toMillis()).put("seed", now.seed())
+                .put("errorAfterRunRate", now.errorAfterRunRate()));
     }
 
     private static void write(HttpExchange exchange, ApiResponse response) throws IOException {

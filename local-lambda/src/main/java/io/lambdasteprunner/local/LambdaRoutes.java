@@ -21,16 +21,16 @@ import java.util.UUID;
 final class LambdaRoutes {
 
     /** Lambda's limit on a synchronous invoke request. */
-    static final int MAX_SYNC_PAYLOAD_BYTES = 6_291_456;
+    static final int MAX_SYNC_PAYLOAD_BYTES = io.lambdasteprunner.facts.LambdaLimits.SYNC_REQUEST_PAYLOAD_BYTES;
     /** Lambda's limit on an asynchronous invoke request. */
-    static final int MAX_ASYNC_PAYLOAD_BYTES = 1_048_576;
-    /** Lambda's limit on the decoded client context. */
-    static final int MAX_CLIENT_CONTEXT_BYTES = 3583;
+    static final int MAX_ASYNC_PAYLOAD_BYTES = io.lambdasteprunner.facts.LambdaLimits.ASYNC_REQUEST_PAYLOAD_BYTES;
+    /** Lambda's limit on the client context, measured base64-encoded as AWS documents it. */
+    static final int MAX_CLIENT_CONTEXT_BYTES = io.lambdasteprunner.facts.LambdaLimits.CLIENT_CONTEXT_BASE64_BYTES;
     /** The most AWS takes in one CreateFunction request (a 50 MB zip in base64, plus the rest). */
     static final int MAX_CREATE_REQUEST_BYTES = 70_167_211;
     /** Control-plane requests other than code uploads are small; this bounds what one may make us hold. */
     static final int MAX_CONTROL_REQUEST_BYTES = 1_048_576;
-    static final int LOG_TAIL_BYTES = 4096;
+    static final int LOG_TAIL_BYTES = io.lambdasteprunner.facts.LambdaLimits.LOG_TAIL_BYTES;
     /** Lambda returns at most 50 items a page, whatever MaxItems asks. */
     static final int PAGE_LIMIT = 50;
 
@@ -370,7 +370,7 @@ final class LambdaRoutes {
         } catch (IllegalArgumentException | IOException e) {
             throw LambdaException.invalidContent("Client context must be a valid Base64-encoded JSON object.");
         }
-        if (decoded.length > MAX_CLIENT_CONTEXT_BYTES) {
+        if (encoded.trim().length() > MAX_CLIENT_CONTEXT_BYTES) {
             throw LambdaException.invalidParameter("Client context must be smaller than "
                     + MAX_CLIENT_CONTEXT_BYTES + " bytes.");
         }

@@ -4,81 +4,352 @@ import io.lambdasteprunner.facts.LambdaRuntimes;
 import io.lambdasteprunner.facts.LambdaRuntimes.Family;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 
 /**
- * Starts execution environments: picks the command for a function's runtime and gives the process
- * the environment a Lambda runtime expects, handing the function to a spare runtime when one is
- * ready (see {@link SpareRuntimes}). {@link #close()} kills the spares.
+ * Starts execution environments: picks the interpreter for a function's runtime version, gives the
+ * process the environment a Lambda runtime expects, and puts it in its sandbox ({@link Sandbox}),
+ * handing the function to a spare runtime when one is ready ({@link SpareRuntimes}). {@link #close()}
+ * kills the spares.
  */
 final class Launcher implements AutoCloseable {
+    /** Where the Java runtime interface client finds its native library, instead of its fixed file in /tmp. */
+    private static final String JNI_PROPERTY = "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI";
+    private static final String JNI_LIBRARY = "libaws-lambda-jni.so";
+
     private final LocalLambdaConfig config;
+    private final Sandbox sandbox;
     private final Path bootstrapDir;
     private final URI endpoint;
-    private final Path outputDir;
-    private final SpareRuntimes spares;
+    private final Path environmentsDir;
+    private final Consumer<String> notices;
+    private final SpareRuntimes<SpareKind> spares;
+    private final ProcessStarter processes;
+    private final EnvironmentBudget budget;
+    private final Set<String> noted = ConcurrentHashMap.newKeySet();
+    /** Every runtime process started and not yet gone (environments and spares). */
+    private final Set<RuntimeProcess> live = ConcurrentHashMap.newKeySet();
+    private volatile Boolean jniExtracted;
 
-    Launcher(LocalLambdaConfig config, Path bootstrapDir, Path outputDir, URI endpoint, Executor executor) {
-        this.outputDir = outputDir;
+    /** Tells spares apart: each interpreter has its own. */
+    private record SpareKind(Family family, Path interpreter) {
+    }
+
+    /**
+     * @param notices where the service says what a user should know (a runtime running on another
+     *                language version); {@code serve} prints them
+     */
+    Launcher(LocalLambdaConfig config, Sandbox sandbox, Path bootstrapDir, Path environmentsDir, URI endpoint,
+             Executor executor, ProcessStarter processes, Consumer<String> notices) {
         this.config = config;
+        this.processes = processes;
+        this.sandbox = sandbox;
         this.bootstrapDir = bootstrapDir;
+        this.environmentsDir = environmentsDir;
         this.endpoint = endpoint;
-        this.spares = new SpareRuntimes(this::startSpare, executor);
+        this.notices = notices;
+        this.spares = new SpareRuntimes<>(this::startSpare, executor);
+        this.budget = new EnvironmentBudget(config.maxEnvironments());
+    }
+
+    /** The service-wide bound every function's environments draw on. */
+    EnvironmentBudget budget() {
+        return budget;
     }
 
     /** Whether this machine can run functions of {@code runtime}. */
     boolean canRun(String runtime) {
-        return LambdaRuntimes.familyOf(runtime)
-                .flatMap(family -> config.interpreters().command(family, "h", bootstrapDir, bootstrapDir))
-                .isPresent();
+        Optional<Family> family = LambdaRuntimes.familyOf(runtime);
+        if (family.isEmpty()) {
+            return false;
+        }
+        List<String> client = config.interpreters().client(family.get());
+        if (client != null && !client.contains(Interpreters.JAVA)) {
+            return true;
+        }
+        boolean builtIn = family.get() == Family.PYTHON || family.get() == Family.NODEJS || family.get() == Family.RUBY;
+        return (client != null || builtIn) && config.interpreters().choose(runtime).isPresent();
     }
 
     ExecutionEnvironment start(FunctionVersion function, FunctionLog log) {
         Family family = LambdaRuntimes.familyOf(function.runtime()).orElseThrow();
-        List<String> command = config.interpreters()
-                .command(family, function.handler(), function.code().directory(), bootstrapDir)
-                .orElseThrow(() -> LambdaException.invalidParameter(cannotRun(function.runtime())));
+        if (!canRun(function.runtime())) {
+            throw LambdaException.invalidParameter(cannotRun(function.runtime()));
+        }
+        String note = note(function.runtime());
         Map<String, String> environment = environment(function, family);
         if (usesSpares(family) && SpareRuntimes.canServe(function.environment())) {
-            Optional<ExecutionEnvironment> adopted = spares.take(family)
-                    .flatMap(spare -> ExecutionEnvironment.adopt(function, spare, environment, log,
-                            () -> spares.replenish(family)));
+            SpareKind kind = new SpareKind(family, config.interpreters().executable(function.runtime()).orElseThrow());
+            Optional<ExecutionEnvironment> adopted = spares.take(kind)
+                    .flatMap(spare -> adopt(function, spare, environment, log, note, () -> spares.replenish(kind)));
             if (adopted.isPresent()) {
                 return adopted.get();
             }
         }
-        return ExecutionEnvironment.start(function, command, environment, log, outputFile(function.name()));
+        Path directory = RuntimeProcess.createDirectory(environmentsDir);
+        Path codeDir = function.code().directory();
+        RuntimeProtocol protocol = RuntimeProtocol.open();
+        try {
+            List<String> command = command(function, family, sandbox.taskRoot(codeDir));
+            environment.putAll(ExecutionEnvironment.ownVariables(protocol, function));
+            if (!sandbox.isolated()) {
+                environment.put("TMPDIR", directory.resolve("tmp").toString());
+            }
+            List<String> wrapped = sandbox.wrap(command, codeDir, directory.resolve("tmp"), bootstrapDir,
+                    Sandbox.installationsOf(command));
+            RuntimeProcess runtime = tracked(RuntimeProcess.start(processes, wrapped, environment,
+                    sandbox.isolated() ? directory : codeDir, directory, sandbox.isolated(), false));
+            return new ExecutionEnvironment(function, runtime, protocol, log, note, null);
+        } catch (RuntimeException e) {
+            protocol.close();
+            RuntimeProcess.deleteQuietly(directory);
+            throw e;
+        }
+    }
+
+    /**
+     * Hands {@code function} to a spare runtime: its code goes into the spare's task directory, then
+     * its working directory and complete environment to the spare's standard input, which is then
+     * closed (reads from it see end of file, as from {@code /dev/null}). Empty when the spare is gone;
+     * the caller starts a fresh process instead. {@code whenSettled} runs once, after the first invoke
+     * or at close, whichever comes first.
+     */
+    private Optional<ExecutionEnvironment> adopt(FunctionVersion function, SpareRuntimes.Spare spare,
+                                                 Map<String, String> environment, FunctionLog log, String note,
+                                                 Runnable whenSettled) {
+        RuntimeProcess runtime = spare.runtime();
+        RuntimeProtocol protocol = null;
+        try (OutputStream stdin = runtime.process().getOutputStream()) {
+            String taskRoot;
+            if (sandbox.isolated()) {
+                // The spare's sandbox shows its own task/ read-only at /var/task: the code goes in there.
+                linkTree(function.code().directory(), runtime.taskDir());
+                taskRoot = Sandbox.TASK_ROOT;
+            } else {
+                taskRoot = function.code().directory().toString();
+            }
+            protocol = RuntimeProtocol.open();
+            Map<String, String> complete = new LinkedHashMap<>(environment);
+            complete.put("LAMBDA_TASK_ROOT", taskRoot);
+            complete.putAll(ExecutionEnvironment.ownVariables(protocol, function));
+            var assignment = Json.object().put("cwd", taskRoot);
+            var variables = assignment.putObject("env");
+            complete.forEach(variables::put);
+            stdin.write(Json.MAPPER.writeValueAsBytes(assignment));
+        } catch (IOException | UncheckedIOException e) {
+            if (protocol != null) {
+                protocol.close();
+            }
+            SpareRuntimes.discard(spare);
+            return Optional.empty();
+        }
+        return Optional.of(new ExecutionEnvironment(function, runtime, protocol, log, note, whenSettled));
+    }
+
+    /** Hard links (copies across file systems) of every file under {@code from}, into {@code to}. */
+    private static void linkTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    try {
+                        Files.createLink(target, source);
+                    } catch (IOException | UnsupportedOperationException e) {
+                        Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The command that runs a function: its client's, or the interpreter with the built-in bootstrap. */
+    private List<String> command(FunctionVersion function, Family family, String taskRoot) {
+        List<String> client = config.interpreters().client(family);
+        List<String> command = new ArrayList<>();
+        if (client == null) {
+            command.add(config.interpreters().executable(function.runtime()).orElseThrow().toString());
+            command.add(sandbox.runtimeDir(bootstrapDir) + "/" + bootstrap(family));
+            return command;
+        }
+        for (String part : client) {
+            if (part.equals(Interpreters.JAVA)) {
+                command.add(config.interpreters().executable(function.runtime()).orElseThrow().toString());
+                command.addAll(javaOptions(function));
+            } else {
+                command.add(part.replace("{taskRoot}", taskRoot));
+            }
+        }
+        command.add(function.handler());
+        return command;
+    }
+
+    /**
+     * Options the JVM gets as Lambda's Java runtime gives them: the heap sized from the function's
+     * memory, the serial collector, and the client's native library from the runtime directory, which
+     * every environment shares read-only (the client would otherwise copy it to a fixed file in /tmp).
+     */
+    private List<String> javaOptions(FunctionVersion function) {
+        List<String> options = new ArrayList<>();
+        options.add("-XX:MaxHeapSize=" + (long) (function.memorySize() * 0.85 * 1024) + "k");
+        options.add("-XX:+UseSerialGC");
+        String version = config.interpreters().choose(function.runtime()).map(Interpreters.Choice::version).orElse("0");
+        if (version.matches("\\d+") && Integer.parseInt(version) >= 22) {
+            // The client loads its native library with System.load: allowed, without a warning in every log.
+            options.add("--enable-native-access=ALL-UNNAMED");
+        }
+        if (extractJni()) {
+            options.add("-D" + JNI_PROPERTY + "=" + sandbox.runtimeDir(bootstrapDir) + "/" + JNI_LIBRARY);
+        }
+        return options;
+    }
+
+    /** Copies the client's native library out of its jar once; false when it is not found. */
+    private boolean extractJni() {
+        Boolean done = jniExtracted;
+        if (done != null) {
+            return done;
+        }
+        synchronized (this) {
+            if (jniExtracted == null) {
+                jniExtracted = copyJniFromClientJar();
+            }
+            return jniExtracted;
+        }
+    }
+
+    private boolean copyJniFromClientJar() {
+        List<String> client = config.interpreters().client(Family.JAVA);
+        String resource = "jni/libaws-lambda-jni.linux-" + ("aarch64".equals(System.getProperty("os.arch"))
+                ? "aarch_64" : "x86_64") + ".so";
+        for (Path jar : classPathJars(client == null ? List.of() : client)) {
+            try (ZipFile zip = new ZipFile(jar.toFile())) {
+                ZipEntry entry = zip.getEntry(resource);
+                if (entry == null) {
+                    continue;
+                }
+                Path target = bootstrapDir.resolve(JNI_LIBRARY);
+                Path partial = bootstrapDir.resolve(JNI_LIBRARY + ".partial");
+                try (InputStream in = zip.getInputStream(entry)) {
+                    Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                return true;
+            } catch (IOException e) {
+                // Not a jar, or unreadable: try the next.
+            }
+        }
+        return false;
+    }
+
+    private static List<Path> classPathJars(List<String> command) {
+        List<Path> jars = new ArrayList<>();
+        for (String argument : command) {
+            for (String piece : argument.split(java.io.File.pathSeparator)) {
+                if (piece.endsWith("/*")) {
+                    Path dir = Path.of(piece.substring(0, piece.length() - 2));
+                    if (Files.isDirectory(dir)) {
+                        try (Stream<Path> entries = Files.list(dir)) {
+                            entries.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(jars::add);
+                        } catch (IOException e) {
+                            // Skip an unreadable directory.
+                        }
+                    }
+                } else if (piece.endsWith(".jar") && Files.isRegularFile(Path.of(piece))) {
+                    jars.add(Path.of(piece));
+                }
+            }
+        }
+        // The client's own jar first: it holds the library.
+        jars.sort((a, b) -> Boolean.compare(!a.getFileName().toString().contains("runtime-interface-client"),
+                !b.getFileName().toString().contains("runtime-interface-client")));
+        return jars;
+    }
+
+    private static String bootstrap(Family family) {
+        return switch (family) {
+            case PYTHON -> "bootstrap.py";
+            case NODEJS -> "bootstrap.mjs";
+            case RUBY -> "bootstrap.rb";
+            case JAVA, OTHER -> throw new IllegalStateException("no built-in bootstrap for " + family);
+        };
+    }
+
+    /**
+     * The note for a runtime that runs on another language version than its own, or null; the service
+     * also says it once on its notices (which {@code serve} prints).
+     */
+    private String note(String runtime) {
+        List<String> client = config.interpreters().client(LambdaRuntimes.familyOf(runtime).orElseThrow());
+        if (client != null && !client.contains(Interpreters.JAVA)) {
+            return null; // the client's command names its own interpreter
+        }
+        String note = config.interpreters().choose(runtime).map(Interpreters.Choice::note).orElse(null);
+        if (note == null) {
+            return null;
+        }
+        if (noted.add(runtime)) {
+            notices.accept("local-lambda: " + note);
+        }
+        return "LOCAL_LAMBDA_NOTE " + note;
     }
 
     /** Spares run the built-in bootstraps only: an official runtime client is started per function. */
     private boolean usesSpares(Family family) {
-        return config.spareRuntimes() && config.interpreters().clients().get(family) == null
-                && config.interpreters().interpreter(family).isPresent();
+        return config.spareRuntimes() && config.interpreters().client(family) == null
+                && (family == Family.PYTHON || family == Family.NODEJS || family == Family.RUBY);
     }
 
-    private SpareRuntimes.Spare startSpare(Family family) {
-        List<String> command = config.interpreters().command(family, "", bootstrapDir, bootstrapDir).orElseThrow();
-        Path outputFile = outputFile("spare-" + family.name().toLowerCase(Locale.ROOT));
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(bootstrapDir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(outputFile.toFile());
-        builder.environment().clear();
-        builder.environment().putAll(baseEnvironment(family));
-        builder.environment().put("LOCAL_LAMBDA_SPARE", "1");
-        try {
-            return new SpareRuntimes.Spare(builder.start(), outputFile);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private SpareRuntimes.Spare startSpare(SpareKind kind) {
+        Path directory = RuntimeProcess.createDirectory(environmentsDir);
+        List<String> command = List.of(kind.interpreter().toString(),
+                sandbox.runtimeDir(bootstrapDir) + "/" + bootstrap(kind.family()));
+        Map<String, String> environment = baseEnvironment(kind.family());
+        environment.put("LOCAL_LAMBDA_SPARE", "1");
+        if (!sandbox.isolated()) {
+            environment.put("TMPDIR", directory.resolve("tmp").toString());
+        }
+        List<String> wrapped = sandbox.wrap(command, directory.resolve("task"), directory.resolve("tmp"), bootstrapDir,
+                Sandbox.installationsOf(command));
+        return new SpareRuntimes.Spare(tracked(RuntimeProcess.start(processes, wrapped, environment,
+                sandbox.isolated() ? directory : bootstrapDir, directory, sandbox.isolated(), true)));
+    }
+
+    private RuntimeProcess tracked(RuntimeProcess runtime) {
+        live.add(runtime);
+        runtime.gone().thenRun(() -> live.remove(runtime));
+        return runtime;
+    }
+
+    /**
+     * Kills what is left and waits until every runtime process this launcher started is gone and its
+     * directory removed, so that a stopped service leaves nothing behind. Call after the functions closed.
+     */
+    void awaitEnvironmentsGone(java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (RuntimeProcess runtime : List.copyOf(live)) {
+            runtime.kill();
+            runtime.awaitExitAndClean(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
         }
     }
 
@@ -92,10 +363,6 @@ final class Launcher implements AutoCloseable {
         spares.close();
     }
 
-    private Path outputFile(String prefix) {
-        return outputDir.resolve(prefix + "-" + UUID.randomUUID() + ".log");
-    }
-
     static String cannotRun(String runtime) {
         return "The local Lambda service cannot run " + runtime + " functions on this machine: it runs "
                 + "python3.x, nodejs*.x and ruby3.x with their interpreters installed, and java* with the "
@@ -106,13 +373,21 @@ final class Launcher implements AutoCloseable {
     private Map<String, String> environment(FunctionVersion function, Family family) {
         Map<String, String> env = baseEnvironment(family);
         env.put("_HANDLER", function.handler());
-        env.put("LAMBDA_TASK_ROOT", function.code().directory().toString());
+        env.put("LAMBDA_TASK_ROOT", sandbox.taskRoot(function.code().directory()));
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_" + function.runtime());
         env.put("AWS_LAMBDA_FUNCTION_NAME", function.name());
         env.put("AWS_LAMBDA_FUNCTION_VERSION", function.version());
         env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(function.memorySize()));
-        env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + function.name());
         env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+        // Lambda's advanced logging controls reach the runtime as these variables, which its logging reads.
+        LoggingConfig logging = function.loggingConfig();
+        if (logging.isJson()) {
+            env.put("AWS_LAMBDA_LOG_FORMAT", "JSON");
+            if (logging.applicationLogLevel() != null) {
+                env.put("AWS_LAMBDA_LOG_LEVEL", logging.applicationLogLevel());
+            }
+        }
+        env.put("AWS_LAMBDA_LOG_GROUP_NAME", logging.logGroup() != null ? logging.logGroup() : "/aws/lambda/" + function.name());
         env.putAll(function.environment());
         return env;
     }
@@ -123,7 +398,7 @@ final class Launcher implements AutoCloseable {
         env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
         env.put("LANG", "en_US.UTF-8");
         env.put("TZ", "UTC");
-        env.put("LAMBDA_RUNTIME_DIR", bootstrapDir.toString());
+        env.put("LAMBDA_RUNTIME_DIR", sandbox.runtimeDir(bootstrapDir));
         env.put("AWS_REGION", config.region());
         env.put("AWS_DEFAULT_REGION", config.region());
         // A function's role credentials on AWS; here placeholders, and Lambda calls come back to us.

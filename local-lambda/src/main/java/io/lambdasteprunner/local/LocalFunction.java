@@ -42,6 +42,7 @@ final class LocalFunction {
     private final FunctionLog log;
     private final Function<FunctionVersion, ExecutionEnvironment> launcher;
     private final int maxEnvironments;
+    private final EnvironmentBudget budget;
     private FunctionVersion latest;
     private final TreeMap<Integer, FunctionVersion> published = new TreeMap<>();
     private int lastVersionNumber;
@@ -57,7 +58,9 @@ final class LocalFunction {
     private volatile UpdateStatus lastUpdateStatus;
 
     LocalFunction(FunctionVersion latest, Map<String, String> tags, FunctionLog log,
-                  Function<FunctionVersion, ExecutionEnvironment> launcher, int maxEnvironments) {
+                  Function<FunctionVersion, ExecutionEnvironment> launcher, int maxEnvironments,
+                  EnvironmentBudget budget) {
+        this.budget = budget;
         this.latest = latest;
         this.tags.putAll(tags);
         this.log = log;
@@ -220,7 +223,7 @@ final class LocalFunction {
     }
 
     private synchronized EnvironmentPool pool(String version) {
-        return pools.computeIfAbsent(version, v -> new EnvironmentPool(maxEnvironments));
+        return pools.computeIfAbsent(version, v -> new EnvironmentPool(maxEnvironments, budget));
     }
 
     // ---- versions -------------------------------------------------------------------------------

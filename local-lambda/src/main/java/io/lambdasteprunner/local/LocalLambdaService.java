@@ -1,5 +1,6 @@
 package io.lambdasteprunner.local;
 
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
@@ -12,30 +13,61 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * A Lambda-compatible service on 127.0.0.1, started in-process. Point an AWS SDK or the AWS CLI at
  * {@link #endpoint()} and it behaves like Lambda, running functions as local processes under the
  * Lambda Runtime API.
  *
+ * <p>Only AWS SDK and CLI requests get in ({@link SdkRequestFilter}); functions run isolated where
+ * bubblewrap is installed ({@link Sandbox}), and the service says once, on standard error, when they
+ * do not.
+ *
+ * <p>Limits: at most {@value #MAX_REQUEST_THREADS} requests are served at once and
+ * {@value #MAX_QUEUED_REQUESTS} more wait (beyond that a connection is closed unanswered); a request
+ * must arrive whole, headers and body, within {@value #MAX_REQUEST_SECONDS} s; at most
+ * {@link LocalLambdaConfig#maxEnvironments()} runtime processes run at once.
+ *
  * <p>Thread-safe. {@link #close()} stops every function process, waits for them to end and deletes
  * the unpacked code; a JVM shutdown hook does the same if the owner never calls it.
  */
 public final class LocalLambdaService implements AutoCloseable {
 
+    static final int MAX_REQUEST_THREADS = 256;
+    static final int MAX_QUEUED_REQUESTS = 1024;
+    static final int MAX_REQUEST_SECONDS = 30;
+
     static {
+        // Read once, when the JDK's server first loads; a value the JVM was started with is kept.
         // The JDK server leaves Nagle's algorithm on: 40 ms per small response on loopback without this.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
+        setDefault("sun.net.httpserver.nodelay", "true");
+        // A request must be read (headers and body) within this time, or its connection is closed:
+        // half-sent requests do not hold a thread for ever. Responses are not limited: an Invoke's
+        // response starts only when the function ends, up to 900 s later.
+        setDefault("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
+        setDefault("jdk.httpserver.maxConnections", "4096");
+    }
+
+    private static void setDefault(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
     }
 
     private static final List<String> BOOTSTRAPS = List.of("bootstrap.py", "bootstrap.mjs", "bootstrap.rb");
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final ExecutorService requests;
+    private final ProcessStarter processes;
     private final FunctionRegistry functions;
     private final Launcher launcher;
     private final Faults faults;
@@ -43,6 +75,7 @@ public final class LocalLambdaService implements AutoCloseable {
     private final boolean ownsWorkDir;
     private final Thread shutdownHook;
     private final URI endpoint;
+    private final boolean isolated;
     private volatile boolean closed;
 
     private LocalLambdaService(LocalLambdaConfig config) throws IOException {
@@ -54,17 +87,29 @@ public final class LocalLambdaService implements AutoCloseable {
                 Files.copy(in, bootstrapDir.resolve(bootstrap), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        this.executor = Executors.newCachedThreadPool(daemonThreads());
+        Sandbox sandbox = config.isolate() ? Sandbox.detect(System.getenv()) : Sandbox.off("isolation is off in the configuration");
+        this.isolated = sandbox.isolated();
+        if (!sandbox.isolated()) {
+            System.err.println("local-lambda: WARNING: functions are not isolated from each other or from this machine: "
+                    + sandbox.unavailableReason() + ". Each gets a private TMPDIR and its processes are killed with it.");
+        }
+        this.executor = Executors.newCachedThreadPool(daemonThreads("local-lambda-"));
+        this.requests = new ThreadPoolExecutor(MAX_REQUEST_THREADS, MAX_REQUEST_THREADS, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(MAX_QUEUED_REQUESTS), daemonThreads("local-lambda-http-"));
+        ((ThreadPoolExecutor) requests).allowCoreThreadTimeOut(true);
+        this.processes = new ProcessStarter();
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 128);
         this.endpoint = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-        this.launcher = new Launcher(config, bootstrapDir,
-                Files.createDirectories(workDir.resolve("output")), endpoint, executor);
+        Consumer<String> notices = config.echoFunctionLogs() ? System.out::println : System.err::println;
+        this.launcher = new Launcher(config, sandbox, bootstrapDir,
+                Files.createDirectories(workDir.resolve("environments")), endpoint, executor, processes, notices);
         this.faults = new Faults(config.faults());
         this.functions = new FunctionRegistry(config, Files.createDirectories(workDir.resolve("functions")), launcher,
                 executor, config.echoFunctionLogs() ? System.out::print : text -> { }, faults);
         LambdaApi api = new LambdaApi(functions, faults);
-        server.createContext("/", api::handle);
-        server.setExecutor(executor);
+        HttpContext context = server.createContext("/", api::handle);
+        context.getFilters().add(new SdkRequestFilter());
+        server.setExecutor(requests);
         server.start();
         this.shutdownHook = new Thread(this::stop, "local-lambda-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -90,6 +135,11 @@ public final class LocalLambdaService implements AutoCloseable {
      */
     public void injectFaults(FaultInjection settings) {
         faults.set(settings);
+    }
+
+    /** Whether execution environments run in bubblewrap sandboxes (see {@link LocalLambdaConfig#isolate()}). */
+    public boolean isolated() {
+        return isolated;
     }
 
     /** Names of the functions the service holds now. */
@@ -128,16 +178,19 @@ public final class LocalLambdaService implements AutoCloseable {
         server.stop(0);
         launcher.close(); // first, so that functions closing next start no spare
         functions.closeAll();
+        launcher.awaitEnvironmentsGone(java.time.Duration.ofSeconds(10));
+        processes.close();
         executor.shutdownNow();
+        requests.shutdownNow();
         if (ownsWorkDir) {
             FunctionRegistry.deleteQuietly(workDir);
         }
     }
 
-    private static ThreadFactory daemonThreads() {
+    private static ThreadFactory daemonThreads(String prefix) {
         AtomicInteger count = new AtomicInteger();
         return runnable -> {
-            Thread thread = new Thread(runnable, "local-lambda-" + count.incrementAndGet());
+            Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         };

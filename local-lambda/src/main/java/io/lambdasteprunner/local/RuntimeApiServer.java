@@ -20,6 +20,11 @@ import java.util.Map;
 /**
  * The server side of one execution environment's Runtime API, on a loopback port of its own.
  *
+ * <p>Every process on the machine can reach a loopback port, so the address the runtime is given
+ * ({@code AWS_LAMBDA_RUNTIME_API}) carries an unguessable path segment: {@code 127.0.0.1:PORT/TOKEN}.
+ * The official clients and the bootstraps build {@code http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/...},
+ * so their requests arrive under it; each {@link Request} says whether it did.
+ *
  * <p>A runtime speaks strictly in turn: {@code next}, then {@code response} or {@code error}, then
  * {@code next} again. So the thread that runs the current invocation serves the Runtime API itself,
  * with a selector over all of the runtime's connections (the Java client, for one, reports errors on
@@ -32,7 +37,7 @@ final class RuntimeApiServer implements AutoCloseable {
 
     /** One request from the runtime, and the connection to answer it on. */
     record Request(SocketChannel connection, String method, String path, Map<String, String> headers,
-                   byte[] body, boolean bodyTooLarge) {
+                   byte[] body, boolean bodyTooLarge, boolean authenticated) {
     }
 
     /** The runtime did not ask in time. */
@@ -55,9 +60,12 @@ final class RuntimeApiServer implements AutoCloseable {
     private final Selector selector;
     private final ServerSocketChannel listener;
     private final int maxBody;
+    private final String tokenPrefix;
 
-    RuntimeApiServer(int maxBody) throws IOException {
+    /** @param token the path segment that authenticates the runtime's requests */
+    RuntimeApiServer(int maxBody, String token) throws IOException {
         this.maxBody = maxBody;
+        this.tokenPrefix = "/" + token;
         this.selector = Selector.open();
         this.listener = ServerSocketChannel.open();
         listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -65,9 +73,9 @@ final class RuntimeApiServer implements AutoCloseable {
         listener.register(selector, SelectionKey.OP_ACCEPT);
     }
 
-    /** {@code host:port} for {@code AWS_LAMBDA_RUNTIME_API}. */
+    /** {@code host:port/token} for {@code AWS_LAMBDA_RUNTIME_API}. */
     String address() {
-        return "127.0.0.1:" + listener.socket().getLocalPort();
+        return "127.0.0.1:" + listener.socket().getLocalPort() + tokenPrefix;
     }
 
     /**
@@ -79,7 +87,15 @@ final class RuntimeApiServer implements AutoCloseable {
             while (true) {
                 for (SelectionKey key : selector.keys()) {
                     if (key.attachment() instanceof Connection connection) {
-                        Request ready = connection.take((SocketChannel) key.channel());
+                        Request ready;
+                        try {
+                            ready = connection.take((SocketChannel) key.channel());
+                        } catch (RuntimeException e) {
+                            // Not HTTP as a runtime speaks it (a bad length, a bad chunk): not a runtime.
+                            key.cancel();
+                            key.channel().close();
+                            continue;
+                        }
                         if (ready != null) {
                             return ready;
                         }
@@ -163,6 +179,7 @@ final class RuntimeApiServer implements AutoCloseable {
             case 200 -> "OK";
             case 202 -> "Accepted";
             case 400 -> "Bad Request";
+            case 403 -> "Forbidden";
             case 404 -> "Not Found";
             case 413 -> "Payload Too Large";
             default -> "Status";
@@ -264,11 +281,13 @@ final class RuntimeApiServer implements AutoCloseable {
             received.write(bytes, end, bytes.length - end);
             continueSent = false;
             changed = received.size() > 0; // Pipelined bytes may hold the next request already.
-            String path = requestLine.length > 1 ? requestLine[1] : "/";
-            int query = path.indexOf('?');
+            String target = requestLine.length > 1 ? requestLine[1] : "/";
+            int query = target.indexOf('?');
+            String path = query < 0 ? target : target.substring(0, query);
+            boolean authenticated = path.startsWith(tokenPrefix + "/");
             boolean tooLarge = body.size() > maxBody;
-            return new Request(channel, requestLine[0], query < 0 ? path : path.substring(0, query), headers,
-                    tooLarge ? new byte[0] : body.toByteArray(), tooLarge);
+            return new Request(channel, requestLine[0], authenticated ? path.substring(tokenPrefix.length()) : path,
+                    headers, tooLarge ? new byte[0] : body.toByteArray(), tooLarge, authenticated);
         }
 
         private void write(SocketChannel channel, ByteBuffer buffer) throws IOException {

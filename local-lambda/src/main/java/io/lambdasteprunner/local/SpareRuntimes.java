@@ -1,36 +1,40 @@
 package io.lambdasteprunner.local;
 
-import io.lambdasteprunner.facts.LambdaRuntimes.Family;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Runtimes started ahead of need: for each language in use, one built-in bootstrap whose interpreter
+ * Runtimes started ahead of need: for each interpreter in use, one built-in bootstrap whose interpreter
  * has started and loaded the runtime, waiting on its standard input for a function. A new execution
  * environment takes it and hands it the function's directory and environment, so creating a
  * function does not wait for an interpreter to start (Node.js and Ruby take 50–100 ms to start
  * here, longer than the rest of a create → invoke → delete).
  *
- * <p>A language gets its first spare when its first function starts, and a new one in the background
- * each time the function a spare was handed to has run its first invoke. Thread-safe; {@link #close()} kills the spares and starts no more.
+ * <p>An interpreter (a key: python3.12 and python3.13 run on different ones) gets its first spare when
+ * its first function starts, and a new one in the background each time the function a spare was handed
+ * to has run its first invoke; so there are at most as many spares as interpreters. Thread-safe;
+ * {@link #close()} kills the spares and starts no more.
+ *
+ * @param <K> what tells interpreters apart
  */
-final class SpareRuntimes implements AutoCloseable {
+final class SpareRuntimes<K> implements AutoCloseable {
 
-    /** A runtime process that waits for its function on standard input; its output goes to {@code outputFile}. */
-    record Spare(Process process, Path outputFile) {
+    /**
+     * A runtime process that waits for its function on standard input, in an environment directory (and
+     * sandbox) of its own whose {@code task/} receives the function's code.
+     */
+    record Spare(RuntimeProcess runtime) {
+        Process process() {
+            return runtime.process();
+        }
     }
 
     /**
@@ -42,17 +46,17 @@ final class SpareRuntimes implements AutoCloseable {
             "PYTHON", "NODE_", "UV_", "RUBY", "GEM_", "BUNDLE_", "LD_", "LC_", "LANG", "TZ", "HOME",
             "PATH", "TMPDIR", "MALLOC_", "GLIBC_", "OPENSSL_", "SSL_CERT_");
 
-    private final Function<Family, Spare> starter;
+    private final Function<K, Spare> starter;
     private final Executor executor;
-    private final Map<Family, Spare> idle = new EnumMap<>(Family.class);
-    private final Set<Family> starting = EnumSet.noneOf(Family.class);
+    private final Map<K, Spare> idle = new HashMap<>();
+    private final Set<K> starting = new HashSet<>();
     private boolean closed;
 
     /**
-     * @param starter  starts a spare for a language (only for languages run by a built-in bootstrap)
+     * @param starter  starts a spare for an interpreter (only for those run by a built-in bootstrap)
      * @param executor where spares are started, off the caller's thread
      */
-    SpareRuntimes(Function<Family, Spare> starter, Executor executor) {
+    SpareRuntimes(Function<K, Spare> starter, Executor executor) {
         this.starter = starter;
         this.executor = executor;
     }
@@ -68,7 +72,7 @@ final class SpareRuntimes implements AutoCloseable {
      * the next function; with one, the caller calls {@link #replenish} once the function has run
      * (or is gone), so the next spare's start does not compete with its start or first invoke.
      */
-    Optional<Spare> take(Family family) {
+    Optional<Spare> take(K family) {
         Spare spare;
         synchronized (this) {
             spare = idle.remove(family);
@@ -84,13 +88,13 @@ final class SpareRuntimes implements AutoCloseable {
     }
 
     /** Starts a spare for a language in the background, unless one is idle or starting. */
-    synchronized void replenish(Family family) {
+    synchronized void replenish(K family) {
         if (!closed && !idle.containsKey(family) && starting.add(family)) {
             executor.execute(() -> startSpare(family));
         }
     }
 
-    private void startSpare(Family family) {
+    private void startSpare(K family) {
         Spare spare = null;
         try {
             spare = starter.apply(family);
@@ -117,17 +121,10 @@ final class SpareRuntimes implements AutoCloseable {
         return idle.values().stream().map(spare -> spare.process().toHandle()).toList();
     }
 
-    /** Kills a spare that will not be used and removes its output. */
+    /** Kills a spare that will not be used and removes its directory. */
     static void discard(Spare spare) {
-        spare.process().destroyForcibly();
-        try {
-            spare.process().waitFor(Duration.ofSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
-            Files.deleteIfExists(spare.outputFile());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            // The service's work directory is removed on close.
-        }
+        spare.runtime().kill();
+        spare.runtime().awaitExitAndClean(Duration.ofSeconds(5));
     }
 
     /** Kills the idle spares, after waiting (briefly) for any being started, so none outlives this. */

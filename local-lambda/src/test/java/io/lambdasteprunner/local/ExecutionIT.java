@@ -36,7 +36,7 @@ class ExecutionIT {
 
     @Test
     void shouldReuseAWarmEnvironmentBetweenInvokes() {
-        LocalLambda.createPython(lambda, "ex-warm", "import os\ndef lambda_handler(e, c):\n    return os.getpid()\n");
+        LocalLambda.createPython(lambda, "ex-warm", "import uuid\nID = str(uuid.uuid4())\ndef lambda_handler(e, c):\n    return ID\n");
 
         InvokeResponse first = lambda.invoke(r -> r.functionName("ex-warm").logType(LogType.TAIL));
         InvokeResponse second = lambda.invoke(r -> r.functionName("ex-warm").logType(LogType.TAIL));
@@ -48,10 +48,11 @@ class ExecutionIT {
 
     @Test
     void shouldServeConcurrentInvokesWithMoreEnvironments() throws Exception {
-        // Each invoke reports its process and when its handler ran; 5 s of sleep leaves room for slow starts.
+        // Each invoke reports its environment (pids are alike in PID namespaces) and when its handler ran;
+        // 5 s of sleep leaves room for slow starts.
         LocalLambda.create(lambda, "ex-concurrent", "python3.12", "lambda_function.py", "lambda_function.lambda_handler",
-                "import os, time\ndef lambda_handler(e, c):\n"
-                        + "    began = time.time()\n    time.sleep(5)\n    return [os.getpid(), began, time.time()]\n", 60);
+                "import time, uuid\nID = str(uuid.uuid4())\ndef lambda_handler(e, c):\n"
+                        + "    began = time.time()\n    time.sleep(5)\n    return [ID, began, time.time()]\n", 60);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<CompletableFuture<String>> calls = IntStream.range(0, 4).mapToObj(i -> CompletableFuture.supplyAsync(
@@ -67,7 +68,7 @@ class ExecutionIT {
                 firstEnd = Math.min(firstEnd, ran.get(2).asDouble());
             }
 
-            assertEquals(4, pids.size(), "each concurrent invoke gets its own environment");
+            assertEquals(4, pids.size(), "each concurrent invoke gets its own environment: " + pids);
             // Ran at the same time: all four handlers were running at one moment, however slow the machine.
             assertTrue(lastStart < firstEnd, "the last handler began at " + lastStart + ", after the first ended at "
                     + firstEnd);
@@ -79,8 +80,9 @@ class ExecutionIT {
     @Test
     void shouldKillAFunctionThatTimesOutAndColdStartTheNextInvoke() throws Exception {
         LocalLambda.create(lambda, "ex-timeout", "python3.12", "lambda_function.py", "lambda_function.lambda_handler",
-                "import os, time\ndef lambda_handler(e, c):\n    if e.get('sleep'):\n        time.sleep(5)\n    return os.getpid()\n", 1);
-        String pid = lambda.invoke(r -> r.functionName("ex-timeout")).payload().asUtf8String();
+                "import os, time\ndef lambda_handler(e, c):\n    if e.get('sleep'):\n        time.sleep(5)\n    return "
+                        + Sandboxes.PYTHON_ENVIRONMENT + "\n", 1);
+        String namespace = JSON.readTree(lambda.invoke(r -> r.functionName("ex-timeout")).payload().asUtf8String()).asText();
 
         InvokeResponse timedOut = lambda.invoke(r -> r.functionName("ex-timeout").logType(LogType.TAIL)
                 .payload(SdkBytes.fromUtf8String("{\"sleep\":true}")));
@@ -91,7 +93,7 @@ class ExecutionIT {
         assertEquals("Sandbox.Timedout", error.get("errorType").asText());
         assertTrue(error.get("errorMessage").asText().matches("RequestId: [0-9a-f-]{36} Error: Task timed out after 1\\.00 seconds"));
         assertTrue(LocalLambda.decodeLog(timedOut.logResult()).contains("Task timed out after 1.00 seconds"));
-        assertFalse(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false), "killed");
+        assertTrue(Sandboxes.environmentGone(namespace), "killed");
         assertNull(after.functionError());
         assertTrue(LocalLambda.decodeLog(after.logResult()).contains("Init Duration: "), "next invoke is a cold start");
     }
@@ -137,16 +139,17 @@ class ExecutionIT {
     }
 
     @Test
-    void shouldLeaveNoProcessBehindWhenTheServiceStops() {
+    void shouldLeaveNoProcessBehindWhenTheServiceStops() throws Exception {
         LocalLambdaService own = LocalLambdaService.start(LocalLambdaConfig.defaults());
         try (LambdaClient client = LocalLambda.client(own)) {
-            LocalLambda.createPython(client, "ex-reap", "import os\ndef lambda_handler(e, c):\n    return os.getpid()\n");
-            long pid = Long.parseLong(client.invoke(r -> r.functionName("ex-reap")).payload().asUtf8String());
-            assertTrue(ProcessHandle.of(pid).isPresent());
+            LocalLambda.createPython(client, "ex-reap", "import os\ndef lambda_handler(e, c):\n    return "
+                    + Sandboxes.PYTHON_ENVIRONMENT + "\n");
+            String namespace = JSON.readTree(client.invoke(r -> r.functionName("ex-reap")).payload().asUtf8String()).asText();
+            assertTrue(Sandboxes.environmentAlive(namespace));
 
             own.close();
 
-            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "runtime process reaped");
+            assertFalse(Sandboxes.environmentAlive(namespace), "runtime process reaped");
         }
     }
 }

@@ -33,7 +33,8 @@ class FaultInjectionIT {
         // No SDK retries here: each injected fault must reach the test as the service answered it.
         lambda = LambdaClient.builder().endpointOverride(service.endpoint())
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test")))
                 .overrideConfiguration(c -> c.retryStrategy(RetryMode.STANDARD).retryStrategy(b -> b.maxAttempts(1)))
                 .httpClientBuilder(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder())
                 .build();
@@ -64,6 +65,16 @@ class FaultInjectionIT {
         ServiceException e = assertThrows(ServiceException.class, () -> lambda.getFunction(r -> r.functionName("faulty")));
 
         assertEquals(500, e.statusCode());
+    }
+
+    @Test
+    void shouldAnswerAServerErrorAfterTheFunctionRan() {
+        service.injectFaults(new FaultInjection(0, 0, 0, 0, 0, Duration.ZERO, 1, 1.0));
+
+        ServiceException e = assertThrows(ServiceException.class, () -> lambda.invoke(r -> r.functionName("faulty")));
+
+        assertEquals(500, e.statusCode());
+        assertTrue(service.functionLog("faulty").contains("END RequestId: "), service.functionLog("faulty"));
     }
 
     @Test
@@ -121,15 +132,14 @@ class FaultInjectionIT {
         HttpClient http = HttpClient.newHttpClient();
         URI faults = service.endpoint().resolve("/_local/faults");
 
-        HttpResponse<String> set = http.send(HttpRequest.newBuilder(faults)
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"throttleRate\":1,\"seed\":7}")).build(),
+        HttpResponse<String> set = http.send(LocalLambda.signed(faults, "PUT", "{\"throttleRate\":1,\"seed\":7}").build(),
                 HttpResponse.BodyHandlers.ofString());
 
         assertEquals(200, set.statusCode());
         assertEquals(1.0, JSON.readTree(set.body()).get("throttleRate").asDouble());
         assertThrows(TooManyRequestsException.class, () -> lambda.invoke(r -> r.functionName("faulty")));
-        HttpResponse<String> bad = http.send(HttpRequest.newBuilder(faults)
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"throttleRate\":2}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> bad = http.send(LocalLambda.signed(faults, "PUT", "{\"throttleRate\":2}").build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(400, bad.statusCode());
     }
 

@@ -71,6 +71,29 @@ final class LocalLambda {
         return create(lambda, name, "python3.12", "lambda_function.py", "lambda_function.lambda_handler", code, 3);
     }
 
+    /**
+     * A raw HTTP request signed with SigV4 as an SDK signs it (any key is accepted), for the service's
+     * endpoints no SDK models ({@code /_local/faults}) and for requests an SDK would not send.
+     */
+    static java.net.http.HttpRequest.Builder signed(java.net.URI uri, String method, String body) {
+        var unsigned = software.amazon.awssdk.http.SdkHttpRequest.builder().uri(uri)
+                .method(software.amazon.awssdk.http.SdkHttpMethod.fromValue(method)).build();
+        var signedRequest = software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.create().sign(r -> r
+                .identity(software.amazon.awssdk.identity.spi.AwsCredentialsIdentity.create("test", "test"))
+                .request(unsigned)
+                .payload(software.amazon.awssdk.http.ContentStreamProvider.fromUtf8String(body))
+                .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.SERVICE_SIGNING_NAME, "lambda")
+                .putProperty(software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner.REGION_NAME, "us-east-1"));
+        var builder = java.net.http.HttpRequest.newBuilder(uri)
+                .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        signedRequest.request().headers().forEach((name, values) -> {
+            if (!name.equalsIgnoreCase("Host")) { // the client sets Host itself, to the same value
+                values.forEach(value -> builder.header(name, value));
+            }
+        });
+        return builder;
+    }
+
     static String decodeLog(String base64) {
         return new String(java.util.Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
     }

@@ -118,6 +118,30 @@ class OfficialClientsIT {
         assertEquals("boom", error.get("errorMessage").asText());
     }
 
+    /**
+     * The clients' init errors: Node's client posts its init error without the address's path (the
+     * Runtime API accepts an init error without the token while the runtime initialises); Python's
+     * client cannot post it to an address with a path (http.client refuses "port/token"), so the
+     * runtime's exit is what the caller sees.
+     */
+    @Test
+    void initErrorsUnderTheOfficialClients() throws Exception {
+        LocalLambda.create(officialLambda, "ric-node-broken", "nodejs22.x", "index.js", "index.missing", NODE, 5);
+        LocalLambda.create(officialLambda, "ric-python-broken", "python3.12", "lambda_function.py",
+                "lambda_function.missing", PYTHON, 5);
+
+        InvokeResponse node = officialLambda.invoke(r -> r.functionName("ric-node-broken"));
+        InvokeResponse python = officialLambda.invoke(r -> r.functionName("ric-python-broken"));
+
+        assertEquals("Unhandled", node.functionError());
+        assertEquals("Runtime.HandlerNotFound", JSON.readTree(node.payload().asUtf8String()).get("errorType").asText(),
+                node.payload().asUtf8String());
+        assertEquals("Unhandled", python.functionError());
+        String pythonError = JSON.readTree(python.payload().asUtf8String()).get("errorType").asText();
+        assertTrue(pythonError.equals("Runtime.HandlerNotFound") || pythonError.equals("Runtime.ExitError"),
+                python.payload().asUtf8String());
+    }
+
     private static byte[] readAllBytes(Path file) {
         try {
             return Files.readAllBytes(file);

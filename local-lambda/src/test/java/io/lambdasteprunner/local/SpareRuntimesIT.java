@@ -32,7 +32,7 @@ class SpareRuntimesIT {
 
     /** Values that differ between any two environments, whoever started them. */
     private static final Set<String> PER_ENVIRONMENT = Set.of(
-            "AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_LOG_STREAM_NAME", "_X_AMZN_TRACE_ID");
+            "AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_LOG_STREAM_NAME", "_X_AMZN_TRACE_ID", "TMPDIR");
 
     /** A function that reports what its process looks like from inside: pid, variables, directory, stdin. */
     record Probe(String runtime, String file, String handler, String code) {
@@ -47,19 +47,20 @@ class SpareRuntimesIT {
                 new Probe("python3.12", "lambda_function.py", "lambda_function.lambda_handler", """
                         import os, sys
                         def lambda_handler(event, context):
-                            return {"pid": os.getpid(), "env": dict(os.environ), "cwd": os.getcwd(),
+                            return {"pid": os.getpid(), "ns": os.readlink("/proc/self/ns/pid"), "env": dict(os.environ), "cwd": os.getcwd(),
                                     "stdin": sys.stdin.read(), "path": sys.path, "argv": sys.argv,
                                     "greeting": os.environ.get("GREETING")}
                         """),
                 new Probe("nodejs22.x", "index.js", "index.handler", """
                         const fs = require('fs');
-                        exports.handler = async () => ({ pid: process.pid, env: { ...process.env }, cwd: process.cwd(),
+                        exports.handler = async () => ({ pid: process.pid, ns: fs.readlinkSync('/proc/self/ns/pid'),
+                          env: { ...process.env }, cwd: process.cwd(),
                           stdin: fs.readFileSync(0, 'utf8'), path: module.paths, argv: process.argv,
                           greeting: process.env.GREETING ?? null });
                         """),
                 new Probe("ruby3.3", "lambda_function.rb", "lambda_function.handler", """
                         def handler(event:, context:)
-                          { pid: Process.pid, env: ENV.to_h, cwd: Dir.pwd, stdin: $stdin.read, path: $LOAD_PATH,
+                          { pid: Process.pid, ns: File.readlink('/proc/self/ns/pid'), env: ENV.to_h, cwd: Dir.pwd, stdin: $stdin.read, path: $LOAD_PATH,
                             argv: [$0] + ARGV, greeting: ENV['GREETING'] }
                         end
                         """));
@@ -79,9 +80,11 @@ class SpareRuntimesIT {
              LambdaClient lambda = LocalLambda.client(service)) {
             assertEquals(List.of(), service.spareRuntimeProcesses(), "no spare before a language is used");
             createAndInvoke(lambda, probe, "first", Map.of());
-            long sparePid = awaitSpare(service).pid();
+            ProcessHandle spare = awaitSpare(service);
+            long sparePid = spare.pid();
+            List<String> spareNamespaces = Sandboxes.namespacesUnder(spare);
             JsonNode seen = createAndInvoke(lambda, probe, "probe", Map.of("GREETING", "hello"));
-            assertEquals(sparePid, seen.get("pid").asLong(), "the second function ran on the spare");
+            assertTrue(spareNamespaces.contains(seen.get("ns").asText()), "the second function ran on the spare");
             spared = normalised(seen);
             long nextSpare = awaitSpare(service).pid();
             assertTrue(nextSpare != sparePid, "a new spare replaces the one taken");
@@ -103,11 +106,13 @@ class SpareRuntimesIT {
              LambdaClient lambda = LocalLambda.client(service)) {
             Probe python = probes().findFirst().orElseThrow();
             createAndInvoke(lambda, python, "first", Map.of());
-            long sparePid = awaitSpare(service).pid();
+            ProcessHandle spare = awaitSpare(service);
+            long sparePid = spare.pid();
+            List<String> spareNamespaces = Sandboxes.namespacesUnder(spare);
 
             JsonNode seen = createAndInvoke(lambda, python, "with-pythonpath", Map.of("PYTHONPATH", "/opt/extra"));
 
-            assertTrue(seen.get("pid").asLong() != sparePid, "not the spare");
+            assertFalse(spareNamespaces.contains(seen.get("ns").asText()), "not the spare");
             assertTrue(seen.get("path").toString().contains("/opt/extra"), "Python read PYTHONPATH as it started: "
                     + seen.get("path"));
             assertEquals(List.of(sparePid), service.spareRuntimeProcesses().stream().map(ProcessHandle::pid).toList(),
@@ -127,7 +132,7 @@ class SpareRuntimesIT {
             assertEquals(List.of(), service.spareRuntimeProcesses(), "taken, and not replaced while its function may run");
             lambda.deleteFunction(r -> r.functionName("never-invoked"));
 
-            assertFalse(ProcessHandle.of(sparePid).map(ProcessHandle::isAlive).orElse(false), "deleted with its function");
+            assertTrue(Sandboxes.processGone(sparePid), "deleted with its function");
             assertTrue(awaitSpare(service).pid() != sparePid);
         }
     }
@@ -189,6 +194,7 @@ class SpareRuntimesIT {
         try {
             ObjectNode copy = (ObjectNode) JSON.readTree(text);
             copy.remove("pid");
+            copy.remove("ns");
             ObjectNode variables = (ObjectNode) copy.get("env");
             List<String> names = new ArrayList<>();
             for (Iterator<String> it = variables.fieldNames(); it.hasNext(); ) {

@@ -31,12 +31,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SpareRuntimesTest {
     private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final ProcessStarter processes = new ProcessStarter();
     private final List<Process> started = new ArrayList<>();
 
     @AfterEach
     void stop() {
         executor.shutdownNow();
         started.forEach(Process::destroyForcibly);
+        processes.close();
     }
 
     @ParameterizedTest
@@ -58,7 +60,7 @@ class SpareRuntimesTest {
 
     @Test
     void shouldStartASpareOnlyOnceALanguageIsUsedAndOnlyOnePerLanguage() throws Exception {
-        SpareRuntimes spares = new SpareRuntimes(this::sleeper, executor);
+        SpareRuntimes<Family> spares = new SpareRuntimes<>(this::sleeper, executor);
 
         assertEquals(Optional.empty(), spares.take(Family.PYTHON), "none before first use");
         awaitSpares(spares, 1);
@@ -74,7 +76,7 @@ class SpareRuntimesTest {
 
     @Test
     void shouldNotHandOutASpareThatDiedAndStartAnother() throws Exception {
-        SpareRuntimes spares = new SpareRuntimes(this::sleeper, executor);
+        SpareRuntimes<Family> spares = new SpareRuntimes<>(this::sleeper, executor);
         spares.take(Family.NODEJS);
         ProcessHandle first = awaitSpares(spares, 1).get(0);
         first.destroyForcibly();
@@ -92,7 +94,7 @@ class SpareRuntimesTest {
     void shouldLeaveNoSpareAliveAfterCloseEvenOneBeingStarted() throws Exception {
         CountDownLatch starting = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        SpareRuntimes spares = new SpareRuntimes(family -> {
+        SpareRuntimes<Family> spares = new SpareRuntimes<>(family -> {
             if (family == Family.RUBY) {
                 starting.countDown();
                 awaitQuietly(release);
@@ -119,18 +121,19 @@ class SpareRuntimesTest {
 
     private SpareRuntimes.Spare sleeper(Family family) {
         try {
-            Path output = Files.createTempFile("spare-", ".log");
-            Process process = new ProcessBuilder("sleep", "60").redirectOutput(output.toFile()).start();
+            Path directory = RuntimeProcess.createDirectory(Files.createTempDirectory("spare-"));
+            RuntimeProcess process = RuntimeProcess.start(processes, List.of("sleep", "60"), Map.of(), directory,
+                    directory, false, true);
             synchronized (started) {
-                started.add(process);
+                started.add(process.process());
             }
-            return new SpareRuntimes.Spare(process, output);
+            return new SpareRuntimes.Spare(process);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static List<ProcessHandle> awaitSpares(SpareRuntimes spares, int count) throws InterruptedException {
+    private static List<ProcessHandle> awaitSpares(SpareRuntimes<?> spares, int count) throws InterruptedException {
         for (int i = 0; i < 500 && spares.processes().size() < count; i++) {
             Thread.sleep(10);
         }

@@ -8,7 +8,6 @@ import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.lambda.StsClients;
 import io.lambdasteprunner.lambda.TargetConnections;
 import io.lambdasteprunner.lambda.TargetGateways;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.LambdaGateways;
 import io.lambdasteprunner.step.OrphanSweeper;
@@ -93,25 +92,19 @@ public final class DependencyFactory {
 
     private static Dependencies onTargets(StepConfig config, LambdaClient client, TargetConnections targets,
                                           MetricsSink metrics, ResultStore results) {
-        SdkLambdaGateway own = new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, Backoff.Sleeper.REAL,
-                Priming.restoreSafeRandom());
-        return onGateways(config, own, new TargetGateways(own, targets), metrics, Clock.systemUTC(),
-                Backoff.Sleeper.REAL, results);
+        // The retries' jitter draws from a SecureRandom, unique after a SnapStart restore (LambdaRetries.standard()).
+        SdkLambdaGateway own = new SdkLambdaGateway(client);
+        return onGateways(config, own, new TargetGateways(own, targets), metrics, Clock.systemUTC(), results);
     }
 
     /** The graph on any {@link LambdaGateway}, without metrics (tests). */
     public static Dependencies onGateway(StepConfig config, LambdaGateway gateway) {
-        return onGateway(config, gateway, MetricsSink.none(), Clock.systemUTC(), Backoff.Sleeper.REAL);
+        return onGateway(config, gateway, MetricsSink.none(), Clock.systemUTC());
     }
 
-    /**
-     * The graph on any {@link LambdaGateway}.
-     *
-     * @param sleeper how the step waits between polls for Active (tests pass one that does not sleep)
-     */
-    public static Dependencies onGateway(StepConfig config, LambdaGateway gateway, MetricsSink metrics, Clock clock,
-                                         Backoff.Sleeper sleeper) {
-        return onGateway(config, gateway, metrics, clock, sleeper, ResultStore.NONE);
+    /** The graph on any {@link LambdaGateway} (the gateway waits for Active itself). */
+    public static Dependencies onGateway(StepConfig config, LambdaGateway gateway, MetricsSink metrics, Clock clock) {
+        return onGateway(config, gateway, metrics, clock, ResultStore.NONE);
     }
 
     /**
@@ -120,8 +113,8 @@ public final class DependencyFactory {
      * @param results where responses too big for {@code MAX_RESULT_BYTES} are written when {@code RESULT_BUCKET} is set
      */
     public static Dependencies onGateway(StepConfig config, LambdaGateway gateway, MetricsSink metrics, Clock clock,
-                                         Backoff.Sleeper sleeper, ResultStore results) {
-        return onGateways(config, gateway, LambdaGateways.only(gateway), metrics, clock, sleeper, results);
+                                         ResultStore results) {
+        return onGateways(config, gateway, LambdaGateways.only(gateway), metrics, clock, results);
     }
 
     /**
@@ -131,12 +124,11 @@ public final class DependencyFactory {
      * @param gateways the gateway of each target (tests may return one in-memory gateway per target)
      */
     public static Dependencies onGateways(StepConfig config, LambdaGateway own, LambdaGateways gateways,
-                                          MetricsSink metrics, Clock clock, Backoff.Sleeper sleeper,
-                                          ResultStore results) {
+                                          MetricsSink metrics, Clock clock, ResultStore results) {
         ObjectMapper mapper = StepJson.newMapper();
         StepTelemetry telemetry = new StepTelemetry(metrics);
-        StepRunner runner = new StepRunner(gateways, config, telemetry, mapper, clock, sleeper,
-                Priming.restoreSafeRandom(), results);
+        StepRunner runner = new StepRunner(gateways, config, telemetry, mapper, clock, Priming.restoreSafeRandom(),
+                results);
         RequestRunner requests = new RequestRunner(new StepRequestParser(), runner,
                 OrphanSweeper.forConfig(own, config, clock), other -> OrphanSweeper.forConfig(other, config, clock),
                 telemetry, clock);

@@ -3,8 +3,9 @@ package io.lambdasteprunner.lambda;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.identity.spi.IdentityProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
@@ -15,11 +16,22 @@ import java.time.Duration;
  * Builds the SDK's {@link LambdaClient}: once per container, from the handler's constructor.
  *
  * <p>Region, endpoint, credentials and HTTP client are set explicitly rather than discovered:
- * the URL-connection client (smallest and quickest to start), a read timeout above Lambda's 900 s
- * maximum so a long synchronous invoke is not cut off, and the SDK's own retries off, because
- * {@link SdkLambdaGateway} retries with rules that know which Lambda errors are a caller's mistake.
+ * the URL-connection client (smallest and quickest to start) and a read timeout above Lambda's 900 s
+ * maximum so a long synchronous invoke is not cut off. The client's own retry strategy is the one for
+ * Invoke ({@link LambdaRetries#invoke()}: never again once the function may have run); the
+ * {@link SdkLambdaGateway}'s control-plane calls bring theirs with each request.
+ *
+ * <p>The JDK's {@code HttpURLConnection} silently sends a POST again when the connection fails
+ * before the answer's headers arrive (a reset, an early close), unless
+ * {@code sun.net.http.retryPost} is {@code false}: this class sets it, before the first connection
+ * reads it, so that an Invoke is never sent twice behind the retry strategy's back.
  */
 public final class LambdaClients {
+
+    static {
+        // Read once, when the JDK's HTTP client class initialises (at the first connection).
+        System.setProperty("sun.net.http.retryPost", "false");
+    }
 
     /** Longer than Lambda's 900-second maximum function timeout. */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(905);
@@ -28,16 +40,20 @@ public final class LambdaClients {
     private LambdaClients() {
     }
 
-    /** A client at {@code endpoint} ({@code null}: the region's) in {@code region}, signing with {@code credentials}. */
+    /**
+     * A client at {@code endpoint} ({@code null}: the region's) in {@code region}, signing with {@code credentials},
+     * with {@link #create(LambdaClientConfig)}'s HTTP client settings and Invoke retries: another region's client
+     * ({@link TargetConnections}).
+     */
     public static LambdaClient create(java.net.URI endpoint, String region,
-                                      software.amazon.awssdk.identity.spi.IdentityProvider<? extends software.amazon.awssdk.identity.spi.AwsCredentialsIdentity> credentials) {
+                                      IdentityProvider<? extends AwsCredentialsIdentity> credentials) {
         LambdaClientBuilder builder = LambdaClient.builder()
                 .region(Region.of(region))
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(CONNECT_TIMEOUT)
                         .socketTimeout(READ_TIMEOUT)
                         .build())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .overrideConfiguration(o -> o.retryStrategy(LambdaRetries.standard().invoke()))
                 .credentialsProvider(credentials);
         if (endpoint != null) {
             builder.endpointOverride(endpoint);
@@ -45,21 +61,34 @@ public final class LambdaClients {
         return builder.build();
     }
 
-    /** A client for {@code config}; the caller closes it (a container's client lives as long as the container). */
+    /**
+     * A client for {@code config} whose own retry strategy is {@link LambdaRetries#standard()}'s for
+     * Invoke; the caller closes it (a container's client lives as long as the container).
+     */
     public static LambdaClient create(LambdaClientConfig config) {
+        return builder(config, LambdaRetries.standard()).build();
+    }
+
+    /**
+     * The builder {@link #create} uses, with {@code retries}' Invoke strategy as the client's own
+     * (give the {@link SdkLambdaGateway} the same {@code retries}). For callers that add to it: tests
+     * count attempts with an interceptor (add it with {@code addExecutionInterceptor} on
+     * {@code overrideConfiguration(ClientOverrideConfiguration.Builder)}'s copy, not a new one).
+     */
+    public static LambdaClientBuilder builder(LambdaClientConfig config, LambdaRetries retries) {
         LambdaClientBuilder builder = LambdaClient.builder()
                 .region(Region.of(config.region()))
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(CONNECT_TIMEOUT)
                         .socketTimeout(READ_TIMEOUT)
                         .build())
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+                .overrideConfiguration(o -> o.retryStrategy(retries.invoke()));
         if (config.endpoint() != null) {
             builder.endpointOverride(config.endpoint());
         }
         builder.credentialsProvider(config.fakeCredentials()
                 ? StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))
                 : DefaultCredentialsProvider.builder().build());
-        return builder.build();
+        return builder;
     }
 }

@@ -233,8 +233,8 @@ public final class DataVariables {
                 "no name, ARN, tag, environment value or client context needs more than 4096");
 
         /** Lambda's synchronous payload limit. */
-        public static final Limit PAYLOAD = new Limit(StepRequestParser.MAX_SYNC_PAYLOAD_BYTES,
-                StepError.PAYLOAD_TOO_LARGE, "Lambda accepts " + StepRequestParser.MAX_SYNC_PAYLOAD_BYTES
+        public static final Limit PAYLOAD = new Limit(io.lambdasteprunner.facts.LambdaLimits.SYNC_REQUEST_PAYLOAD_BYTES,
+                StepError.PAYLOAD_TOO_LARGE, "Lambda accepts " + io.lambdasteprunner.facts.LambdaLimits.SYNC_REQUEST_PAYLOAD_BYTES
                 + " bytes for invocationType RequestResponse");
 
         public Limit {

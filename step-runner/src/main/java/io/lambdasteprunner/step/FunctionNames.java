@@ -1,5 +1,7 @@
 package io.lambdasteprunner.step;
 
+import io.lambdasteprunner.facts.LambdaLimits;
+
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,9 +22,6 @@ import java.util.regex.Pattern;
  */
 public final class FunctionNames {
 
-    /** Lambda's limit for a function name. */
-    public static final int MAX_NAME_LENGTH = 64;
-
     /** Lambda's own pattern for FunctionName in Invoke: name, partial ARN or full ARN, optional qualifier. */
     private static final Pattern REFERENCE = Pattern.compile(
             "(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\\d:)?(?:\\d{12}:)?(?:function:)?"
@@ -35,7 +34,7 @@ public final class FunctionNames {
     private final AtomicInteger counter = new AtomicInteger();
 
     public FunctionNames(String prefix, Clock clock, RandomGenerator random) {
-        int room = MAX_NAME_LENGTH - 1 - 13 - 1 - 8;
+        int room = LambdaLimits.FUNCTION_NAME_LENGTH - 1 - 13 - 1 - 8;
         this.prefix = prefix.length() > room ? prefix.substring(0, room) : prefix;
         this.clock = clock;
         this.random = random;
@@ -48,7 +47,7 @@ public final class FunctionNames {
 
     /** Whether a name has the shape of the names {@link #next()} gives: {@code <prefix>-<millis>-<8 hex>}. */
     public boolean isGenerated(String name) {
-        return name.length() <= MAX_NAME_LENGTH && name.startsWith(prefix + "-")
+        return name.length() <= LambdaLimits.FUNCTION_NAME_LENGTH && name.startsWith(prefix + "-")
                 && name.substring(prefix.length() + 1).matches("\\d{1,13}-[0-9a-f]{8}");
     }
 
@@ -88,7 +87,8 @@ public final class FunctionNames {
      */
     public static Reference parse(String functionName) {
         Matcher matcher = REFERENCE.matcher(functionName);
-        if (functionName.length() > 170 || !matcher.matches() || matcher.group(1).length() > MAX_NAME_LENGTH) {
+        if (functionName.length() > LambdaLimits.QUALIFIED_FUNCTION_ARN_LENGTH || !matcher.matches()
+                || matcher.group(1).length() > LambdaLimits.FUNCTION_NAME_LENGTH) {
             throw new StepFailure(StepError.INVALID_STEP_REQUEST, "functionName '" + functionName + "' is not a "
                     + "function name (1-64 letters, digits, '-', '_'), partial ARN (123456789012:function:name) or "
                     + "full ARN (arn:aws:lambda:us-east-1:123456789012:function:name), optionally with :qualifier");

@@ -20,8 +20,12 @@ public interface LambdaGateway {
     /** Creates a function from one source file; it starts {@code Pending}. */
     void createFunction(NewFunction function);
 
-    /** The function's current state as GetFunction reports it. */
-    FunctionState functionState(String functionName);
+    /**
+     * Waits until a new function leaves {@code Pending}, for at most {@code timeout}, and says where it
+     * stopped: {@code Active}; {@code Failed} (or {@code Inactive}) with Lambda's reason; or still
+     * {@code Pending} when the time ran out.
+     */
+    FunctionState awaitActive(String functionName, java.time.Duration timeout);
 
     /** Deletes a function (unqualified). */
     void deleteFunction(String functionName);

@@ -1,5 +1,7 @@
 package io.lambdasteprunner.step;
 
+import io.lambdasteprunner.facts.LambdaLimits;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -44,7 +46,7 @@ public final class ReusableFunctions {
     private final Map<String, Known> known = new ConcurrentHashMap<>();
 
     ReusableFunctions(String prefix) {
-        int room = FunctionNames.MAX_NAME_LENGTH - NAME_INFIX.length() - NAME_HASH_CHARS;
+        int room = LambdaLimits.FUNCTION_NAME_LENGTH - NAME_INFIX.length() - NAME_HASH_CHARS;
         this.prefix = prefix.length() > room ? prefix.substring(0, room) : prefix;
     }
 

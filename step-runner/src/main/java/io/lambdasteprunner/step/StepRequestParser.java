@@ -3,6 +3,7 @@ package io.lambdasteprunner.step;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lambdasteprunner.facts.LambdaLimits;
 import io.lambdasteprunner.facts.LambdaRuntimes;
 import io.lambdasteprunner.step.StepRequest.InvocationType;
 import io.lambdasteprunner.step.StepRequest.InvokeOptions;
@@ -28,13 +29,6 @@ import java.util.regex.Pattern;
  */
 public final class StepRequestParser {
 
-    /** Lambda's limit for a synchronous (and dry-run) request payload. */
-    public static final int MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
-    /** Lambda's limit for an asynchronous ({@code Event}) request payload. */
-    public static final int MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024;
-    /** Lambda's limit for {@code X-Amz-Client-Context}, base64-encoded. */
-    public static final int MAX_CLIENT_CONTEXT_BYTES = 3583;
-
     private static final List<String> COMMON = List.of("action", "variables");
     /** Where the step acts: another region, another account (by an assumed role). {@code sweep} takes these too. */
     private static final List<String> TARGET = List.of("region", "assumeRoleArn", "externalId");
@@ -43,6 +37,8 @@ public final class StepRequestParser {
     private static final List<String> INVOKE_ONLY = List.of("functionName", "qualifier");
     private static final List<String> CUSTOM_CODE_ONLY = List.of("runtime", "code", "handler", "roleArn",
             "deleteAfterExecution", "description", "tags", "timeoutSeconds", "memorySize", "environment", "reuse");
+    /** Tags a step may ask for: Lambda's 50, less room for the runner's own. */
+    private static final int MAX_STEP_TAGS = LambdaLimits.TAGS_PER_FUNCTION - 5;
     private static final Pattern ENV_KEY = Pattern.compile("[a-zA-Z]\\w*");
     /** The client context parts Lambda's runtimes read as maps of strings. */
     private static final List<String> CLIENT_CONTEXT_MAPS = List.of("client", "custom", "env");
@@ -51,8 +47,8 @@ public final class StepRequestParser {
             + " bytes of code (deploy bigger functions yourself and use action invoke)");
     /** Base64 grows text by a third: this much JSON text is already past Lambda's limit. */
     private static final DataVariables.Limit CLIENT_CONTEXT_LIMIT = new DataVariables.Limit(
-            MAX_CLIENT_CONTEXT_BYTES * 3 / 4 + 1, StepError.PAYLOAD_TOO_LARGE,
-            "Lambda accepts " + MAX_CLIENT_CONTEXT_BYTES + " bytes of client context, base64-encoded");
+            LambdaLimits.CLIENT_CONTEXT_BASE64_BYTES * 3 / 4 + 1, StepError.PAYLOAD_TOO_LARGE,
+            "Lambda accepts " + LambdaLimits.CLIENT_CONTEXT_BASE64_BYTES + " bytes of client context, base64-encoded");
 
     /**
      * What {@code json} asks for, decided here once from its {@code action}: a step ({@code invoke},
@@ -168,12 +164,14 @@ public final class StepRequestParser {
         String description = optionalText(json, "description");
         if (description != null) {
             description = variables.expand(description, "description");
-            if (description.length() > 256) {
-                throw invalid("description is " + description.length() + " characters; Lambda allows 256");
+            if (description.length() > LambdaLimits.DESCRIPTION_LENGTH) {
+                throw invalid("description is " + description.length() + " characters; Lambda allows "
+                        + LambdaLimits.DESCRIPTION_LENGTH);
             }
         }
-        Integer timeout = optionalInt(json, "timeoutSeconds", 1, 900);
-        Integer memory = optionalInt(json, "memorySize", 128, 10240);
+        Integer timeout = optionalInt(json, "timeoutSeconds", LambdaLimits.MIN_TIMEOUT_SECONDS,
+                LambdaLimits.MAX_TIMEOUT_SECONDS);
+        Integer memory = optionalInt(json, "memorySize", LambdaLimits.MIN_MEMORY_MB, LambdaLimits.MAX_MEMORY_MB);
         Map<String, String> tags = stringMap(json, "tags", variables);
         checkTags(tags);
         Map<String, String> environment = stringMap(json, "environment", variables);
@@ -207,7 +205,7 @@ public final class StepRequestParser {
             default -> throw invalid("invocationType '" + typeName
                     + "' is unknown; use RequestResponse (or Request), Event or DryRun");
         };
-        int limit = type == InvocationType.EVENT ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
+        int limit = type == InvocationType.EVENT ? LambdaLimits.ASYNC_REQUEST_PAYLOAD_BYTES : LambdaLimits.SYNC_REQUEST_PAYLOAD_BYTES;
         JsonNode payload = json.get("payload");
         payload = payload == null ? JsonNodeFactory.instance.objectNode() : variables.expand(payload, "payload",
                 new DataVariables.Limit(limit, StepError.PAYLOAD_TOO_LARGE, "Lambda accepts " + limit
@@ -227,9 +225,9 @@ public final class StepRequestParser {
             clientContext = (ObjectNode) variables.expand(context, "clientContext", CLIENT_CONTEXT_LIMIT);
             checkClientContext(clientContext);
             int encoded = Base64.getEncoder().encode(clientContext.toString().getBytes(StandardCharsets.UTF_8)).length;
-            if (encoded > MAX_CLIENT_CONTEXT_BYTES) {
+            if (encoded > LambdaLimits.CLIENT_CONTEXT_BASE64_BYTES) {
                 throw new StepFailure(StepError.PAYLOAD_TOO_LARGE, "clientContext is " + encoded
-                        + " bytes base64-encoded; Lambda accepts " + MAX_CLIENT_CONTEXT_BYTES);
+                        + " bytes base64-encoded; Lambda accepts " + LambdaLimits.CLIENT_CONTEXT_BASE64_BYTES);
             }
         }
 
@@ -286,30 +284,33 @@ public final class StepRequestParser {
     }
 
     private static void checkTags(Map<String, String> tags) {
-        if (tags.size() > 45) {
-            throw invalid("tags has " + tags.size() + " entries; a step allows 45 (Lambda allows 50, the runner adds its own)");
+        if (tags.size() > MAX_STEP_TAGS) {
+            throw invalid("tags has " + tags.size() + " entries; a step allows " + MAX_STEP_TAGS + " (Lambda allows "
+                    + LambdaLimits.TAGS_PER_FUNCTION + ", the runner adds its own)");
         }
         tags.forEach((key, value) -> {
-            if (key.isEmpty() || key.length() > 128 || key.toLowerCase().startsWith("aws:")) {
-                throw invalid("tag key '" + key + "' must be 1-128 characters and not start with aws:");
+            if (key.isEmpty() || key.length() > LambdaLimits.TAG_KEY_LENGTH || key.toLowerCase().startsWith("aws:")) {
+                throw invalid("tag key '" + key + "' must be 1-" + LambdaLimits.TAG_KEY_LENGTH
+                        + " characters and not start with aws:");
             }
-            if (value.length() > 256) {
-                throw invalid("tag " + key + " has a value of " + value.length() + " characters; Lambda allows 256");
+            if (value.length() > LambdaLimits.TAG_VALUE_LENGTH) {
+                throw invalid("tag " + key + " has a value of " + value.length() + " characters; Lambda allows "
+                        + LambdaLimits.TAG_VALUE_LENGTH);
             }
         });
     }
 
     private static void checkEnvironment(Map<String, String> environment) {
-        int size = 0;
-        for (Map.Entry<String, String> entry : environment.entrySet()) {
-            if (!ENV_KEY.matcher(entry.getKey()).matches()) {
-                throw invalid("environment variable name '" + entry.getKey()
+        for (String key : environment.keySet()) {
+            if (!ENV_KEY.matcher(key).matches()) {
+                throw invalid("environment variable name '" + key
                         + "' must start with a letter and contain only letters, digits and _");
             }
-            size += entry.getKey().length() + entry.getValue().getBytes(StandardCharsets.UTF_8).length;
         }
-        if (size > 4096) {
-            throw invalid("environment is " + size + " bytes in all; Lambda allows 4 KB");
+        int size = LambdaLimits.environmentBytes(environment);
+        if (size > LambdaLimits.ENVIRONMENT_BYTES) {
+            throw invalid("environment is " + size + " bytes as Lambda measures it (the variables as one JSON "
+                    + "object); Lambda allows 4 KB (" + LambdaLimits.ENVIRONMENT_BYTES + " bytes)");
         }
     }
 

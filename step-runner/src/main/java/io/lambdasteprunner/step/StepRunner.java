@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lambdasteprunner.facts.LambdaLimits;
 import io.lambdasteprunner.step.LambdaGateway.FunctionState;
 import io.lambdasteprunner.step.LambdaGateway.InvocationResult;
 import io.lambdasteprunner.step.StepListener.Phase;
@@ -40,14 +41,6 @@ public final class StepRunner {
 
     /** Time kept back from waiting for Active so the delete can still run. */
     static final Duration DELETE_RESERVE = Duration.ofSeconds(3);
-    /**
-     * Polling GetFunction (100 requests a second per account) until Active: {@value #QUICK_POLLS} polls {@link #QUICK_POLL} apart
-     * (a function on the local service is Active in tens of milliseconds), then from 10-20 ms doubling
-     * to 1 s (one on AWS takes about a second): two calls more than plain doubling, 10-20 ms sooner locally.
-     */
-    static final Backoff ACTIVE_POLL = new Backoff(Duration.ofMillis(10), Duration.ofSeconds(1), Integer.MAX_VALUE);
-    static final int QUICK_POLLS = 3;
-    static final Duration QUICK_POLL = Duration.ofMillis(10);
     /** Fresh names to try when a generated name is already taken. */
     static final int NAME_ATTEMPTS = 3;
     private static final int MAX_ERROR_TEXT = 1000;
@@ -62,23 +55,22 @@ public final class StepRunner {
     private final StepListener listener;
     private final ObjectMapper mapper;
     private final Clock clock;
-    private final Backoff.Sleeper sleeper;
-    private final RandomGenerator random;
     private final ResultFitter fitter;
 
     /** A runner whose deployment writes no response to S3 (a configured {@code RESULT_BUCKET} is not used). */
     public StepRunner(LambdaGateway lambda, StepConfig config, StepListener listener, ObjectMapper mapper,
-                      Clock clock, Backoff.Sleeper sleeper, RandomGenerator random) {
-        this(lambda, config, listener, mapper, clock, sleeper, random, ResultStore.NONE);
+                      Clock clock, RandomGenerator random) {
+        this(lambda, config, listener, mapper, clock, random, ResultStore.NONE);
     }
 
     /**
+     * @param random  draws the unique part of generated function names
      * @param results where responses too big for {@code MAX_RESULT_BYTES} are written when {@code RESULT_BUCKET}
      *                is set
      */
     public StepRunner(LambdaGateway lambda, StepConfig config, StepListener listener, ObjectMapper mapper,
-                      Clock clock, Backoff.Sleeper sleeper, RandomGenerator random, ResultStore results) {
-        this(LambdaGateways.only(lambda), config, listener, mapper, clock, sleeper, random, results);
+                      Clock clock, RandomGenerator random, ResultStore results) {
+        this(LambdaGateways.only(lambda), config, listener, mapper, clock, random, results);
     }
 
     /**
@@ -87,7 +79,7 @@ public final class StepRunner {
      * @param gateways the Lambda gateway of each target account and region
      */
     public StepRunner(LambdaGateways gateways, StepConfig config, StepListener listener, ObjectMapper mapper,
-                      Clock clock, Backoff.Sleeper sleeper, RandomGenerator random, ResultStore results) {
+                      Clock clock, RandomGenerator random, ResultStore results) {
         this.gateways = gateways;
         this.config = config;
         this.roles = new RolePolicy(config);
@@ -96,8 +88,6 @@ public final class StepRunner {
         this.listener = listener;
         this.mapper = mapper;
         this.clock = clock;
-        this.sleeper = sleeper;
-        this.random = random;
         StepConfig.Results settings = results == ResultStore.NONE ? config.results().withBucket(null)
                 : config.results();
         this.fitter = new ResultFitter(settings, results, listener);
@@ -200,10 +190,10 @@ public final class StepRunner {
         ownCustom.put(DEPTH_KEY, Integer.toString(depth));
         String json = context.toString();
         int encoded = (json.getBytes(StandardCharsets.UTF_8).length + 2) / 3 * 4;
-        if (encoded > StepRequestParser.MAX_CLIENT_CONTEXT_BYTES) {
+        if (encoded > LambdaLimits.CLIENT_CONTEXT_BASE64_BYTES) {
             throw new StepFailure(StepError.PAYLOAD_TOO_LARGE, "clientContext is " + encoded + " bytes base64-encoded "
                     + "with the runner's custom." + DEPTH_KEY + " added; Lambda accepts "
-                    + StepRequestParser.MAX_CLIENT_CONTEXT_BYTES + ", so shorten clientContext");
+                    + LambdaLimits.CLIENT_CONTEXT_BASE64_BYTES + ", so shorten clientContext");
         }
         return json;
     }
@@ -411,35 +401,21 @@ public final class StepRunner {
         }
     }
 
-    /**
-     * Polls until the function is Active. Called right after CreateFunction (or a GetFunction that said
-     * Pending), so the first poll comes after the first delay: asking at once is always answered Pending.
-     * With no time left for another delay, it asks once more before giving up.
-     */
+    /** Waits (the gateway polls) until the function is Active, until {@code deadline} at most. */
     private void waitUntilActive(LambdaGateway lambda, String action, String name, Deadline deadline) {
         timed(action, name, Phase.WAIT_ACTIVE, () -> {
-            for (int attempt = 0; ; attempt++) {
-                Duration delay = attempt < QUICK_POLLS ? QUICK_POLL
-                        : ACTIVE_POLL.delay(attempt - QUICK_POLLS + 1, random);
-                boolean lastPoll = deadline.remaining().compareTo(delay) <= 0;
-                if (!lastPoll) {
-                    sleep(delay);
-                }
-                FunctionState state = lambda.functionState(name);
-                if (state.isActive()) {
-                    return null;
-                }
-                if (state.isFailed() || "Inactive".equals(state.state())) {
-                    throw new StepFailure(StepError.FUNCTION_CREATION_FAILED, "Lambda could not create function "
-                            + name + " (state " + state.state() + (state.reason() == null ? "" : ": "
-                            + state.reason()) + ")");
-                }
-                if (lastPoll) {
-                    throw new StepFailure(StepError.FUNCTION_NOT_READY, "function " + name + " was still "
-                            + state.state() + " when the step ran out of time; retry the step or give it a longer "
-                            + "timeout");
-                }
+            FunctionState state = lambda.awaitActive(name, deadline.remaining());
+            if (state.isActive()) {
+                return null;
             }
+            if (state.isFailed() || "Inactive".equals(state.state())) {
+                throw new StepFailure(StepError.FUNCTION_CREATION_FAILED, "Lambda could not create function "
+                        + name + " (state " + state.state() + (state.reason() == null ? "" : ": "
+                        + state.reason()) + ")");
+            }
+            throw new StepFailure(StepError.FUNCTION_NOT_READY, "function " + name + " was still "
+                    + state.state() + " when the step ran out of time; retry the step or give it a longer "
+                    + "timeout");
         });
     }
 
@@ -508,15 +484,6 @@ public final class StepRunner {
             throw failure;
         } finally {
             listener.phase(action, name, phase, Duration.ofNanos(System.nanoTime() - start), failedWith);
-        }
-    }
-
-    private void sleep(Duration delay) {
-        try {
-            sleeper.sleep(delay);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StepFailure(StepError.FUNCTION_NOT_READY, "interrupted while waiting for the function");
         }
     }
 }

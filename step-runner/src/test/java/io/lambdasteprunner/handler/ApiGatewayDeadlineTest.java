@@ -36,12 +36,12 @@ class ApiGatewayDeadlineTest {
     private final SimulatedClock clock = new SimulatedClock();
     private final FakeLambda lambda = FakeLambda.builder().build();
     private final StepHandler handler = new StepHandler(DependencyFactory.onGateway(
-            new StepConfig(ROLE, List.of(), null, "lambda-step-runner"), lambda, MetricsSink.none(), clock, clock::advance));
+            new StepConfig(ROLE, List.of(), null, "lambda-step-runner"), lambda, MetricsSink.none(), clock));
 
     @Test
     void shouldEndAnApiRequestsStepBeforeApiGatewayGivesUp() throws Exception {
         // Given a generated function that never leaves Pending, and 900 s left in the invocation
-        lambda.pendingPolls(Integer.MAX_VALUE);
+        lambda.pendingPolls(Integer.MAX_VALUE).onWait(clock::advance);
         ObjectNode event = (ObjectNode) mapper.readTree(Files.readString(Path.of("events", "apigateway-rest.json")));
         event.put("body", STEP);
 
@@ -59,7 +59,7 @@ class ApiGatewayDeadlineTest {
 
     @Test
     void shouldLetAStepFunctionsTaskWaitAsLongAsTheInvocationLasts() throws Exception {
-        lambda.pendingPolls(Integer.MAX_VALUE);
+        lambda.pendingPolls(Integer.MAX_VALUE).onWait(clock::advance);
 
         try {
             handle(STEP.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -76,7 +76,7 @@ class ApiGatewayDeadlineTest {
         return mapper.readTree(out.toByteArray());
     }
 
-    /** Time that passes only when the step sleeps. */
+    /** Time that passes only when the step waits. */
     private static final class SimulatedClock extends Clock {
         private static final Instant START = Instant.parse("2026-11-24T10:00:00Z");
         private volatile Instant now = START;

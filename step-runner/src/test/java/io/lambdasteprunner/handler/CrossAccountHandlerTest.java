@@ -3,7 +3,6 @@ package io.lambdasteprunner.handler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.FakeLambda;
 import io.lambdasteprunner.step.LambdaGateways;
 import io.lambdasteprunner.step.ResultStore;
@@ -43,7 +42,7 @@ class CrossAccountHandlerTest {
     };
     private final StepHandler handler = new StepHandler(DependencyFactory.onGateways(
             new StepConfig(ROLE, List.of(), null, "lambda-step-runner").withAllowedAssumeRoleArns(List.of(TARGET_ROLE)),
-            own, gateways, MetricsSink.none(), Clock.systemUTC(), Backoff.Sleeper.REAL, ResultStore.NONE));
+            own, gateways, MetricsSink.none(), Clock.systemUTC(), ResultStore.NONE));
 
     private JsonNode handle(String event) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -60,7 +60,7 @@ class EntryPointPropertiesTest {
     private final FakeLambda lambda = FakeLambda.builder().build();
     private final StepHandler handler = new StepHandler(DependencyFactory.onGateway(
             new StepConfig(ROLE, List.of("arn:aws:iam::123456789012:role/runbook-*"), null, "lambda-step-runner"),
-            lambda, MetricsSink.none(), Clock.systemUTC(), delay -> { }));
+            lambda, MetricsSink.none(), Clock.systemUTC()));
 
     EntryPointPropertiesTest() {
         FUNCTIONS.forEach(lambda::addFunction);

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.lambda.LambdaRetries;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.local.FaultInjection;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FaultTruthIT {
 
     private static final String ROLE = "arn:aws:iam::000000000000:role/lambda-step-runner-local";
-    private static final Backoff QUICK = new Backoff(Duration.ofMillis(5), Duration.ofMillis(40), 5);
+    private static final LambdaRetries QUICK = new LambdaRetries(5, Duration.ofMillis(5), Duration.ofMillis(40), new Random(5));
     private static final String STEP = "{\"action\":\"customCode\",\"runtime\":\"python3.12\",\"timeoutSeconds\":1,"
             + "\"code\":\"def lambda_handler(event, context):\\n    return {'ok': True}\\n\"}";
 
@@ -52,7 +52,7 @@ class FaultTruthIT {
     void start() {
         service = LocalLambdaService.start(LocalLambdaConfig.defaults());
         client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), "us-east-1"));
-        gateway = new SdkLambdaGateway(client, QUICK, d -> Thread.sleep(d.toMillis()), new Random(5));
+        gateway = new SdkLambdaGateway(client, QUICK);
         handler = new StepHandler(DependencyFactory.onGateway(new StepConfig(ROLE, List.of(), null, null),
                 gateway));
     }

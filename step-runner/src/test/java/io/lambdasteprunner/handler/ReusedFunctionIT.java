@@ -3,7 +3,6 @@ package io.lambdasteprunner.handler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.local.LocalLambdaExtension;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.Deadline;
 import io.lambdasteprunner.step.ReusableFunctions;
 import io.lambdasteprunner.step.StepConfig;
@@ -71,8 +70,7 @@ class ReusedFunctionIT {
     }
 
     private StepRunner container(StepConfig config) {
-        return new StepRunner(new SdkLambdaGateway(local.lambda(), SdkLambdaGateway.DEFAULT_RETRY,
-                Backoff.Sleeper.REAL, new Random()), config, StepListener.NONE, mapper, clock, Backoff.Sleeper.REAL,
+        return new StepRunner(new SdkLambdaGateway(local.lambda()), config, StepListener.NONE, mapper, clock,
                 new Random());
     }
 

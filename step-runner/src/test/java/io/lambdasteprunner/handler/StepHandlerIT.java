@@ -32,7 +32,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -295,7 +294,7 @@ class StepHandlerIT {
 
     @Test
     void shouldDeleteTheFunctionAfterAFailedInvoke() {
-        SdkLambdaGateway real = new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, d -> Thread.sleep(d.toMillis()), new Random());
+        SdkLambdaGateway real = new SdkLambdaGateway(client);
         StepHandler invokeFails = new StepHandler(DependencyFactory.onGateway(CONFIG,
                 new FailingGateway(real, true, false)));
 
@@ -365,8 +364,8 @@ class StepHandlerIT {
         }
 
         @Override
-        public FunctionState functionState(String functionName) {
-            return real.functionState(functionName);
+        public FunctionState awaitActive(String functionName, java.time.Duration timeout) {
+            return real.awaitActive(functionName, timeout);
         }
 
         @Override

@@ -39,7 +39,7 @@ class StepLogsTest {
     private final FakeLambda lambda = FakeLambda.builder().build();
     private final StepHandler handler = new StepHandler(DependencyFactory.onGateway(
             new StepConfig(ROLE, List.of(), null, "lambda-step-runner"), lambda, MetricsSink.none(),
-            java.time.Clock.systemUTC(), delay -> { }));
+            java.time.Clock.systemUTC()));
 
     @Nested
     class AFailedStep {

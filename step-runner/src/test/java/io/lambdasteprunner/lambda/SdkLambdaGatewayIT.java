@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The SDK adapter against the real local Lambda service: packaging, every invoke field, errors, retries. */
+/** The SDK adapter against the real local Lambda service: packaging, every invoke field, the wait, errors, retries. */
 public class SdkLambdaGatewayIT {
 
     private static final String ROLE = "arn:aws:iam::000000000000:role/lambda-step-runner-local";
@@ -42,7 +42,7 @@ public class SdkLambdaGatewayIT {
     static void start() {
         service = LocalLambdaService.start(LocalLambdaConfig.defaults());
         client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), "us-east-1"));
-        gateway = new SdkLambdaGateway(client, SdkLambdaGateway.DEFAULT_RETRY, d -> Thread.sleep(d.toMillis()), new Random());
+        gateway = new SdkLambdaGateway(client);
     }
 
     @AfterAll
@@ -59,12 +59,9 @@ public class SdkLambdaGatewayIT {
         return name;
     }
 
-    private static void awaitActive(String name) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!gateway.functionState(name).isActive()) {
-            assertTrue(System.nanoTime() < deadline, "function never became Active");
-            Thread.sleep(50);
-        }
+    private static void awaitActive(String name) {
+        LambdaGateway.FunctionState state = gateway.awaitActive(name, Duration.ofSeconds(20));
+        assertTrue(state.isActive(), "function never became Active: " + state);
     }
 
     private static LambdaGateway.Invocation call(String name, String qualifier, String payload, InvocationType type,
@@ -120,6 +117,26 @@ public class SdkLambdaGatewayIT {
     }
 
     @Test
+    void shouldWaitUntilANewFunctionIsActive() {
+        String name = createPython("def lambda_handler(event, context):\n    return 1\n");
+
+        LambdaGateway.FunctionState state = gateway.awaitActive(name, Duration.ofSeconds(20));
+
+        assertEquals(new LambdaGateway.FunctionState("Active", null), state);
+        gateway.deleteFunction(name);
+    }
+
+    @Test
+    void shouldReportWaitingForAFunctionThatDoesNotExistAsNotFound() {
+        StepFailure failure = assertThrows(StepFailure.class,
+                () -> gateway.awaitActive("gw-it-never-created", Duration.ofSeconds(20)));
+
+        assertEquals(StepError.FUNCTION_NOT_FOUND, failure.error());
+        assertTrue(failure.getMessage().startsWith("wait for gw-it-never-created: ResourceNotFoundException"),
+                failure.getMessage());
+    }
+
+    @Test
     void shouldReturnTheRuntimesErrorPayload() throws Exception {
         String name = createPython("def lambda_handler(event, context):\n    raise ValueError('disk full')\n");
         awaitActive(name);
@@ -160,9 +177,9 @@ public class SdkLambdaGatewayIT {
     void shouldReportAnUnreachableServiceAsUnavailable() {
         try (LambdaClient nowhere = LambdaClients.create(LambdaClientConfig.local(java.net.URI.create("http://127.0.0.1:1"), "us-east-1"))) {
             SdkLambdaGateway down = new SdkLambdaGateway(nowhere,
-                    new io.lambdasteprunner.step.Backoff(Duration.ofMillis(1), Duration.ofMillis(5), 3), d -> { }, new Random());
+                    new LambdaRetries(3, Duration.ofMillis(1), Duration.ofMillis(5), new Random(1)));
 
-            StepFailure failure = assertThrows(StepFailure.class, () -> down.functionState("f"));
+            StepFailure failure = assertThrows(StepFailure.class, () -> down.findFunction("f"));
 
             assertEquals(StepError.LAMBDA_UNAVAILABLE, failure.error());
             assertTrue(failure.getMessage().contains("after 3 attempts"), failure.getMessage());

@@ -1,10 +1,10 @@
 package io.lambdasteprunner.lambda;
 
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
 import io.lambdasteprunner.step.StepRequest;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.SdkBytes;
@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.lambda.model.ServiceException;
 import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,20 +32,19 @@ import java.util.Random;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The retry and error rules, on a hand-written {@link LambdaClient} that replays scripted answers.
- * (The integration tests run the gateway against the real local Lambda service.)
+ * What the gateway sends and how it names failures, on a hand-written {@link LambdaClient} that replays
+ * scripted answers (it runs none of the SDK's pipeline, so no retries: {@code AtMostOnceIT} and
+ * {@link SdkLambdaGatewayIT} run those against the real local Lambda service).
  */
 class SdkLambdaGatewayTest {
 
-    private static final Backoff RETRY = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(5), 5);
-
     private final Deque<Supplier<InvokeResponse>> answers = new ArrayDeque<>();
     private final List<InvokeRequest> requests = new ArrayList<>();
-    private final List<Duration> sleeps = new ArrayList<>();
     private final LambdaClient client = new LambdaClient() {
         @Override
         public InvokeResponse invoke(InvokeRequest request) {
@@ -61,7 +61,8 @@ class SdkLambdaGatewayTest {
         public void close() {
         }
     };
-    private final SdkLambdaGateway gateway = new SdkLambdaGateway(client, RETRY, sleeps::add, new Random(3));
+    private final SdkLambdaGateway gateway = new SdkLambdaGateway(client,
+            new LambdaRetries(5, Duration.ofMillis(1), Duration.ofMillis(5), new Random(3)));
 
     private static LambdaGateway.Invocation invocation() {
         return new LambdaGateway.Invocation("f", "prod", "{\"a\":1}", StepRequest.InvocationType.REQUEST_RESPONSE,
@@ -98,95 +99,92 @@ class SdkLambdaGatewayTest {
     }
 
     @Test
-    void shouldRetryThrottlingWithGrowingJitteredDelays() {
-        for (int i = 0; i < 3; i++) {
-            answers.add(() -> {
-                throw error(TooManyRequestsException.builder(), 429, "TooManyRequestsException", "Rate exceeded");
-            });
-        }
+    void shouldGiveInvokeItsOwnRetryStrategyAndNoAttemptTimeout() {
         answers.add(SdkLambdaGatewayTest::ok);
 
         gateway.invoke(invocation());
 
-        assertEquals(4, requests.size());
-        assertEquals(3, sleeps.size());
-        for (int i = 0; i < sleeps.size(); i++) {
-            long ceiling = Math.min(5000, 200L << i);
-            assertTrue(sleeps.get(i).toMillis() >= ceiling / 2 && sleeps.get(i).toMillis() <= ceiling, sleeps.toString());
+        // The strategy travels as a per-request plugin; a read timeout is the HTTP client's (above 900 s)
+        var override = requests.get(0).overrideConfiguration().orElseThrow();
+        assertEquals(1, override.plugins().size());
+        assertTrue(override.apiCallAttemptTimeout().isEmpty());
+    }
+
+    @Nested
+    class InvokeFailures {
+
+        @Test
+        void shouldSayTheFunctionMayHaveRunAfterAServerError() {
+            StepFailure failure = SdkLambdaGateway.translateInvoke("invoke f",
+                    error(ServiceException.builder(), 500, "ServiceException", "An internal error occurred."));
+
+            assertEquals(StepError.LAMBDA_UNAVAILABLE, failure.error());
+            assertEquals("invoke f: ServiceException: An internal error occurred. (HTTP 500 after the request was sent); "
+                    + "the function may have run, so it was not invoked again: check its logs or effects before "
+                    + "running the step again", failure.getMessage());
         }
-    }
 
-    @Test
-    void shouldGiveUpOnThrottlingAfterTheBoundAsThrottled() {
-        for (int i = 0; i < 10; i++) {
-            answers.add(() -> {
-                throw error(TooManyRequestsException.builder(), 429, "TooManyRequestsException", "Rate exceeded");
-            });
+        @Test
+        void shouldSayTheFunctionMayHaveRunAfterATimeoutOrAResetOnceSent() {
+            for (Exception cause : new Exception[]{new SocketTimeoutException("Read timed out"),
+                    new SocketException("Unexpected end of file from server")}) {
+                StepFailure failure = SdkLambdaGateway.translateInvoke("invoke f",
+                        SdkClientException.create("Unable to execute HTTP request", cause));
+
+                assertEquals(StepError.LAMBDA_UNAVAILABLE, failure.error());
+                assertTrue(failure.getMessage().contains("the connection failed after the request was sent: "
+                        + cause.getClass().getSimpleName()), failure.getMessage());
+                assertTrue(failure.getMessage().contains("the function may have run"), failure.getMessage());
+            }
         }
 
-        StepFailure failure = assertThrows(StepFailure.class, () -> gateway.invoke(invocation()));
+        @Test
+        void shouldNotSaySoWhenLambdaCannotHaveRunIt() {
+            StepFailure refused = SdkLambdaGateway.translateInvoke("invoke f",
+                    SdkClientException.create("Unable to execute HTTP request", new ConnectException("Connection refused")));
+            StepFailure throttled = SdkLambdaGateway.translateInvoke("invoke f",
+                    error(TooManyRequestsException.builder(), 429, "TooManyRequestsException", "Rate exceeded"));
+            StepFailure missing = SdkLambdaGateway.translateInvoke("invoke f",
+                    error(ResourceNotFoundException.builder(), 404, "ResourceNotFoundException", "Function not found: f"));
+            StepFailure unsigned = SdkLambdaGateway.translateInvoke("invoke f",
+                    SdkClientException.create("Unable to load credentials from any of the providers"));
 
-        assertEquals(StepError.THROTTLED, failure.error());
-        assertTrue(failure.getMessage().contains("after 5 attempts"), failure.getMessage());
-        assertEquals(5, requests.size());
-    }
-
-    @Test
-    void shouldRetryConflictWhilePendingAndServerErrors() {
-        answers.add(() -> {
-            throw error(ResourceConflictException.builder(), 409, "ResourceConflictException",
-                    "The operation cannot be performed at this time. The function is currently in the following state: Pending");
-        });
-        answers.add(() -> {
-            throw error(ServiceException.builder(), 500, "ServiceException", "internal");
-        });
-        answers.add(SdkLambdaGatewayTest::ok);
-
-        gateway.invoke(invocation());
-
-        assertEquals(3, requests.size());
-    }
-
-    @Test
-    void shouldNeverRetryACallersMistake() {
-        answers.add(() -> {
-            throw error(ResourceNotFoundException.builder(), 404, "ResourceNotFoundException",
-                    "Function not found: arn:aws:lambda:us-east-1:000000000000:function:f");
-        });
-
-        StepFailure failure = assertThrows(StepFailure.class, () -> gateway.invoke(invocation()));
-
-        assertEquals(StepError.FUNCTION_NOT_FOUND, failure.error());
-        assertTrue(failure.getMessage().contains("Function not found"), failure.getMessage());
-        assertEquals(1, requests.size());
-        assertTrue(sleeps.isEmpty());
+            assertEquals("invoke f: Lambda could not be reached: ConnectException: Connection refused", refused.getMessage());
+            assertEquals(StepError.THROTTLED, throttled.error());
+            assertEquals(StepError.FUNCTION_NOT_FOUND, missing.error());
+            assertEquals(StepError.LAMBDA_UNAVAILABLE, unsigned.error());
+            for (StepFailure failure : List.of(refused, throttled, missing, unsigned)) {
+                assertFalse(failure.getMessage().contains("may have run"), failure.getMessage());
+            }
+        }
     }
 
     @Test
     void shouldMapLambdaErrorsToNamedErrors() {
         assertEquals(StepError.LAMBDA_REJECTED_REQUEST, SdkLambdaGateway.translate("create f",
-                error(LambdaException.builder(), 400, "InvalidParameterValueException", "bad role"), 1).error());
+                error(LambdaException.builder(), 400, "InvalidParameterValueException", "bad role")).error());
         assertEquals(StepError.PAYLOAD_TOO_LARGE, SdkLambdaGateway.translate("invoke f",
-                error(LambdaException.builder(), 413, "RequestTooLargeException", "too big"), 1).error());
+                error(LambdaException.builder(), 413, "RequestTooLargeException", "too big")).error());
         assertEquals(StepError.LAMBDA_ACCESS_DENIED, SdkLambdaGateway.translate("invoke f",
-                error(LambdaException.builder(), 403, "AccessDeniedException", "no"), 1).error());
+                error(LambdaException.builder(), 403, "AccessDeniedException", "no")).error());
         assertEquals(StepError.FUNCTION_CONFLICT, SdkLambdaGateway.translate("create f",
-                error(ResourceConflictException.builder(), 409, "ResourceConflictException", "Function already exist: f"), 1).error());
-        assertEquals(StepError.LAMBDA_UNAVAILABLE, SdkLambdaGateway.translate("invoke f",
-                error(ServiceException.builder(), 503, "ServiceException", "down"), 5).error());
-        assertEquals(StepError.LAMBDA_UNAVAILABLE, SdkLambdaGateway.translate("invoke f",
-                SdkClientException.create("Unable to execute HTTP request", new ConnectException("Connection refused")), 5).error());
+                error(ResourceConflictException.builder(), 409, "ResourceConflictException", "Function already exist: f")).error());
+        assertEquals(StepError.THROTTLED, SdkLambdaGateway.translate("create f",
+                error(TooManyRequestsException.builder(), 429, "TooManyRequestsException", "Rate exceeded")).error());
+        assertEquals(StepError.LAMBDA_UNAVAILABLE, SdkLambdaGateway.translate("delete f",
+                error(ServiceException.builder(), 503, "ServiceException", "down")).error());
+        assertEquals(StepError.LAMBDA_UNAVAILABLE, SdkLambdaGateway.translate("get f",
+                SdkClientException.create("Unable to execute HTTP request", new ConnectException("Connection refused"))).error());
     }
 
     @Test
-    void shouldRetryARefusedConnectionButNotAReadTimeout() {
-        assertTrue(SdkLambdaGateway.isRetryable(
-                SdkClientException.create("x", new ConnectException("Connection refused")), false));
-        assertEquals(false, SdkLambdaGateway.isRetryable(
-                SdkClientException.create("x", new SocketTimeoutException("Read timed out")), true));
-        assertEquals(false, SdkLambdaGateway.isRetryable(error(ResourceConflictException.builder(), 409,
-                "ResourceConflictException", "Function already exist: f"), true));
-        assertEquals(false, SdkLambdaGateway.isRetryable(error(ResourceConflictException.builder(), 409,
-                "ResourceConflictException", "The function is currently in the following state: Pending"), false));
+    void shouldCountTheAttemptsTheSdkMade() {
+        SdkClientException last = SdkClientException.create("Unable to execute HTTP request", new ConnectException("refused"));
+        last.addSuppressed(SdkClientException.create("Request attempt 1 failure: refused"));
+        last.addSuppressed(SdkClientException.create("Request attempt 2 failure: refused"));
+
+        StepFailure failure = SdkLambdaGateway.translate("get f", last);
+
+        assertTrue(failure.getMessage().endsWith("(after 3 attempts)"), failure.getMessage());
     }
 }

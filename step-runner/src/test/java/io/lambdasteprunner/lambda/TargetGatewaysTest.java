@@ -2,7 +2,6 @@ package io.lambdasteprunner.lambda;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.lambdasteprunner.step.Backoff;
 import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
@@ -23,9 +22,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
@@ -67,8 +64,7 @@ class TargetGatewaysTest {
         connections = new TargetConnections("eu-west-1", runnersClient,
                 (region, ignored) -> LambdaClients.create(endpoint, region.id(), runnerCredentials),
                 () -> StsClients.create(endpoint, "eu-west-1", runnerCredentials));
-        gateways = new TargetGateways(new SdkLambdaGateway(runnersClient, new Backoff(Duration.ofMillis(1),
-                Duration.ofMillis(1), 1), delay -> { }, new Random(1)), connections);
+        gateways = new TargetGateways(new SdkLambdaGateway(runnersClient), connections);
     }
 
     @AfterEach
@@ -132,8 +128,10 @@ class TargetGatewaysTest {
 
             invoke(gateways.in(target, "exec-42"));
             invoke(gateways.in(target, "exec-42"));
+            gateways.in(target, "exec-42").listFunctions();
 
-            assertEquals(List.of(ASSUMED_KEY, ASSUMED_KEY), lambdaSigners);
+            // Invoke and the control plane alike (each with its own retry policy).
+            assertEquals(List.of(ASSUMED_KEY, ASSUMED_KEY, ASSUMED_KEY), lambdaSigners);
             assertEquals(1, stsBodies.size(), "the session's credentials are cached");
             assertTrue(stsBodies.getFirst().contains("RoleArn=" + ROLE), stsBodies.getFirst());
             assertTrue(stsBodies.getFirst().contains("ExternalId=rundeck-ops"), stsBodies.getFirst());
@@ -199,7 +197,7 @@ class TargetGatewaysTest {
                     (region, ignored) -> LambdaClients.create(endpoint, region.id(), credentials),
                     () -> StsClients.create(URI.create("http://127.0.0.1:" + closedPort), "eu-west-1", credentials))) {
                 StepFailure failure = assertThrows(StepFailure.class, () -> new TargetGateways(
-                        new SdkLambdaGateway(runnersClient, SdkLambdaGateway.DEFAULT_RETRY, delay -> { }, new Random(1)),
+                        new SdkLambdaGateway(runnersClient),
                         unreachable).in(new TargetAccount(null, ROLE, null), "exec-1"));
 
                 assertEquals(StepError.STS_UNAVAILABLE, failure.error());

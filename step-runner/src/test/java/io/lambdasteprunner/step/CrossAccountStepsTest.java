@@ -47,7 +47,7 @@ class CrossAccountStepsTest {
     private StepRunner runner(List<String> assumable, List<String> executionRoles) {
         StepConfig config = new StepConfig(DEFAULT_ROLE, executionRoles, null, "lambda-step-runner")
                 .withAllowedAssumeRoleArns(assumable);
-        return new StepRunner(gateways, config, StepListener.NONE, mapper, CLOCK, delay -> { }, new Random(7),
+        return new StepRunner(gateways, config, StepListener.NONE, mapper, CLOCK, new Random(7),
                 ResultStore.NONE);
     }
 

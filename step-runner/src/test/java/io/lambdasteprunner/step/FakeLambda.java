@@ -29,7 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * }</pre>
  *
  * <p>Behaves as Lambda does where the step rules can tell: an unknown function is {@code FunctionNotFound},
- * a created function is {@code Pending} for {@link Builder#pendingPolls(int)} polls, a taken name is
+ * a created function is {@code Pending} until a wait for Active ends it in {@link Builder#finalState}
+ * ({@code Active} by default; {@code pendingPolls(Integer.MAX_VALUE)} keeps it Pending past any wait), a taken name is
  * {@code FunctionConflict}, Invoke answers 200 / 202 / 204 by invocation type and returns the log tail only
  * for a synchronous {@code Tail} call. Records every call in order ({@link #calls()}). Thread-safe.
  */
@@ -97,6 +98,8 @@ public final class FakeLambda implements LambdaGateway {
     private volatile Answer defaultAnswer = Answer.echo();
     private volatile boolean anyFunctionExists;
     private volatile int pendingPolls = 2;
+    private final List<java.time.Duration> waitTimeouts = Collections.synchronizedList(new ArrayList<>());
+    private volatile java.util.function.Consumer<java.time.Duration> onWait = timeout -> { };
     private volatile String finalState = "Active";
     private volatile String finalStateReason;
 
@@ -315,15 +318,35 @@ public final class FakeLambda implements LambdaGateway {
         pollsLeft.put(name, pendingPolls);
     }
 
+    /**
+     * The gateway's wait for Active, as the SDK's waiter ends it: in {@code finalState}, or still Pending
+     * when the function never leaves it ({@code pendingPolls(Integer.MAX_VALUE)}), after all of
+     * {@code timeout}, which is handed to {@link #onWait} (tests advance a clock with it).
+     */
     @Override
-    public FunctionState functionState(String functionName) {
-        calls.add("state " + functionName);
+    public FunctionState awaitActive(String functionName, java.time.Duration timeout) {
+        calls.add("wait " + functionName);
+        waitTimeouts.add(timeout);
         if (!functions.containsKey(functionName)) {
             throw new StepFailure(StepError.FUNCTION_NOT_FOUND, "Function not found: " + ARN + functionName);
         }
-        int left = pollsLeft.merge(functionName, -1, Integer::sum);
-        return left >= 0 ? new FunctionState("Pending", "The function is being created.")
-                : new FunctionState(finalState, finalStateReason);
+        if (pollsLeft.getOrDefault(functionName, -1) == Integer.MAX_VALUE) {
+            onWait.accept(timeout);
+            return new FunctionState("Pending", "The function is being created.");
+        }
+        pollsLeft.put(functionName, -1);
+        return new FunctionState(finalState, finalStateReason);
+    }
+
+    /** The time each wait for Active was given, in order. */
+    public List<java.time.Duration> waitTimeouts() {
+        return List.copyOf(waitTimeouts);
+    }
+
+    /** Told how long a wait that ends still Pending took (all of its time). */
+    public FakeLambda onWait(java.util.function.Consumer<java.time.Duration> listener) {
+        onWait = listener;
+        return this;
     }
 
     @Override

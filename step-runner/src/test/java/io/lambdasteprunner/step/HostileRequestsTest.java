@@ -179,7 +179,7 @@ class HostileRequestsTest {
     class Numbers {
 
         private final FakeLambda lambda = FakeLambda.answeringEverything();
-        private final StepRunner runner = new StepRunner(lambda, new StepConfig(ROLE, List.of(), null, null), StepListener.NONE, MAPPER, Clock.systemUTC(), d -> { },
+        private final StepRunner runner = new StepRunner(lambda, new StepConfig(ROLE, List.of(), null, null), StepListener.NONE, MAPPER, Clock.systemUTC(),
                 new Random(1));
 
         private JsonNode run(String payload) {
@@ -254,7 +254,7 @@ class HostileRequestsTest {
         @Test
         void theRunnersAccountComesFromItsInvokedArnElseFromItsDefaultRole() {
             StepRunner runner = new StepRunner(FakeLambda.answeringEverything(), config, StepListener.NONE, MAPPER,
-                    Clock.systemUTC(), d -> { }, new Random(1));
+                    Clock.systemUTC(), new Random(1));
             StepRequest request = parser.parse(StepJson.read(MAPPER, "{\"action\":\"customCode\",\"runtime\":"
                     + "\"python3.12\",\"code\":\"def lambda_handler(e, c):\\n    return 1\\n\",\"roleArn\":"
                     + "\"arn:aws:iam::222222222222:role/ops-admin\"}", "the event"));
@@ -303,7 +303,7 @@ class HostileRequestsTest {
 
         private final StepRunner runner = new StepRunner(FakeLambda.answeringEverything(), new StepConfig(ROLE,
                 List.of("arn:aws:iam::123456789012:role/runbook-*", "arn:aws:iam::222222222222:role/ops-*"), null,
-                "lambda-step-runner"), StepListener.NONE, MAPPER, Clock.systemUTC(), d -> { }, new Random(1));
+                "lambda-step-runner"), StepListener.NONE, MAPPER, Clock.systemUTC(), new Random(1));
 
         @Test
         @Timeout(QUADRATIC_GUARD_SECONDS)

@@ -152,7 +152,7 @@ final class Mutations {
             new Mutation("payload too large for Event", StepError.PAYLOAD_TOO_LARGE, Stage.PARSER, 0.05, INVOKE,
                     (request, model, random) -> {
                         request.put("invocationType", "Event");
-                        return set(request, "payload", "x".repeat(StepRequestParser.MAX_ASYNC_PAYLOAD_BYTES - 1),
+                        return set(request, "payload", "x".repeat(io.lambdasteprunner.facts.LambdaLimits.ASYNC_REQUEST_PAYLOAD_BYTES - 1),
                                 "Lambda accepts 1048576 bytes for invocationType Event");
                     }),
 
@@ -244,7 +244,7 @@ final class Mutations {
                         "environment variable name '" + name + "' must start with a letter");
             }),
             parser("environment too large", CUSTOM_CODE, (request, model, random) -> set(request, "environment",
-                    JSON.objectNode().put("BIG", "v".repeat(4094)), "environment is 4097 bytes in all; Lambda allows 4 KB")),
+                    JSON.objectNode().put("BIG", "v".repeat(4087)), "environment is 4097 bytes as Lambda measures it")),
 
             // ---- refused by the runner before any call to Lambda, or by Lambda ----
             new Mutation("role off the allowlist", StepError.ROLE_NOT_ALLOWED, Stage.RUNNER, 1, CUSTOM_CODE,

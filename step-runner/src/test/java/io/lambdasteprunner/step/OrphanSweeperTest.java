@@ -71,7 +71,7 @@ class OrphanSweeperTest {
         FakeLambda lambda = FakeLambda.builder().pendingPolls(0).build();
         ObjectMapper mapper = new ObjectMapper();
         StepRunner runner = new StepRunner(lambda, config, StepListener.NONE, mapper,
-                Clock.fixed(NOW.minus(Duration.ofHours(2)), ZoneOffset.UTC), d -> { }, new Random(3));
+                Clock.fixed(NOW.minus(Duration.ofHours(2)), ZoneOffset.UTC), new Random(3));
         StepResult kept = runner.run(new StepRequestParser().parse(mapper.readTree("""
                         {"action": "customCode", "runtime": "python3.12", "deleteAfterExecution": false,
                          "code": "def lambda_handler(e, c):\\n    return 1\\n"}""")),

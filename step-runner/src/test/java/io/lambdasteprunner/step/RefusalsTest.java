@@ -1,5 +1,6 @@
 package io.lambdasteprunner.step;
 
+import io.lambdasteprunner.facts.LambdaLimits;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterEach;
@@ -34,8 +35,7 @@ class RefusalsTest {
     private final FakeLambda lambda = FakeLambda.builder().function("f").function("other-runner").build();
     private final StepConfig config = new StepConfig(ROLE, List.of("arn:aws:iam::123456789012:role/runbook-*"), null,
             "lambda-step-runner");
-    private final StepRunner runner = new StepRunner(lambda, config, StepListener.NONE, mapper, CLOCK, d -> { },
-            new Random(1));
+    private final StepRunner runner = new StepRunner(lambda, config, StepListener.NONE, mapper, CLOCK, new Random(1));
 
     /** Runs the request as the {@code depth}-th step runner of a chain; it must be refused. */
     private StepFailure refused(String json, int depth) {
@@ -100,7 +100,7 @@ class RefusalsTest {
         @Test
         void shouldRefuseADeepChainForCustomCodeToo() {
             StepRunner strict = new StepRunner(lambda, config.withMaxStepDepth(1), StepListener.NONE, mapper, CLOCK,
-                    d -> { }, new Random(1));
+                    new Random(1));
 
             StepFailure failure = assertThrows(StepFailure.class, () -> strict.run(
                     new StepRequestParser().parse(mapper.readTree("""
@@ -114,8 +114,7 @@ class RefusalsTest {
         void shouldTellTheInvokedFunctionHowDeepTheChainIs() throws Exception {
             // Not a refusal: the marker every invocation carries, which the next runner's refusal reads
             FakeLambda answering = FakeLambda.builder().function("f").build();
-            StepRunner second = new StepRunner(answering, config, StepListener.NONE, mapper, CLOCK, d -> { },
-                    new Random(1));
+            StepRunner second = new StepRunner(answering, config, StepListener.NONE, mapper, CLOCK, new Random(1));
 
             second.run(new StepRequestParser().parse(mapper.readTree("""
                     {"action": "invoke", "functionName": "f",
@@ -158,7 +157,7 @@ class RefusalsTest {
         void shouldRefuseASynchronousPayloadOverSixMegabytes() {
             StepFailure failure = refused("""
                     {"action": "invoke", "functionName": "f", "payload": "%s"}"""
-                    .formatted("x".repeat(StepRequestParser.MAX_SYNC_PAYLOAD_BYTES)));
+                    .formatted("x".repeat(LambdaLimits.SYNC_REQUEST_PAYLOAD_BYTES)));
 
             assertNamed(failure, StepError.PAYLOAD_TOO_LARGE, "6291456 bytes for invocationType RequestResponse");
         }
@@ -167,7 +166,7 @@ class RefusalsTest {
         void shouldRefuseAnAsynchronousPayloadOverOneMegabyte() {
             StepFailure failure = refused("""
                     {"action": "invoke", "functionName": "f", "invocationType": "Event", "payload": "%s"}"""
-                    .formatted("x".repeat(StepRequestParser.MAX_ASYNC_PAYLOAD_BYTES)));
+                    .formatted("x".repeat(LambdaLimits.ASYNC_REQUEST_PAYLOAD_BYTES)));
 
             assertNamed(failure, StepError.PAYLOAD_TOO_LARGE, "for invocationType Event");
         }
@@ -186,7 +185,7 @@ class RefusalsTest {
             // Given a client context just under Lambda's 3583 base64 bytes on its own
             ObjectNode context = mapper.createObjectNode();
             context.putObject("custom").put("k", "");
-            int room = StepRequestParser.MAX_CLIENT_CONTEXT_BYTES / 4 * 3 - context.toString().length();
+            int room = LambdaLimits.CLIENT_CONTEXT_BASE64_BYTES / 4 * 3 - context.toString().length();
             ((ObjectNode) context.get("custom")).put("k", "x".repeat(room));
 
             // When the runner adds custom.lambdaStepRunnerDepth, Then it is refused before the call

@@ -61,7 +61,7 @@ class RequestPropertiesTest {
     }
 
     private static StepRunner runner(FakeLambda lambda, Random random) {
-        return new StepRunner(lambda, CONFIG, StepListener.NONE, MAPPER, CLOCK, delay -> { }, random);
+        return new StepRunner(lambda, CONFIG, StepListener.NONE, MAPPER, CLOCK, random);
     }
 
     private static Deadline deadline() {
@@ -133,9 +133,7 @@ class RequestPropertiesTest {
                     assertTrue(name.matches("rundeck-generated-function-" + CLOCK.millis() + "-[0-9a-f]{8}"), name);
                     List<String> calls = new ArrayList<>();
                     calls.add("create " + name);
-                    for (int poll = 0; poll <= pendingPolls; poll++) {
-                        calls.add("state " + name);
-                    }
+                    calls.add("wait " + name);
                     calls.add("invoke " + name);
                     if (step.deletes()) {
                         calls.add("delete " + name);

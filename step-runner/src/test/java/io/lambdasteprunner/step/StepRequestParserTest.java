@@ -1,5 +1,6 @@
 package io.lambdasteprunner.step;
 
+import io.lambdasteprunner.facts.LambdaLimits;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lambdasteprunner.facts.LambdaRuntimes;
@@ -380,12 +381,12 @@ class StepRequestParserTest {
 
         @Test
         void shouldRefuseTooLargePayloadsPerInvocationType() {
-            String big = "x".repeat(StepRequestParser.MAX_ASYNC_PAYLOAD_BYTES);
+            String big = "x".repeat(LambdaLimits.ASYNC_REQUEST_PAYLOAD_BYTES);
             assertRefused("""
                     {"action": "invoke", "functionName": "f", "invocationType": "Event", "payload": "%s"}"""
                     .formatted(big),
                     StepError.PAYLOAD_TOO_LARGE, "for invocationType Event");
-            String huge = "x".repeat(StepRequestParser.MAX_SYNC_PAYLOAD_BYTES);
+            String huge = "x".repeat(LambdaLimits.SYNC_REQUEST_PAYLOAD_BYTES);
             assertRefused("""
                     {"action": "invoke", "functionName": "f", "payload": "%s"}""".formatted(huge),
                     StepError.PAYLOAD_TOO_LARGE, "6291456 bytes");
@@ -407,6 +408,14 @@ class StepRequestParserTest {
             assertRefused("""
                     {"action": "customCode", "runtime": "python3.12", "code": "x = 1", "environment": {"BIG": "%s"}}"""
                     .formatted("v".repeat(4100)), StepError.INVALID_STEP_REQUEST, "4 KB");
+        }
+
+        @Test
+        void shouldMeasureTheEnvironmentAsLambdaDoes() {
+            // Lambda measures the variables as JSON, {"BIG":"vvv..."}: 4,097 bytes here, though key and value are 4,090
+            assertRefused("""
+                    {"action": "customCode", "runtime": "python3.12", "code": "x = 1", "environment": {"BIG": "%s"}}"""
+                    .formatted("v".repeat(4087)), StepError.INVALID_STEP_REQUEST, "environment is 4097 bytes as Lambda measures it");
         }
 
         @Test

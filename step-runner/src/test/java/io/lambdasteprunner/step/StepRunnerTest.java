@@ -34,7 +34,6 @@ class StepRunnerTest {
              "payload": {"a": 1}}""";
 
     private final ObjectMapper mapper = new ObjectMapper();
-    private final List<Duration> sleeps = new ArrayList<>();
 
     private StepRunner runner(FakeLambda lambda) {
         return runner(lambda, StepListener.NONE);
@@ -42,7 +41,7 @@ class StepRunnerTest {
 
     private StepRunner runner(FakeLambda lambda, StepListener listener) {
         return new StepRunner(lambda, new StepConfig(ROLE, List.of(), null, "lambda-step-runner"), listener, mapper,
-                CLOCK, sleeps::add, new Random(7));
+                CLOCK, new Random(7));
     }
 
     private StepRequest request(String json) throws Exception {
@@ -164,10 +163,10 @@ class StepRunnerTest {
 
             String name = result.functionName();
             assertTrue(name.startsWith("rundeck-generated-function-" + CLOCK.millis() + "-"), name);
-            assertEquals(List.of("create " + name, "state " + name, "state " + name, "state " + name,
-                    "invoke " + name, "delete " + name), lambda.calls());
+            assertEquals(List.of("create " + name, "wait " + name, "invoke " + name, "delete " + name), lambda.calls());
             assertTrue(result.functionWasCreated() && result.functionWasInvoked() && result.functionWasDeleted());
-            assertEquals(3, sleeps.size()); // each poll after a delay: right after CreateFunction it is always Pending
+            // The wait may use the step's time but the 3 s kept back for the delete
+            assertEquals(List.of(Duration.ofSeconds(57)), lambda.waitTimeouts());
             assertEquals(1, result.invokeResponsePayload().get("echo").get("a").asInt());
             assertTrue(lambda.createdFunctions().isEmpty());
         }
@@ -271,9 +270,10 @@ class StepRunnerTest {
 
         @Test
         void shouldGiveUpWaitingWhenTheStepRunsOutOfTime() {
-            // Given a function that stays Pending and a clock that the runner's sleeps move on
+            // Given a function that stays Pending, and a clock that the wait moves on
             FakeLambda lambda = FakeLambda.builder().pendingPolls(Integer.MAX_VALUE).build();
             Instant[] now = {CLOCK.instant()};
+            lambda.onWait(waited -> now[0] = now[0].plus(waited));
             Clock moving = new Clock() {
                 @Override
                 public ZoneId getZone() {
@@ -291,7 +291,7 @@ class StepRunnerTest {
                 }
             };
             StepRunner timed = new StepRunner(lambda, new StepConfig(ROLE, List.of(), null, null), StepListener.NONE,
-                    mapper, moving, delay -> now[0] = now[0].plus(delay), new Random(1));
+                    mapper, moving, new Random(1));
 
             StepFailure failure = assertThrows(StepFailure.class,
                     () -> timed.run(request(PYTHON_STEP), Deadline.after(Duration.ofSeconds(10), moving)));

@@ -1,7 +1,10 @@
 // Built-in Lambda runtime for nodejs*.x functions: the Runtime API loop, Node's standard library only.
 // Loads index.js (CommonJS), index.cjs or index.mjs (ES module) the way Lambda's Node runtime does,
-// supports async and callback handlers, and prefixes console output as Lambda does. Started as a spare
-// (LOCAL_LAMBDA_SPARE=1), it reads its function's directory and environment from standard input first.
+// supports async and callback handlers, and writes console output as Lambda does: text lines
+// `<time>\t<request id>\t<LEVEL>\t<message>`, or JSON lines with AWS_LAMBDA_LOG_FORMAT=JSON, and
+// AWS_LAMBDA_LOG_LEVEL silences the levels below it. AWS_LAMBDA_RUNTIME_API is host:port/token (the
+// path segment is the environment's token). Started as a spare (LOCAL_LAMBDA_SPARE=1), it reads its
+// function's directory and environment from standard input first.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,7 +42,8 @@ function takeFunction() {
 
 function call(method, urlPath, body, headers = {}) {
   return new Promise((resolve, reject) => {
-    const request = http.request({ ...runtimeApi, method, path: PREFIX + urlPath, agent, headers },
+    const request = http.request({ host: runtimeApi.host, port: runtimeApi.port, method,
+      path: runtimeApi.base + PREFIX + urlPath, agent, headers },
       (response) => {
         const chunks = [];
         response.on('data', (chunk) => chunks.push(chunk));
@@ -57,11 +61,34 @@ const postJson = (urlPath, payload, errorType) => call('POST', urlPath, JSON.str
 });
 
 let currentRequestId;
-for (const [level, method] of [['INFO', 'log'], ['INFO', 'info'], ['WARN', 'warn'], ['ERROR', 'error'], ['DEBUG', 'debug']]) {
-  console[method] = (...args) => {
-    const line = `${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${format(...args)}`;
-    process.stdout.write(line.replace(/\n/g, '\r') + '\n');
-  };
+const LEVELS = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
+
+// Lambda's Node.js runtime formats console output; it reads its settings as the function starts.
+function setupConsole() {
+  const json = (process.env.AWS_LAMBDA_LOG_FORMAT ?? '').toUpperCase() === 'JSON';
+  const minimum = LEVELS[(process.env.AWS_LAMBDA_LOG_LEVEL ?? '').toUpperCase()] ?? 0;
+  for (const [level, method] of [['INFO', 'log'], ['INFO', 'info'], ['WARN', 'warn'], ['ERROR', 'error'],
+    ['DEBUG', 'debug'], ['TRACE', 'trace'], ['FATAL', 'fatal']]) {
+    if (LEVELS[level] < minimum) {
+      console[method] = () => {};
+      continue;
+    }
+    console[method] = (...args) => {
+      const timestamp = new Date().toISOString();
+      if (json) {
+        const record = { timestamp, level, requestId: currentRequestId, message: format(...args) };
+        const error = args.find((arg) => arg instanceof Error);
+        if (error) {
+          Object.assign(record, { errorType: error.name, errorMessage: error.message,
+            stackTrace: error.stack ? error.stack.split('\n') : [] });
+        }
+        process.stdout.write(JSON.stringify(record) + '\n');
+        return;
+      }
+      const line = `${timestamp}\t${currentRequestId ?? 'undefined'}\t${level}\t${format(...args)}`;
+      process.stdout.write(line.replace(/\n/g, '\r') + '\n');
+    };
+  }
 }
 
 function errorPayload(error, errorType) {
@@ -110,8 +137,12 @@ function invokeHandler(handler, event, context) {
 
 async function main() {
   if (process.env.LOCAL_LAMBDA_SPARE === '1') takeFunction();
-  const [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');
-  runtimeApi = { host, port: Number(port) };
+  setupConsole();
+  // host:port, or host:port/base as clients build http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/...
+  const address = process.env.AWS_LAMBDA_RUNTIME_API;
+  const slash = address.indexOf('/');
+  const [host, port] = (slash < 0 ? address : address.slice(0, slash)).split(':');
+  runtimeApi = { host, port: Number(port), base: slash < 0 ? '' : address.slice(slash) };
   let handler;
   try {
     handler = await loadHandler();

@@ -1,13 +1,16 @@
 """Built-in Lambda runtime for python3.x functions: the Runtime API loop, standard library only.
 
-Started by the local Lambda service with _HANDLER, LAMBDA_TASK_ROOT and AWS_LAMBDA_RUNTIME_API set,
-or as a spare (LOCAL_LAMBDA_SPARE=1) that reads its function's directory and environment from
-standard input. Error payloads use the shapes of AWS's Python runtime so callers see what they
-would on AWS.
+Started by the local Lambda service with _HANDLER, LAMBDA_TASK_ROOT and AWS_LAMBDA_RUNTIME_API set
+(host:port/token: the path segment is the environment's token), or as a spare (LOCAL_LAMBDA_SPARE=1)
+that reads its function's directory and environment from standard input. Error payloads and log lines
+use the shapes of AWS's Python runtime (awslambdaric) so callers see what they would on AWS: the root
+logger writes "[LEVEL]\t<time>Z\t<request id>\t<message>", or JSON lines with AWS_LAMBDA_LOG_FORMAT=JSON,
+and AWS_LAMBDA_LOG_LEVEL sets its level.
 """
 import _socket
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -24,15 +27,19 @@ class RuntimeApi:
     """
 
     def __init__(self, address):
-        host, _, port = address.partition(":")
-        self.address = address
+        # host:port, or host:port/base as clients build http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/...
+        host_port, slash, base = address.partition("/")
+        host, _, port = host_port.partition(":")
+        self.host = host_port
+        self.base = "/" + base if slash else ""
         self.sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
         self.sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         self.sock.connect((host, int(port)))
         self.buffer = bytearray()
 
     def request(self, method, path, body=b"", headers=None):
-        head = f"{method} {PREFIX}{path} HTTP/1.1\r\nHost: {self.address}\r\nContent-Length: {len(body)}\r\n"
+        head = (f"{method} {self.base}{PREFIX}{path} HTTP/1.1\r\nHost: {self.host}\r\n"
+                f"Content-Length: {len(body)}\r\n")
         for name, value in (headers or {}).items():
             head += f"{name}: {value}\r\n"
         self.sock.sendall(head.encode("latin-1") + b"\r\n" + body)
@@ -99,6 +106,93 @@ class LambdaContext:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
 
+REQUEST_ID = ""
+LOG_FORMAT_JSON = False
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = REQUEST_ID
+        return True
+
+
+class LambdaHandler(logging.Handler):
+    """Writes formatted records to standard output as they are (the format ends the line)."""
+
+    def emit(self, record):
+        try:
+            sys.stdout.write(self.format(record))
+        except Exception:  # noqa: BLE001 - as logging.Handler.handleError would, quietly
+            pass
+
+
+_RESERVED = {"name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+             "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread",
+             "threadName", "processName", "process", "aws_request_id", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    """The JSON lines of Lambda's advanced logging controls, as awslambdaric writes them."""
+
+    def __init__(self):
+        super().__init__(datefmt="%Y-%m-%dT%H:%M:%SZ")
+
+    def format(self, record):
+        record.levelno = min(50, max(0, record.levelno)) // 10 * 10
+        record.levelname = logging.getLevelName(record.levelno)
+        exc = record.exc_info
+        result = {
+            "timestamp": self.formatTime(record, self.datefmt),
+            "level": record.levelname,
+            "message": record.msg if isinstance(record.msg, dict) and not record.args else record.getMessage(),
+            "logger": record.name,
+            "stackTrace": traceback.format_tb(exc[2]) if exc else None,
+            "errorType": exc[0].__name__ if exc else None,
+            "errorMessage": str(exc[1]) if exc else None,
+            "requestId": getattr(record, "aws_request_id", None),
+            "location": f"{record.pathname}:{record.funcName}:{record.lineno}" if exc else None,
+        }
+        result.update((k, v) for k, v in record.__dict__.items() if k not in _RESERVED and k not in result)
+        return json.dumps({k: v for k, v in result.items() if v is not None}, default=str,
+                          ensure_ascii=False) + "\n"
+
+
+def setup_logging():
+    """The root logger as Lambda's Python runtime sets it up (before the handler's module is imported)."""
+    global LOG_FORMAT_JSON
+    LOG_FORMAT_JSON = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+    logging.Formatter.converter = time.gmtime
+    handler = LambdaHandler()
+    if LOG_FORMAT_JSON:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    level = {"TRACE": "DEBUG"}.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper(),
+                                   os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper())
+    if level in logging._nameToLevel:
+        root.setLevel(level)
+    root.addHandler(handler)
+
+
+def log_error(payload):
+    """A handler's or init's error as Lambda's Python runtime logs it: one record, lines joined by \\r."""
+    if LOG_FORMAT_JSON:
+        record = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "level": "ERROR", **payload}
+        sys.stdout.write(json.dumps(record, default=str) + "\n")
+        return
+    lines = [f"[ERROR] {payload['errorType']}: {payload['errorMessage']}"]
+    if payload.get("stackTrace") is not None:
+        lines.append("Traceback (most recent call last):")
+        for element in payload["stackTrace"]:
+            for line in element.splitlines():
+                stripped = line.lstrip(" ")
+                lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    sys.stdout.write("\r".join(lines) + "\n")
+
+
 def error_payload(exc, request_id, error_type=None, message=None):
     return {
         "errorMessage": message if message is not None else str(exc),
@@ -143,18 +237,21 @@ CONN = None
 
 
 def main():
-    global CONN
+    global CONN, REQUEST_ID
     if os.environ.get("LOCAL_LAMBDA_SPARE") == "1":
         take_function()
+    setup_logging()
     CONN = RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
     handler, init_error = load_handler()
     if init_error:
-        print(f"[ERROR] {init_error['errorType']}: {init_error['errorMessage']}", flush=True)
+        log_error(init_error)
+        sys.stdout.flush()
         post_json("/init/error", init_error, init_error["errorType"])
         sys.exit(1)
     while True:
         _, headers, body = call("GET", "/invocation/next")
         request_id = headers.get("lambda-runtime-aws-request-id")
+        REQUEST_ID = request_id
         client_context = headers.get("lambda-runtime-client-context")
         identity = headers.get("lambda-runtime-cognito-identity")
         context = LambdaContext(request_id, int(headers.get("lambda-runtime-deadline-ms", "0")),
@@ -166,8 +263,7 @@ def main():
             result = handler(json.loads(body) if body else None, context)
         except Exception as exc:  # noqa: BLE001 - a handler's error is reported, not fatal
             payload = error_payload(exc, request_id)
-            print(f"[ERROR] {payload['errorType']}: {payload['errorMessage']}", flush=True)
-            traceback.print_exc(file=sys.stdout)
+            log_error(payload)
             sys.stdout.flush()
             post_json(f"/invocation/{request_id}/error", payload, "Unhandled")
             continue
@@ -175,7 +271,8 @@ def main():
             encoded = json.dumps(result).encode("utf-8")
         except (TypeError, ValueError) as exc:
             payload = error_payload(None, request_id, "Runtime.MarshalError", f"Unable to marshal response: {exc}")
-            print(f"[ERROR] Runtime.MarshalError: {payload['errorMessage']}", flush=True)
+            log_error(payload)
+            sys.stdout.flush()
             post_json(f"/invocation/{request_id}/error", payload, "Runtime.MarshalError")
             continue
         call("POST", f"/invocation/{request_id}/response", encoded, {"Content-Type": "application/json"})

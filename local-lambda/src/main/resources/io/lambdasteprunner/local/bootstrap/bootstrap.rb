@@ -1,8 +1,11 @@
 # Built-in Lambda runtime for ruby3.x functions: the Runtime API loop, Ruby's standard library only.
 # Handlers are "file.method" (a top-level method) or "file.Module::Class.method", called with
-# event: and context:, and errors take the shapes of AWS's Ruby runtime. Started as a spare
-# (LOCAL_LAMBDA_SPARE=1), it reads its function's directory and environment from standard input first.
+# event: and context:, and errors take the shapes of AWS's Ruby runtime. A Logger writing to standard
+# output or error formats its lines as AWS's Ruby runtime does (request id included).
+# AWS_LAMBDA_RUNTIME_API is host:port/token (the path segment is the environment's token). Started as a
+# spare (LOCAL_LAMBDA_SPARE=1), it reads its function's directory and environment from standard input first.
 require 'json'
+require 'logger'
 require 'socket'
 
 $stdout.sync = true
@@ -17,8 +20,11 @@ class RuntimeApi
   Response = Struct.new(:status, :headers, :body)
 
   def initialize(address)
-    @address = address
-    host, port = address.split(':')
+    # host:port, or host:port/base as clients build http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/...
+    host_port, slash, base = address.partition('/')
+    @address = host_port
+    @base = slash.empty? ? '' : "/#{base}"
+    host, port = host_port.split(':')
     @socket = TCPSocket.new(host, port.to_i)
     @socket.setsockopt(Socket::IPPROTO_TCP, Socket::TCP_NODELAY, 1)
   end
@@ -34,7 +40,7 @@ class RuntimeApi
   private
 
   def request(method, path, body, headers)
-    head = +"#{method} #{path} HTTP/1.1\r\nHost: #{@address}\r\nContent-Length: #{body.bytesize}\r\n"
+    head = +"#{method} #{@base}#{path} HTTP/1.1\r\nHost: #{@address}\r\nContent-Length: #{body.bytesize}\r\n"
     headers.each { |name, value| head << "#{name}: #{value}\r\n" }
     @socket.write(head << "\r\n", body)
     status = @socket.gets("\r\n") or raise EOFError, 'Runtime API closed the connection'
@@ -64,6 +70,26 @@ def take_function
   ENV.update(assignment.fetch('env'))
   Dir.chdir(assignment.fetch('cwd'))
 end
+
+$_global_aws_request_id = nil
+
+# The line AWS's Ruby runtime gives a Logger: I, [2026-11-29T20:00:00.123456 #2]  INFO <request id> -- : message
+class LambdaLogFormatter < Logger::Formatter
+  def call(severity, time, progname, msg)
+    format("%<sev>s, [%<time>s #%<pid>d] %<severity>5s %<request_id>s -- %<progname>s: %<msg>s\n",
+           sev: severity[0], time: time.utc.strftime('%Y-%m-%dT%H:%M:%S.%6N'), pid: $$, severity: severity,
+           request_id: $_global_aws_request_id, progname: progname, msg: msg2str(msg))
+  end
+end
+
+# Loggers created for standard output or error get Lambda's format, unless given their own.
+module LambdaLoggerDefaults
+  def initialize(logdev, *args, **kwargs)
+    super
+    self.formatter = LambdaLogFormatter.new if kwargs[:formatter].nil? && [$stdout, $stderr, STDOUT, STDERR].include?(logdev)
+  end
+end
+Logger.prepend(LambdaLoggerDefaults)
 
 class LambdaContext
   attr_reader :aws_request_id, :invoked_function_arn, :function_name, :function_version,
@@ -115,6 +141,7 @@ begin
     response = http.get("#{PREFIX}/invocation/next")
     headers = response.headers
     request_id = headers['lambda-runtime-aws-request-id']
+    $_global_aws_request_id = request_id
     client_context = headers['lambda-runtime-client-context']
     identity = headers['lambda-runtime-cognito-identity']
     ENV['_X_AMZN_TRACE_ID'] = headers['lambda-runtime-trace-id'] || ''

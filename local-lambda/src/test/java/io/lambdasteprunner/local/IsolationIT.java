@@ -1,0 +1,258 @@
+package io.lambdasteprunner.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Execution environments are isolated as Lambda's sandboxes are (bubblewrap, installed by
+ * scripts/setup-tools.sh): one function cannot see another's processes, environment, /tmp or code,
+ * cannot write to its own code, cannot reach another's Runtime API, and whatever it starts dies with
+ * its environment.
+ */
+class IsolationIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Reports what a function can see and do from inside its sandbox. */
+    private static final String PROBE = """
+            import json, os, socket, subprocess, urllib.request
+            def lambda_handler(event, context):
+                action = event.get("action")
+                if action == "write-tmp":
+                    open("/tmp/secret.txt", "w").write(event["text"])
+                    return "written"
+                if action == "look":
+                    environs = []
+                    for pid in os.listdir("/proc"):
+                        if pid.isdigit():
+                            try:
+                                environs.append(open(f"/proc/{pid}/environ", "rb").read().decode("latin-1"))
+                            except OSError:
+                                pass
+                    try:
+                        open("/var/task/intruder.txt", "w").write("x")
+                        wrote_task = True
+                    except OSError:
+                        wrote_task = False
+                    return {"pids": sorted(p for p in os.listdir("/proc") if p.isdigit()),
+                            "environs": environs, "tmp": os.listdir("/tmp"),
+                            "otherCodeVisible": os.path.exists(event.get("otherCode", "/nonexistent")),
+                            "wroteTask": wrote_task, "taskRoot": os.environ["LAMBDA_TASK_ROOT"],
+                            "cwd": os.getcwd()}
+                if action == "runtime-api":
+                    # Knowing the port (listening sockets are visible: the network is shared) is not enough.
+                    host_port = event["address"].split("/")[0]
+                    results = {}
+                    for name, url in {"noToken": f"http://{host_port}/2018-06-01/runtime/invocation/next",
+                                      "wrongToken": f"http://{host_port}/0123456789abcdef0123456789abcdef/2018-06-01/runtime/invocation/next"}.items():
+                        try:
+                            results[name] = urllib.request.urlopen(url, timeout=5).status
+                        except urllib.error.HTTPError as e:
+                            results[name] = e.code
+                    return results
+                if action == "address":
+                    return os.environ["AWS_LAMBDA_RUNTIME_API"]
+                if action == "fork":
+                    # A double-forked child in a session of its own: it leaves the runtime's process tree.
+                    subprocess.Popen(["/usr/bin/setsid", "/bin/sh", "-c", "sleep 300 & exit 0"])
+                    if event.get("hang"):
+                        import time
+                        time.sleep(30)
+                    return %s
+                return None
+            """.formatted(Sandboxes.PYTHON_ENVIRONMENT);
+
+    private static LocalLambdaService service;
+    private static LambdaClient lambda;
+
+    @BeforeAll
+    static void start() {
+        service = LocalLambdaService.start(LocalLambdaConfig.defaults());
+        assertTrue(service.isolated(), "bubblewrap is installed (scripts/setup-tools.sh) and works here");
+        lambda = LocalLambda.client(service);
+        for (String name : new String[] {"iso-a", "iso-b"}) {
+            lambda.createFunction(r -> r.functionName(name).runtime("python3.12").role(LocalLambda.ROLE)
+                    .handler("lambda_function.lambda_handler").timeout(20)
+                    .environment(e -> e.variables(Map.of("SECRET_OF", name + "-secret-value")))
+                    .code(c -> c.zipFile(LocalLambda.zip(Map.of("lambda_function.py", PROBE)))));
+            lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        lambda.close();
+        service.close();
+    }
+
+    private static JsonNode invoke(LambdaClient client, String name, String event) throws Exception {
+        InvokeResponse response = client.invoke(r -> r.functionName(name).payload(SdkBytes.fromUtf8String(event)));
+        assertNull(response.functionError(), response.payload().asUtf8String());
+        return JSON.readTree(response.payload().asUtf8String());
+    }
+
+    @Nested
+    class Processes {
+        @Test
+        void shouldSeeOnlyItsOwnProcessesAndNoOtherFunctionsEnvironment() throws Exception {
+            invoke(lambda, "iso-a", "{}"); // both environments run
+
+            JsonNode seen = invoke(lambda, "iso-b", "{\"action\":\"look\"}");
+
+            assertTrue(seen.get("pids").size() <= 3, "its init, its runtime (and a child): " + seen.get("pids"));
+            assertFalse(seen.get("environs").toString().contains("iso-a-secret-value"), seen.get("environs").toString());
+            assertFalse(seen.get("environs").toString().contains(LocalLambda.ROLE), "nor the service's");
+        }
+    }
+
+    @Nested
+    class TmpAndCode {
+        @Test
+        void shouldKeepEachFunctionsTmpToItself() throws Exception {
+            invoke(lambda, "iso-a", "{\"action\":\"write-tmp\",\"text\":\"only for a\"}");
+
+            JsonNode seenByB = invoke(lambda, "iso-b", "{\"action\":\"look\"}");
+            JsonNode seenByA = invoke(lambda, "iso-a", "{\"action\":\"look\"}");
+
+            assertFalse(seenByB.get("tmp").toString().contains("secret.txt"), seenByB.get("tmp").toString());
+            assertTrue(seenByA.get("tmp").toString().contains("secret.txt"), "a keeps its own /tmp between invokes");
+        }
+
+        @Test
+        void shouldShowItsCodeReadOnlyAtVarTaskAndNoOtherFunctionsCode() throws Exception {
+            String otherCode = lambda.getFunction(r -> r.functionName("iso-a")).code().location().replace("file://", "");
+            assertTrue(java.nio.file.Files.isDirectory(Path.of(otherCode)), "the service keeps a's code there");
+
+            JsonNode seen = invoke(lambda, "iso-b", "{\"action\":\"look\",\"otherCode\":\"" + otherCode + "\"}");
+
+            assertEquals("/var/task", seen.get("taskRoot").asText());
+            assertEquals("/var/task", seen.get("cwd").asText());
+            assertFalse(seen.get("wroteTask").asBoolean(), "its code is read-only");
+            assertFalse(seen.get("otherCodeVisible").asBoolean(), "a's code is not there for b");
+            assertFalse(java.nio.file.Files.exists(Path.of(otherCode, "intruder.txt")));
+        }
+    }
+
+    @Nested
+    class RuntimeApi {
+        @Test
+        void shouldRefuseAnotherProcessThatKnowsOnlyThePort() throws Exception {
+            String address = invoke(lambda, "iso-a", "{\"action\":\"address\"}").asText();
+            assertTrue(address.matches("127\\.0\\.0\\.1:\\d+/[0-9a-f]{32}"), address);
+
+            // b calls a's Runtime API while a waits for its next event; a's next invoke serves those requests.
+            java.util.concurrent.CompletableFuture<JsonNode> attack = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return invoke(lambda, "iso-b", "{\"action\":\"runtime-api\",\"address\":\"" + address + "\"}");
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, java.util.concurrent.Executors.newSingleThreadExecutor());
+            for (int i = 0; i < 100 && !attack.isDone(); i++) {
+                assertEquals(address, invoke(lambda, "iso-a", "{\"action\":\"address\"}").asText(),
+                        "a still gets its own events");
+                Thread.sleep(100);
+            }
+
+            JsonNode refused = attack.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(403, refused.get("noToken").asInt(), refused.toString());
+            assertEquals(403, refused.get("wrongToken").asInt(), refused.toString());
+        }
+    }
+
+    @Nested
+    class Children {
+        @Test
+        void shouldKillADoubleForkedChildWhenTheInvokeTimesOut() throws Exception {
+            String name = "iso-fork-timeout";
+            create(lambda, name, 1);
+            String environment = invoke(lambda, name, "{\"action\":\"fork\"}").asText();
+            assertTrue(Sandboxes.environmentAlive(environment), "the child sleeps on while its environment lives");
+
+            InvokeResponse timedOut = lambda.invoke(r -> r.functionName(name)
+                    .payload(SdkBytes.fromUtf8String("{\"action\":\"fork\",\"hang\":true}")));
+
+            assertEquals("Unhandled", timedOut.functionError());
+            assertTrue(timedOut.payload().asUtf8String().contains("Sandbox.Timedout"));
+            assertTrue(Sandboxes.environmentGone(environment), "the timeout ended the environment, children and all");
+        }
+
+        @Test
+        void shouldKillADoubleForkedChildWhenTheFunctionIsDeleted() throws Exception {
+            String name = "iso-fork-delete";
+            create(lambda, name, 3);
+            String environment = invoke(lambda, name, "{\"action\":\"fork\"}").asText();
+            assertTrue(Sandboxes.environmentAlive(environment));
+
+            lambda.deleteFunction(r -> r.functionName(name));
+
+            assertTrue(Sandboxes.environmentGone(environment));
+        }
+
+        @Test
+        void shouldKillADoubleForkedChildWhenTheServiceStops() throws Exception {
+            String environment;
+            try (LocalLambdaService own = LocalLambdaService.start(LocalLambdaConfig.defaults());
+                 LambdaClient client = LocalLambda.client(own)) {
+                create(client, "iso-fork-stop", 3);
+                environment = invoke(client, "iso-fork-stop", "{\"action\":\"fork\"}").asText();
+                assertTrue(Sandboxes.environmentAlive(environment));
+            }
+
+            assertFalse(Sandboxes.environmentAlive(environment));
+        }
+
+        private static void create(LambdaClient client, String name, int timeout) {
+            LocalLambda.create(client, name, "python3.12", "lambda_function.py", "lambda_function.lambda_handler",
+                    PROBE, timeout);
+        }
+    }
+
+    /** Without bubblewrap (or with isolation off): a private TMPDIR, and the process tree killed. */
+    @Nested
+    class WithoutBubblewrap {
+        @Test
+        void shouldGiveEachEnvironmentItsOwnTmpdirAndKillWhatItStarted() throws Exception {
+            try (LocalLambdaService plain = LocalLambdaService.start(LocalLambdaConfig.defaults().withIsolation(false));
+                 LambdaClient client = LocalLambda.client(plain)) {
+                assertFalse(plain.isolated());
+                LocalLambda.create(client, "plain", "python3.12", "lambda_function.py", "lambda_function.lambda_handler", """
+                        import os, subprocess, tempfile
+                        def lambda_handler(event, context):
+                            child = subprocess.Popen(["/usr/bin/setsid", "/bin/sh", "-c", "sleep 300 & echo $!"],
+                                                     stdout=subprocess.PIPE)
+                            return {"tmp": tempfile.gettempdir(), "grandchild": int(child.stdout.readline())}
+                        """, 3);
+
+                JsonNode first = invoke(client, "plain", "{}");
+                long grandchild = first.get("grandchild").asLong();
+                assertTrue(first.get("tmp").asText().contains("/environments/env-"), first.toString());
+                assertTrue(java.nio.file.Files.isDirectory(Path.of(first.get("tmp").asText())));
+                assertTrue(Sandboxes.running(grandchild));
+
+                client.deleteFunction(r -> r.functionName("plain"));
+
+                assertTrue(Sandboxes.processGone(grandchild), "found by its environment's TMPDIR and killed");
+                Path tmp = Path.of(first.get("tmp").asText());
+                for (int i = 0; i < 500 && java.nio.file.Files.exists(tmp); i++) {
+                    Thread.sleep(20);
+                }
+                assertFalse(java.nio.file.Files.exists(tmp), "its TMPDIR removed");
+            }
+        }
+    }
+}

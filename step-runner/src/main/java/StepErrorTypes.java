@@ -24,6 +24,7 @@ public final class StepErrorTypes {
             case LAMBDA_REJECTED_REQUEST -> new LambdaRejectedRequest(message);
             case ROLE_NOT_ALLOWED -> new RoleNotAllowed(message);
             case RECURSION_REFUSED -> new RecursionRefused(message);
+            case ASSUME_ROLE_DENIED -> new AssumeRoleDenied(message);
             case LAMBDA_ACCESS_DENIED -> new LambdaAccessDenied(message);
             case FUNCTION_NOT_FOUND -> new FunctionNotFound(message);
             case ROUTE_NOT_FOUND -> new RouteNotFound(message);
@@ -33,6 +34,7 @@ public final class StepErrorTypes {
             case FUNCTION_FAILED -> new FunctionFailed(message);
             case FUNCTION_CREATION_FAILED -> new FunctionCreationFailed(message);
             case LAMBDA_UNAVAILABLE -> new LambdaUnavailable(message);
+            case STS_UNAVAILABLE -> new StsUnavailable(message);
             case FUNCTION_NOT_READY -> new FunctionNotReady(message);
             case INTERNAL_ERROR -> new StepRunnerInternalError(message);
         };
@@ -196,6 +198,22 @@ final class StepRunnerInternalError extends NamedStepError {
     private static final long serialVersionUID = 1L;
 
     StepRunnerInternalError(String message) {
+        super(message);
+    }
+}
+
+final class AssumeRoleDenied extends NamedStepError {
+    private static final long serialVersionUID = 1L;
+
+    AssumeRoleDenied(String message) {
+        super(message);
+    }
+}
+
+final class StsUnavailable extends NamedStepError {
+    private static final long serialVersionUID = 1L;
+
+    StsUnavailable(String message) {
         super(message);
     }
 }

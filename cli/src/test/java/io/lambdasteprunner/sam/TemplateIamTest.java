@@ -131,6 +131,44 @@ class TemplateIamTest {
         assertTrue(render(variables.get("ALLOWED_EXECUTION_ROLE_ARNS")).contains("AllowedExecutionRoleArns"));
     }
 
+    /** Issue 13: steps in other accounts. */
+    @Nested
+    class AssumedRoles {
+        @Test
+        void shouldAssumeExactlyTheListedRolesAndNoneByDefault() {
+            List<Map<String, Object>> assume = allowStatements().stream()
+                    .filter(statement -> actions(statement).stream().anyMatch(action -> action.startsWith("sts:")))
+                    .toList();
+
+            assertEquals(1, assume.size(), "one STS statement: " + assume);
+            assertEquals(List.of("sts:AssumeRole"), actions(assume.get(0)));
+            assertEquals(List.of("{Ref=AllowedAssumeRoleArns}"), list(assume.get(0).get("Resource")).stream()
+                    .map(String::valueOf).toList());
+            assertEquals("", String.valueOf(map(parameters().get("AllowedAssumeRoleArns")).get("Default")),
+                    "no role may be assumed by default");
+            assertTrue(String.valueOf(map(template.get("Conditions")).get("HasAssumableRoles"))
+                    .contains("AllowedAssumeRoleArns"), "the statement must be absent when no role is listed");
+        }
+
+        @Test
+        void shouldRefuseEveryRoleAsAnAssumableRole() {
+            Pattern pattern = allowedPattern("AllowedAssumeRoleArns");
+
+            assertTrue(pattern.matcher("").matches(), "the empty default must be allowed");
+            assertTrue(pattern.matcher("arn:aws:iam::222222222222:role/lambda-step-runner-target").matches());
+            assertTrue(pattern.matcher("arn:aws:iam::111111111111:role/runbook-*").matches());
+            for (String wide : List.of("*", "arn:aws:iam::*:role/*", "arn:aws:iam::222222222222:role/*",
+                    "arn:aws:iam::222222222222:*", "arn:aws:iam::222222222222:user/x")) {
+                assertFalse(pattern.matcher(wide).matches(), "AllowedAssumeRoleArns accepts " + wide);
+            }
+        }
+
+        @Test
+        void shouldTellTheRunnerTheRolesItMayAssume() {
+            assertTrue(render(runnerEnvironment().get("ALLOWED_ASSUME_ROLE_ARNS")).contains("AllowedAssumeRoleArns"));
+        }
+    }
+
     @Test
     void shouldRequireIamAuthorisationOnTheApi() {
         int apis = 0;

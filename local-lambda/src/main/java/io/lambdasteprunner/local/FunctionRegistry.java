@@ -540,12 +540,33 @@ final class FunctionRegistry {
         all.parallelStream().forEach(LocalFunction::close);
     }
 
+    /**
+     * Deletes a directory tree, going on past entries that vanish meanwhile (an environment's own
+     * directory is removed by another thread once its processes are gone) or cannot be read.
+     */
     static void deleteQuietly(Path directory) {
         if (directory == null || !Files.exists(directory)) {
             return;
         }
-        try (var paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        try {
+            Files.walkFileTree(directory, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                    file.toFile().delete();
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) {
+                    dir.toFile().delete();
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
         } catch (IOException | UncheckedIOException e) {
             // A leftover temp file is harmless; the service's work directory is removed on close.
         }

@@ -319,6 +319,13 @@ final class RuntimeProcess {
         }
         awaitAll(killedTree());
         cleanUp();
+        try {
+            gone.get(timeout.toMillis(), TimeUnit.MILLISECONDS); // the cleanup may run on another thread
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // Slow to delete: the service's work directory goes after this anyway.
+        }
     }
 
     /** Removes the environment's directory (its /tmp, output and a spare's code), once. */

@@ -3,9 +3,14 @@ package io.lambdasteprunner.handler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.lambda.LambdaRetries;
 import io.lambdasteprunner.lambda.S3ResultStore;
 import io.lambdasteprunner.lambda.SdkLambdaGateway;
+import io.lambdasteprunner.lambda.StsClients;
+import io.lambdasteprunner.lambda.TargetConnections;
+import io.lambdasteprunner.lambda.TargetGateways;
 import io.lambdasteprunner.step.LambdaGateway;
+import io.lambdasteprunner.step.LambdaGateways;
 import io.lambdasteprunner.step.OrphanSweeper;
 import io.lambdasteprunner.step.ResultStore;
 import io.lambdasteprunner.step.StepConfig;
@@ -45,7 +50,31 @@ public final class DependencyFactory {
         LambdaClientConfig clientConfig = LambdaClientConfig.fromEnvironment(env);
         LambdaClient client = Priming.whileWarming(() -> LambdaClients.create(clientConfig));
         Priming.forSnapshot(client);
-        return onClient(config, client, PowertoolsMetrics.fromEnvironment(env), resultStoreFor(env));
+        // Clients for other regions and the STS client are built on first use only: cold start is unchanged.
+        TargetConnections targets = new TargetConnections(clientConfig.region(), client,
+                (region, credentials) -> LambdaClients.create(new LambdaClientConfig(clientConfig.endpoint(),
+                        region.id(), clientConfig.fakeCredentials())),
+                () -> StsClients.create(env, clientConfig));
+        return onTargets(config, new SdkLambdaGateway(client, LambdaRetries.standard(), generatedFunctionLogGroup(env)),
+                targets, PowertoolsMetrics.fromEnvironment(env), resultStoreFor(env));
+    }
+
+    /**
+     * {@code GENERATED_FUNCTION_LOG_GROUP}: the one log group, created by the stack with a retention, that every
+     * generated function logs to ({@code null} when unset: Lambda's {@code /aws/lambda/<name>}).
+     *
+     * @throws IllegalArgumentException when it is not a log group name
+     */
+    static String generatedFunctionLogGroup(Map<String, String> env) {
+        String name = env.get("GENERATED_FUNCTION_LOG_GROUP");
+        if (name == null || name.isBlank()) {
+            return null;
+        }
+        if (!name.matches("[.\\-_/#A-Za-z0-9]{1,512}")) {
+            throw new IllegalArgumentException("GENERATED_FUNCTION_LOG_GROUP must be a CloudWatch Logs group name "
+                    + "(1-512 of letters, digits and . - _ / #), was '" + name + "'");
+        }
+        return name;
     }
 
     /**
@@ -67,8 +96,24 @@ public final class DependencyFactory {
     /** {@link #onClient(StepConfig, LambdaClient, MetricsSink)} writing too-big responses to {@code results}. */
     public static Dependencies onClient(StepConfig config, LambdaClient client, MetricsSink metrics,
                                         ResultStore results) {
+        // Another region, or STS, at the client's own endpoint (the local service plays them all) unless
+        // AWS_ENDPOINT_URL_STS says otherwise; the caller's client signs as the runner.
+        var own = client.serviceClientConfiguration();
+        String region = own.region().id();
+        var endpoint = own.endpointOverride().orElse(null);
+        var credentials = own.credentialsProvider();
+        String stsEndpoint = System.getenv("AWS_ENDPOINT_URL_STS");
+        TargetConnections targets = new TargetConnections(region, client,
+                (other, ignored) -> LambdaClients.create(endpoint, other.id(), credentials),
+                () -> StsClients.create(stsEndpoint == null || stsEndpoint.isBlank() ? endpoint
+                        : java.net.URI.create(stsEndpoint.trim()), region, credentials));
         // The retries' jitter draws from a SecureRandom, unique after a SnapStart restore (LambdaRetries.standard()).
-        return onGateway(config, new SdkLambdaGateway(client), metrics, Clock.systemUTC(), results);
+        return onTargets(config, new SdkLambdaGateway(client), targets, metrics, results);
+    }
+
+    private static Dependencies onTargets(StepConfig config, SdkLambdaGateway own, TargetConnections targets,
+                                          MetricsSink metrics, ResultStore results) {
+        return onGateways(config, own, new TargetGateways(own, targets), metrics, Clock.systemUTC(), results);
     }
 
     /** The graph on any {@link LambdaGateway}, without metrics (tests). */
@@ -88,12 +133,24 @@ public final class DependencyFactory {
      */
     public static Dependencies onGateway(StepConfig config, LambdaGateway gateway, MetricsSink metrics, Clock clock,
                                          ResultStore results) {
+        return onGateways(config, gateway, LambdaGateways.only(gateway), metrics, clock, results);
+    }
+
+    /**
+     * The graph acting in the account and region each request names.
+     *
+     * @param own      the gateway of the runner's own account and region (the sweep's)
+     * @param gateways the gateway of each target (tests may return one in-memory gateway per target)
+     */
+    public static Dependencies onGateways(StepConfig config, LambdaGateway own, LambdaGateways gateways,
+                                          MetricsSink metrics, Clock clock, ResultStore results) {
         ObjectMapper mapper = StepJson.newMapper();
         StepTelemetry telemetry = new StepTelemetry(metrics);
-        StepRunner runner = new StepRunner(gateway, config, telemetry, mapper, clock, Priming.restoreSafeRandom(),
+        StepRunner runner = new StepRunner(gateways, config, telemetry, mapper, clock, Priming.restoreSafeRandom(),
                 results);
         RequestRunner requests = new RequestRunner(new StepRequestParser(), runner,
-                OrphanSweeper.forConfig(gateway, config, clock), telemetry, clock);
+                OrphanSweeper.forConfig(own, config, clock), other -> OrphanSweeper.forConfig(other, config, clock),
+                telemetry, clock);
         return new Dependencies(mapper, requests, new ApiGatewayProxy(mapper, runner.resultFitter()));
     }
 

@@ -49,8 +49,15 @@ public sealed interface IncomingEvent {
      *
      * @param body     the {@code body} field as sent (a JSON string, or {@code null} when absent)
      * @param isBase64 whether API Gateway marked the body base64-encoded
+     * @param requestId API Gateway's {@code requestContext.requestId}, {@code null} when absent: names the role
+     *                  session of a step that assumes a role
      */
-    record ApiGateway(Api api, String method, String path, JsonNode body, boolean isBase64) implements IncomingEvent {
+    record ApiGateway(Api api, String method, String path, JsonNode body, boolean isBase64, String requestId)
+            implements IncomingEvent {
+        ApiGateway(Api api, String method, String path, JsonNode body, boolean isBase64) {
+            this(api, method, path, body, isBase64, null);
+        }
+
         @Override
         public String shape() {
             return api == Api.REST ? "API_GATEWAY_REST" : "API_GATEWAY_HTTP";
@@ -67,11 +74,13 @@ public sealed interface IncomingEvent {
         }
         if (event.has("requestContext") && event.has("routeKey") && "2.0".equals(event.path("version").asText())) {
             return new ApiGateway(Api.HTTP, event.path("requestContext").path("http").path("method").asText(""),
-                    event.path("rawPath").asText(""), event.get("body"), event.path("isBase64Encoded").asBoolean(false));
+                    event.path("rawPath").asText(""), event.get("body"), event.path("isBase64Encoded").asBoolean(false),
+                    event.path("requestContext").path("requestId").textValue());
         }
         if (event.has("requestContext") && event.has("httpMethod")) {
             return new ApiGateway(Api.REST, event.path("httpMethod").asText(""), event.path("path").asText(""),
-                    event.get("body"), event.path("isBase64Encoded").asBoolean(false));
+                    event.get("body"), event.path("isBase64Encoded").asBoolean(false),
+                    event.path("requestContext").path("requestId").textValue());
         }
         if ("aws.events".equals(event.path("source").textValue())
                 && "Scheduled Event".equals(event.path("detail-type").textValue())) {

@@ -2,6 +2,7 @@ package io.lambdasteprunner.handler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lambdasteprunner.step.Deadline;
+import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.OrphanSweeper;
 import io.lambdasteprunner.step.RunnerInvocation;
 import io.lambdasteprunner.step.RunnerRequest;
@@ -15,6 +16,7 @@ import io.lambdasteprunner.step.SweepRequest;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
 /**
@@ -29,14 +31,20 @@ public final class RequestRunner {
     private final StepRequestParser parser;
     private final StepRunner runner;
     private final OrphanSweeper sweeper;
+    private final Function<LambdaGateway, OrphanSweeper> sweeperIn;
     private final StepTelemetry telemetry;
     private final Clock clock;
 
-    RequestRunner(StepRequestParser parser, StepRunner runner, OrphanSweeper sweeper, StepTelemetry telemetry,
-                  Clock clock) {
+    /**
+     * @param sweeper   the sweeper of the runner's own account and region
+     * @param sweeperIn the same sweep's rules on the gateway of another account or region
+     */
+    RequestRunner(StepRequestParser parser, StepRunner runner, OrphanSweeper sweeper,
+                  Function<LambdaGateway, OrphanSweeper> sweeperIn, StepTelemetry telemetry, Clock clock) {
         this.parser = parser;
         this.runner = runner;
         this.sweeper = sweeper;
+        this.sweeperIn = sweeperIn;
         this.telemetry = telemetry;
         this.clock = clock;
     }
@@ -89,7 +97,7 @@ public final class RequestRunner {
                  ToIntFunction<StepResult> sizeOf) {
         try {
             return switch (request) {
-                case SweepRequest sweep -> sweep(deadline);
+                case SweepRequest sweep -> sweep(sweep, deadline, self);
                 case StepRequest step -> {
                     StepResult result = runStep(step, shape, deadline, depth, self);
                     yield (sizeOf == null ? result : runner.resultFitter().fit(result, self.requestId(), sizeOf))
@@ -115,8 +123,9 @@ public final class RequestRunner {
                 "unexpected failure in the step runner; its log has the details for this request id");
     }
 
-    private JsonNode sweep(Deadline deadline) {
-        OrphanSweeper.SweepResult swept = sweeper.sweep(deadline);
+    private JsonNode sweep(SweepRequest request, Deadline deadline, RunnerInvocation self) {
+        OrphanSweeper.SweepResult swept = (request.target().isRunnersOwn() ? sweeper
+                : sweeperIn.apply(runner.gatewayFor(request.target(), self))).sweep(deadline);
         telemetry.swept(swept);
         return swept.toJson();
     }

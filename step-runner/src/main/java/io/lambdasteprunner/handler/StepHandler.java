@@ -78,9 +78,11 @@ public class StepHandler implements RequestStreamHandler {
                         requests.run(direct.request(), event.shape(), deadline, depth, self, null);
                 case IncomingEvent.EventBridge bridged ->
                         requests.run(bridged.detail(), event.shape(), deadline, depth, self, null);
-                case IncomingEvent.Scheduled scheduled -> requests.run(new SweepRequest(), event.shape(), deadline, depth);
-                case IncomingEvent.ApiGateway call -> api.answer(call, self, request ->
-                        requests.run(request, event.shape(), api.deadline(deadline), depth, self, api::resultBytes));
+                case IncomingEvent.Scheduled scheduled ->
+                        requests.run(new SweepRequest(), event.shape(), deadline, depth, self, null);
+                case IncomingEvent.ApiGateway call -> api.answer(call, self, request -> requests.run(request,
+                        event.shape(), api.deadline(deadline), depth, self.withOrigin(call.requestId()),
+                        api::resultBytes));
             };
         } catch (StepFailure failure) {
             throw failure;

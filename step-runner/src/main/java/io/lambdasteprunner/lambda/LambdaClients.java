@@ -4,6 +4,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.identity.spi.IdentityProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.LambdaClientBuilder;
@@ -36,6 +38,27 @@ public final class LambdaClients {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private LambdaClients() {
+    }
+
+    /**
+     * A client at {@code endpoint} ({@code null}: the region's) in {@code region}, signing with {@code credentials},
+     * with {@link #create(LambdaClientConfig)}'s HTTP client settings and Invoke retries: another region's client
+     * ({@link TargetConnections}).
+     */
+    public static LambdaClient create(java.net.URI endpoint, String region,
+                                      IdentityProvider<? extends AwsCredentialsIdentity> credentials) {
+        LambdaClientBuilder builder = LambdaClient.builder()
+                .region(Region.of(region))
+                .httpClient(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(CONNECT_TIMEOUT)
+                        .socketTimeout(READ_TIMEOUT)
+                        .build())
+                .overrideConfiguration(o -> o.retryStrategy(LambdaRetries.standard().invoke()))
+                .credentialsProvider(credentials);
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        return builder.build();
     }
 
     /**

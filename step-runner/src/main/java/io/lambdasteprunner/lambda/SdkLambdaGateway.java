@@ -5,6 +5,7 @@ import io.lambdasteprunner.step.FunctionSource;
 import io.lambdasteprunner.step.LambdaGateway;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkBytes;
@@ -70,10 +71,12 @@ public final class SdkLambdaGateway implements LambdaGateway {
     static final Duration CONTROL_PLANE_ATTEMPT_TIMEOUT = Duration.ofSeconds(30);
 
     private final LambdaClient client;
+    private final LambdaRetries retries;
     private final ZipPackager packager;
     private final RandomGenerator jitter;
     private final AwsRequestOverrideConfiguration invokePolicy;
     private final AwsRequestOverrideConfiguration controlPlanePolicy;
+    private final String logGroup;
 
     /** A gateway with the production retries ({@link LambdaRetries#standard()}), as {@link LambdaClients#create} sets. */
     public SdkLambdaGateway(LambdaClient client) {
@@ -81,15 +84,52 @@ public final class SdkLambdaGateway implements LambdaGateway {
     }
 
     public SdkLambdaGateway(LambdaClient client, LambdaRetries retries) {
+        this(client, retries, null, null);
+    }
+
+    /**
+     * @param logGroup the log group every generated function writes to ({@code GENERATED_FUNCTION_LOG_GROUP}, which
+     *                 the stack creates with a retention), or {@code null} for Lambda's default
+     *                 {@code /aws/lambda/<name>}, which outlives the function
+     */
+    public SdkLambdaGateway(LambdaClient client, LambdaRetries retries, String logGroup) {
+        this(client, retries, null, logGroup);
+    }
+
+    /**
+     * @param credentials an assumed role's credentials every call is signed with; {@code null}: the client's own
+     * @param logGroup    see {@link #SdkLambdaGateway(LambdaClient, LambdaRetries, String)}
+     */
+    private SdkLambdaGateway(LambdaClient client, LambdaRetries retries, AwsCredentialsProvider credentials,
+                             String logGroup) {
         this.client = client;
+        this.retries = retries;
+        this.logGroup = logGroup;
         this.packager = new ZipPackager();
         this.jitter = retries.jitter();
-        this.invokePolicy = hasOwnStrategy(client, retries.invoke()) ? null
-                : AwsRequestOverrideConfiguration.builder().addPlugin(retryingWith(retries.invoke())).build();
-        this.controlPlanePolicy = AwsRequestOverrideConfiguration.builder()
+        boolean ownStrategy = hasOwnStrategy(client, retries.invoke());
+        AwsRequestOverrideConfiguration.Builder invoke = AwsRequestOverrideConfiguration.builder();
+        if (!ownStrategy) {
+            invoke.addPlugin(retryingWith(retries.invoke()));
+        }
+        AwsRequestOverrideConfiguration.Builder controlPlane = AwsRequestOverrideConfiguration.builder()
                 .addPlugin(retryingWith(retries.controlPlane()))
-                .apiCallAttemptTimeout(CONTROL_PLANE_ATTEMPT_TIMEOUT)
-                .build();
+                .apiCallAttemptTimeout(CONTROL_PLANE_ATTEMPT_TIMEOUT);
+        if (credentials != null) {
+            invoke.credentialsProvider(credentials);
+            controlPlane.credentialsProvider(credentials);
+        }
+        this.invokePolicy = ownStrategy && credentials == null ? null : invoke.build();
+        this.controlPlanePolicy = controlPlane.build();
+    }
+
+    /**
+     * The same retries on another client (another region), every call signed with {@code signWith}: an assumed
+     * role's credentials, or {@code null} for the client's own ({@link TargetGateways}). Generated functions there
+     * keep Lambda's default log group: the deployment's own exists only in its account and region.
+     */
+    public SdkLambdaGateway on(LambdaClient other, AwsCredentialsProvider signWith) {
+        return new SdkLambdaGateway(other, retries, signWith, null);
     }
 
     private static boolean hasOwnStrategy(LambdaClient client, RetryStrategy strategy) {
@@ -155,6 +195,9 @@ public final class SdkLambdaGateway implements LambdaGateway {
         }
         if (!function.environment().isEmpty()) {
             request.environment(e -> e.variables(function.environment()));
+        }
+        if (logGroup != null) {
+            request.loggingConfig(logging -> logging.logGroup(logGroup));
         }
         // A conflict here means the name is taken, which waiting does not fix.
         call("create " + function.functionName(), () -> client.createFunction(request

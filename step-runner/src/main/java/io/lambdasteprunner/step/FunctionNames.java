@@ -65,6 +65,21 @@ public final class FunctionNames {
     public record Reference(String name, Optional<String> qualifier) {
     }
 
+    /** The region of a full function ARN ({@code arn:aws:lambda:eu-west-1:...}); empty for a name or partial ARN. */
+    public static Optional<String> regionOf(String functionName) {
+        String[] parts = functionName.split(":", 6);
+        return parts.length >= 6 && parts[0].equals("arn") && parts[2].equals("lambda")
+                ? Optional.of(parts[3]) : Optional.empty();
+    }
+
+    /** The account of a full or partial function ARN ({@code 123456789012:function:name}); empty for a name. */
+    public static Optional<String> accountOf(String functionName) {
+        if (functionName.matches("\\d{12}:function:.*")) {
+            return Optional.of(functionName.substring(0, 12));
+        }
+        return RolePolicy.accountOf(functionName);
+    }
+
     /**
      * Checks a {@code functionName} as Lambda would and splits it.
      *

@@ -6,4 +6,7 @@ package io.lambdasteprunner.step;
  * or sweep orphaned generated functions ({@link SweepRequest}). Entry points switch over it.
  */
 public sealed interface RunnerRequest permits StepRequest, SweepRequest {
+
+    /** Where the request acts: its {@code region}, {@code assumeRoleArn} and {@code externalId}. */
+    TargetAccount target();
 }

@@ -23,9 +23,13 @@ import java.util.regex.Pattern;
  *                               how old a generated function must be before the sweeper deletes it
  * @param results                how big a step result may be and where a bigger response goes
  *                               ({@code MAX_RESULT_BYTES}, {@code RESULT_BUCKET}, {@code RESULT_PREFIX})
+ * @param allowedAssumeRoleArns  {@code ALLOWED_ASSUME_ROLE_ARNS}: the roles a step's {@code assumeRoleArn} may
+ *                               name, each exact or ending in {@code *} (a wildcard covers the runner's own
+ *                               account only); empty means no role may be assumed
  */
 public record StepConfig(String defaultRoleArn, List<String> allowedRoleArns, String generatedFunctionPrefix,
-                         String selfFunctionName, int maxStepDepth, Duration orphanMaxAge, Results results) {
+                         String selfFunctionName, int maxStepDepth, Duration orphanMaxAge, Results results,
+                         List<String> allowedAssumeRoleArns) {
 
     /**
      * The bound on a step's result and the offload of bigger responses.
@@ -105,6 +109,8 @@ public record StepConfig(String defaultRoleArn, List<String> allowedRoleArns, St
     public static final int MIN_ORPHAN_MAX_AGE_MINUTES = 20;
 
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    static final String EXECUTION_ROLES = "ALLOWED_EXECUTION_ROLE_ARNS";
+    static final String ASSUME_ROLES = "ALLOWED_ASSUME_ROLE_ARNS";
     private static final Pattern ROLE = Pattern.compile("arn:aws[a-zA-Z-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+\\*?");
 
     public StepConfig {
@@ -123,17 +129,10 @@ public record StepConfig(String defaultRoleArn, List<String> allowedRoleArns, St
             throw new IllegalArgumentException("DEFAULT_EXECUTION_ROLE_ARN must be an IAM role ARN "
                     + "(arn:aws:iam::123456789012:role/name), was '" + defaultRoleArn + "'");
         }
-        for (String allowed : allowedRoleArns) {
-            if (!ROLE.matcher(allowed).matches()) {
-                throw new IllegalArgumentException("ALLOWED_EXECUTION_ROLE_ARNS entries must be IAM role ARNs, "
-                        + "optionally ending in *, was '" + allowed + "'");
-            }
-            if (allowed.endsWith(":role/*") || allowed.endsWith(":role*")) {
-                // Every role in the account would do: generated code could run with any of their rights.
-                throw new IllegalArgumentException("ALLOWED_EXECUTION_ROLE_ARNS may not allow every role ('" + allowed
-                        + "'); name the roles, or a path or name prefix before the *");
-            }
-        }
+        // Checks the entries (and refuses one that allows every role) at start-up.
+        new RoleAllowlist(EXECUTION_ROLES, allowedRoleArns);
+        allowedAssumeRoleArns = allowedAssumeRoleArns == null ? List.of() : List.copyOf(allowedAssumeRoleArns);
+        new RoleAllowlist(ASSUME_ROLES, allowedAssumeRoleArns);
         if (selfFunctionName != null && selfFunctionName.isBlank()) {
             selfFunctionName = null;
         }
@@ -146,6 +145,13 @@ public record StepConfig(String defaultRoleArn, List<String> allowedRoleArns, St
         if (results == null) {
             results = Results.defaults();
         }
+    }
+
+    /** No role may be assumed ({@code ALLOWED_ASSUME_ROLE_ARNS} unset). */
+    public StepConfig(String defaultRoleArn, List<String> allowedRoleArns, String generatedFunctionPrefix,
+                      String selfFunctionName, int maxStepDepth, Duration orphanMaxAge, Results results) {
+        this(defaultRoleArn, allowedRoleArns, generatedFunctionPrefix, selfFunctionName, maxStepDepth, orphanMaxAge,
+                results, List.of());
     }
 
     /** Without result settings: Step Functions' bound, no bucket. */
@@ -165,43 +171,54 @@ public record StepConfig(String defaultRoleArn, List<String> allowedRoleArns, St
     /**
      * Reads {@code DEFAULT_EXECUTION_ROLE_ARN}, {@code ALLOWED_EXECUTION_ROLE_ARNS},
      * {@code GENERATED_FUNCTION_PREFIX}, {@code AWS_LAMBDA_FUNCTION_NAME}, {@code MAX_STEP_DEPTH},
-     * {@code ORPHAN_MAX_AGE_MINUTES}, {@code MAX_RESULT_BYTES}, {@code RESULT_BUCKET} and {@code RESULT_PREFIX}.
+     * {@code ORPHAN_MAX_AGE_MINUTES}, {@code MAX_RESULT_BYTES}, {@code RESULT_BUCKET}, {@code RESULT_PREFIX} and
+     * {@code ALLOWED_ASSUME_ROLE_ARNS}.
      *
      * @throws IllegalArgumentException naming the variable that is malformed
      */
     public static StepConfig fromEnvironment(Map<String, String> env) {
-        List<String> allowed = Arrays.stream(env.getOrDefault("ALLOWED_EXECUTION_ROLE_ARNS", "").split(","))
-                .map(String::trim).filter(s -> !s.isEmpty()).toList();
+        List<String> allowed = list(env, EXECUTION_ROLES);
         int depth = wholeNumber(env, "MAX_STEP_DEPTH", DEFAULT_MAX_STEP_DEPTH, 1, 100);
         int age = wholeNumber(env, "ORPHAN_MAX_AGE_MINUTES", DEFAULT_ORPHAN_MAX_AGE_MINUTES,
                 MIN_ORPHAN_MAX_AGE_MINUTES, 7 * 24 * 60);
         return new StepConfig(env.get("DEFAULT_EXECUTION_ROLE_ARN"), allowed,
                 env.get("GENERATED_FUNCTION_PREFIX"), env.get("AWS_LAMBDA_FUNCTION_NAME"), depth,
-                Duration.ofMinutes(age), Results.fromEnvironment(env));
+                Duration.ofMinutes(age), Results.fromEnvironment(env), list(env, ASSUME_ROLES));
+    }
+
+    private static List<String> list(Map<String, String> env, String name) {
+        return Arrays.stream(env.getOrDefault(name, "").split(","))
+                .map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** The same rules with other assumable roles. */
+    public StepConfig withAllowedAssumeRoleArns(List<String> roles) {
+        return new StepConfig(defaultRoleArn, allowedRoleArns, generatedFunctionPrefix, selfFunctionName,
+                maxStepDepth, orphanMaxAge, results, roles);
     }
 
     /** The same rules with another default role (the command line's local mode gives one). */
     public StepConfig withDefaultRoleArn(String roleArn) {
         return new StepConfig(roleArn, allowedRoleArns, generatedFunctionPrefix, selfFunctionName, maxStepDepth,
-                orphanMaxAge, results);
+                orphanMaxAge, results, allowedAssumeRoleArns);
     }
 
     /** The same rules with another depth limit. */
     public StepConfig withMaxStepDepth(int depth) {
         return new StepConfig(defaultRoleArn, allowedRoleArns, generatedFunctionPrefix, selfFunctionName, depth,
-                orphanMaxAge, results);
+                orphanMaxAge, results, allowedAssumeRoleArns);
     }
 
     /** The same rules with another orphan age (tests sweep young functions with {@link Duration#ZERO}). */
     public StepConfig withOrphanMaxAge(Duration age) {
         return new StepConfig(defaultRoleArn, allowedRoleArns, generatedFunctionPrefix, selfFunctionName,
-                maxStepDepth, age, results);
+                maxStepDepth, age, results, allowedAssumeRoleArns);
     }
 
     /** The same rules with other result settings. */
     public StepConfig withResults(Results settings) {
         return new StepConfig(defaultRoleArn, allowedRoleArns, generatedFunctionPrefix, selfFunctionName,
-                maxStepDepth, orphanMaxAge, settings);
+                maxStepDepth, orphanMaxAge, settings, allowedAssumeRoleArns);
     }
 
     private static int wholeNumber(Map<String, String> env, String name, int otherwise, int min, int max) {

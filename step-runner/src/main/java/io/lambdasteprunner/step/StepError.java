@@ -23,6 +23,11 @@ public enum StepError {
     ROLE_NOT_ALLOWED("RoleNotAllowed", 403),
     /** The step would invoke the step runner itself. */
     RECURSION_REFUSED("RecursionRefused", 403),
+    /**
+     * STS refused to let the runner assume the step's {@code assumeRoleArn} (the role's trust policy, a wrong
+     * {@code externalId}, a role that does not exist, or the runner's own policy); STS's reason is kept.
+     */
+    ASSUME_ROLE_DENIED("AssumeRoleDenied", 403),
     /** Lambda denied the step runner's own role the call. */
     LAMBDA_ACCESS_DENIED("LambdaAccessDenied", 403),
     /** The target function (or qualifier) does not exist. */
@@ -41,6 +46,8 @@ public enum StepError {
     FUNCTION_CREATION_FAILED("FunctionCreationFailed", 502),
     /** Lambda could not be reached or kept answering 5xx after the step's retries. */
     LAMBDA_UNAVAILABLE("LambdaUnavailable", 503),
+    /** STS could not be reached, or answered 5xx, while the runner assumed the step's {@code assumeRoleArn}. */
+    STS_UNAVAILABLE("StsUnavailable", 503),
     /** The generated function did not become {@code Active} within the time the step had left. */
     FUNCTION_NOT_READY("FunctionNotReady", 503),
     /**

@@ -69,11 +69,19 @@ public sealed interface StepRequest extends RunnerRequest permits StepRequest.In
      *
      * @param functionName name, partial or full ARN, as given (a {@code :qualifier} suffix kept)
      * @param qualifier    version or alias from the {@code qualifier} field; {@code null} when absent
+     * @param target       the account and region the function is in
      */
-    record Invoke(String functionName, String qualifier, InvokeOptions invokeOptions) implements StepRequest {
+    record Invoke(String functionName, String qualifier, InvokeOptions invokeOptions, TargetAccount target)
+            implements StepRequest {
         public Invoke {
             Objects.requireNonNull(functionName, "functionName");
             Objects.requireNonNull(invokeOptions, "invokeOptions");
+            Objects.requireNonNull(target, "target");
+        }
+
+        /** A function of the runner's own account and region. */
+        public Invoke(String functionName, String qualifier, InvokeOptions invokeOptions) {
+            this(functionName, qualifier, invokeOptions, TargetAccount.RUNNERS_OWN);
         }
 
         @Override
@@ -91,20 +99,31 @@ public sealed interface StepRequest extends RunnerRequest permits StepRequest.In
      * @param memorySize           {@code null} for Lambda's default (128 MB)
      * @param reuse                the function is named by a hash of its definition, reused when it
      *                             exists and kept after the step ({@code deleteAfterExecution} is false)
+     * @param target               the account and region the function is created in
      */
     record CustomCode(String runtime, FunctionSource source, String roleArn, boolean deleteAfterExecution,
                       String description, Map<String, String> tags, Integer timeoutSeconds, Integer memorySize,
-                      Map<String, String> environment, InvokeOptions invokeOptions, boolean reuse)
+                      Map<String, String> environment, InvokeOptions invokeOptions, boolean reuse,
+                      TargetAccount target)
             implements StepRequest {
         public CustomCode {
             Objects.requireNonNull(runtime, "runtime");
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(invokeOptions, "invokeOptions");
+            Objects.requireNonNull(target, "target");
             tags = Map.copyOf(tags);
             environment = Map.copyOf(environment);
             if (reuse && deleteAfterExecution) {
                 throw new IllegalArgumentException("a reused function is never deleted by the step");
             }
+        }
+
+        /** A function of the runner's own account and region. */
+        public CustomCode(String runtime, FunctionSource source, String roleArn, boolean deleteAfterExecution,
+                          String description, Map<String, String> tags, Integer timeoutSeconds, Integer memorySize,
+                          Map<String, String> environment, InvokeOptions invokeOptions, boolean reuse) {
+            this(runtime, source, roleArn, deleteAfterExecution, description, tags, timeoutSeconds, memorySize,
+                    environment, invokeOptions, reuse, TargetAccount.RUNNERS_OWN);
         }
 
         /** A throwaway function (no reuse). */

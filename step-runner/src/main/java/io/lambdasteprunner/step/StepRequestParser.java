@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
 public final class StepRequestParser {
 
     private static final List<String> COMMON = List.of("action", "variables");
+    /** Where the step acts: another region, another account (by an assumed role). {@code sweep} takes these too. */
+    private static final List<String> TARGET = List.of("region", "assumeRoleArn", "externalId");
     private static final List<String> INVOKE_OPTIONS =
             List.of("payload", "invocationType", "clientContext", "logType", "failOnFunctionError");
     private static final List<String> INVOKE_ONLY = List.of("functionName", "qualifier");
@@ -77,10 +79,14 @@ public final class StepRequestParser {
                 yield parseCustomCode(json, variables);
             }
             case "sweep" -> {
-                if (json.size() > 1) {
-                    throw invalid("a sweep request takes no other fields; send {\"action\": \"sweep\"}");
+                for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
+                    String field = it.next();
+                    if (!field.equals("action") && !TARGET.contains(field)) {
+                        throw invalid("a sweep request takes no other fields (not '" + field + "'); send {\"action\": "
+                                + "\"sweep\"}, with region, assumeRoleArn and externalId to sweep another region or account");
+                    }
                 }
-                yield new SweepRequest();
+                yield new SweepRequest(target(json, DataVariables.from(null)));
             }
             default -> throw invalid("action '" + name + "' is unknown; use \"invoke\" or \"customCode\" "
                     + "({\"action\": \"sweep\"} alone runs the orphan sweep)");
@@ -114,7 +120,13 @@ public final class StepRequestParser {
                         + qualifier + "'; give the version or alias once");
             }
         }
-        return new StepRequest.Invoke(functionName, qualifier, invokeOptions(json, variables));
+        TargetAccount target = target(json, variables);
+        var arnRegion = FunctionNames.regionOf(functionName);
+        if (target.region() != null && arnRegion.isPresent() && !arnRegion.get().equals(target.region())) {
+            throw invalid("functionName is an ARN of region " + arnRegion.get() + " but region is '"
+                    + target.region() + "'; give the region once");
+        }
+        return new StepRequest.Invoke(functionName, qualifier, invokeOptions(json, variables), target);
     }
 
     private static StepRequest.CustomCode parseCustomCode(JsonNode json, DataVariables variables) {
@@ -171,7 +183,17 @@ public final class StepRequestParser {
                     + "or use RequestResponse");
         }
         return new StepRequest.CustomCode(runtime, source, roleArn, delete, description, tags, timeout, memory,
-                environment, options, reuse);
+                environment, options, reuse, target(json, variables));
+    }
+
+    /** {@code region}, {@code assumeRoleArn} and {@code externalId}, variables expanded; shapes checked by {@link TargetAccount}. */
+    private static TargetAccount target(JsonNode json, DataVariables variables) {
+        String region = optionalText(json, "region");
+        String role = optionalText(json, "assumeRoleArn");
+        String externalId = optionalText(json, "externalId");
+        return new TargetAccount(region == null ? null : variables.expand(region, "region"),
+                role == null ? null : variables.expand(role, "assumeRoleArn"),
+                externalId == null ? null : variables.expand(externalId, "externalId"));
     }
 
     private static InvokeOptions invokeOptions(JsonNode json, DataVariables variables) {
@@ -248,6 +270,7 @@ public final class StepRequestParser {
     private static void checkFields(JsonNode json, String action, List<String> own) {
         Set<String> allowed = new LinkedHashSet<>(COMMON);
         allowed.addAll(own);
+        allowed.addAll(TARGET);
         allowed.addAll(INVOKE_OPTIONS);
         for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
             String field = it.next();

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -44,11 +45,13 @@ public final class StepRunner {
     static final int NAME_ATTEMPTS = 3;
     private static final int MAX_ERROR_TEXT = 1000;
 
-    private final LambdaGateway lambda;
+    private final LambdaGateways gateways;
     private final StepConfig config;
     private final RolePolicy roles;
     private final FunctionNames names;
     private final ReusableFunctions reusables;
+    /** Reusable functions this container checked in other accounts and regions, apart from the runner's own. */
+    private final Map<TargetAccount, ReusableFunctions> reusablesElsewhere = new ConcurrentHashMap<>();
     private final StepListener listener;
     private final ObjectMapper mapper;
     private final Clock clock;
@@ -67,7 +70,17 @@ public final class StepRunner {
      */
     public StepRunner(LambdaGateway lambda, StepConfig config, StepListener listener, ObjectMapper mapper,
                       Clock clock, RandomGenerator random, ResultStore results) {
-        this.lambda = lambda;
+        this(LambdaGateways.only(lambda), config, listener, mapper, clock, random, results);
+    }
+
+    /**
+     * A runner that acts in the account and region each request names.
+     *
+     * @param gateways the Lambda gateway of each target account and region
+     */
+    public StepRunner(LambdaGateways gateways, StepConfig config, StepListener listener, ObjectMapper mapper,
+                      Clock clock, RandomGenerator random, ResultStore results) {
+        this.gateways = gateways;
         this.config = config;
         this.roles = new RolePolicy(config);
         this.names = new FunctionNames(config.generatedFunctionPrefix(), clock, random);
@@ -78,6 +91,21 @@ public final class StepRunner {
         StepConfig.Results settings = results == ResultStore.NONE ? config.results().withBucket(null)
                 : config.results();
         this.fitter = new ResultFitter(settings, results, listener);
+    }
+
+    /**
+     * The Lambda gateway of {@code target}, once the runner may act there: the role is checked against
+     * {@code ALLOWED_ASSUME_ROLE_ARNS} before any AWS call, then assumed (its credentials cached).
+     *
+     * @throws StepFailure {@code RoleNotAllowed} before any AWS call; {@code AssumeRoleDenied} or
+     *                     {@code StsUnavailable} when STS does not hand out the role's credentials
+     */
+    public LambdaGateway gatewayFor(TargetAccount target, RunnerInvocation self) {
+        if (target.isRunnersOwn()) {
+            return gateways.in(target, self.origin());
+        }
+        roles.checkAssumable(target, self.account());
+        return gateways.in(target, self.origin());
     }
 
     /** Fits results to {@code MAX_RESULT_BYTES} for other framings (the API Gateway adapter's proxy response). */
@@ -133,14 +161,22 @@ public final class StepRunner {
                     + "allows " + config.maxStepDepth() + " in all; break the loop of steps that invoke step runners, "
                     + "or raise MAX_STEP_DEPTH");
         }
+        // The depth marker goes with every invocation, whatever account or region, so chains stay bounded.
         String clientContext = clientContextWithDepth(request.invokeOptions().clientContext(), depth + 1);
-        // Java 17 has no pattern switch; StepRequest is sealed to exactly these two.
-        if (request instanceof StepRequest.Invoke invoke) {
-            return invokeExisting(invoke, clientContext);
-        }
-        StepRequest.CustomCode customCode = (StepRequest.CustomCode) request;
-        return customCode.reuse() ? runReused(customCode, deadline, clientContext, self)
-                : runCustomCode(customCode, deadline, clientContext, self);
+        return switch (request) {
+            case StepRequest.Invoke invoke -> {
+                refuseSelfInvoke(invoke, self);
+                yield invokeExisting(gatewayFor(invoke.target(), self), invoke, clientContext, self);
+            }
+            case StepRequest.CustomCode customCode -> {
+                // Every refusal before any AWS call: the role, then the assumed role.
+                String role = roles.resolveIn(customCode.target(), customCode.roleArn(), self.account());
+                roles.checkAssumable(customCode.target(), self.account());
+                LambdaGateway lambda = gatewayFor(customCode.target(), self);
+                yield customCode.reuse() ? runReused(lambda, customCode, role, deadline, clientContext)
+                        : runCustomCode(lambda, customCode, role, deadline, clientContext);
+            }
+        };
     }
 
     /** The step's client context with {@code custom.lambdaStepRunnerDepth} set; checked against Lambda's limit. */
@@ -162,12 +198,32 @@ public final class StepRunner {
         return json;
     }
 
-    private StepResult invokeExisting(StepRequest.Invoke step, String clientContext) {
-        FunctionNames.Reference target = FunctionNames.parse(step.functionName());
-        if (target.name().equals(config.selfFunctionName())) {
+    /**
+     * Refuses a step that would invoke this runner: the same function name, in the runner's own account and
+     * region as far as the request and Lambda's context tell. A function of that name in another account or
+     * region is not the runner (the depth marker still bounds a chain through it).
+     */
+    private void refuseSelfInvoke(StepRequest.Invoke step, RunnerInvocation self) {
+        FunctionNames.Reference reference = FunctionNames.parse(step.functionName());
+        if (!reference.name().equals(config.selfFunctionName())) {
+            return;
+        }
+        Optional<String> runnersRegion = self.region();
+        Optional<String> region = FunctionNames.regionOf(step.functionName())
+                .or(() -> Optional.ofNullable(step.target().region()));
+        boolean otherRegion = region.isPresent() && runnersRegion.isPresent() && !region.get().equals(runnersRegion.get());
+        Optional<String> runnersAccount = self.account();
+        Optional<String> account = FunctionNames.accountOf(step.functionName()).or(step.target()::roleAccount);
+        boolean otherAccount = account.isPresent() && runnersAccount.isPresent()
+                && !account.get().equals(runnersAccount.get());
+        if (!otherRegion && !otherAccount) {
             throw new StepFailure(StepError.RECURSION_REFUSED, "functionName " + step.functionName()
                     + " is this step runner itself; a step may not invoke its own runner");
         }
+    }
+
+    private StepResult invokeExisting(LambdaGateway lambda, StepRequest.Invoke step, String clientContext,
+                                      RunnerInvocation self) {
         InvocationResult invoked = timed(step.action(), step.functionName(), Phase.INVOKE,
                 () -> lambda.invoke(invocation(step.functionName(), step.qualifier(), step.invokeOptions(),
                         clientContext)));
@@ -176,14 +232,13 @@ public final class StepRunner {
         return result;
     }
 
-    private StepResult runCustomCode(StepRequest.CustomCode step, Deadline deadline, String clientContext,
-                                     RunnerInvocation self) {
-        String role = roles.resolve(step.roleArn(), self.account());
-        String name = create(step, role);
+    private StepResult runCustomCode(LambdaGateway lambda, StepRequest.CustomCode step, String role,
+                                     Deadline deadline, String clientContext) {
+        String name = create(lambda, step, role);
         StepResult result = StepResult.notInvoked(name, true, false);
         RuntimeException failure = null;
         try {
-            waitUntilActive(step.action(), name, deadline.minus(DELETE_RESERVE));
+            waitUntilActive(lambda, step.action(), name, deadline.minus(DELETE_RESERVE));
             InvocationResult invoked = timed(step.action(), name, Phase.INVOKE,
                     () -> lambda.invoke(invocation(name, null, step.invokeOptions(), clientContext)));
             result = StepResult.invoked(name, true, invoked, parse(invoked.payload()));
@@ -191,7 +246,7 @@ public final class StepRunner {
             failure = e;
         }
         if (step.deleteAfterExecution()) {
-            result = result.withDeleted(delete(step.action(), name));
+            result = result.withDeleted(delete(lambda, step.action(), name));
         }
         if (failure instanceof StepFailure stepFailure) {
             throw stepFailure.withPartialResult(result);
@@ -208,15 +263,19 @@ public final class StepRunner {
      * definition's name (create it when it does not exist), wait until Active, invoke. Never deleted.
      * If it disappeared since (swept), it is created again and invoked once more.
      */
-    private StepResult runReused(StepRequest.CustomCode step, Deadline deadline, String clientContext,
-                                 RunnerInvocation self) {
-        String role = roles.resolve(step.roleArn(), self.account());
+    private StepResult runReused(LambdaGateway lambda, StepRequest.CustomCode step, String role, Deadline deadline,
+                                 String clientContext) {
+        // The same definition gives the same name in every account and region; what this container knows of
+        // each is kept apart.
+        ReusableFunctions reusables = step.target().isRunnersOwn() ? this.reusables
+                : reusablesElsewhere.computeIfAbsent(step.target(),
+                        other -> new ReusableFunctions(config.generatedFunctionPrefix()));
         String hash = ReusableFunctions.definitionHash(config.generatedFunctionPrefix(), step, role);
         String name = reusables.name(hash);
         boolean created = false;
         ReusableFunctions.Known known = reusables.known(name);
         if (known == null) {
-            created = ensureReusable(step, role, name, hash, deadline);
+            created = ensureReusable(lambda, reusables, step, role, name, hash, deadline);
             known = reusables.known(name);
         }
         InvocationResult invoked;
@@ -228,7 +287,7 @@ public final class StepRunner {
                 throw gone.withPartialResult(StepResult.notInvoked(name, created, false));
             }
             reusables.forget(name);
-            created = ensureReusable(step, role, name, hash, deadline);
+            created = ensureReusable(lambda, reusables, step, role, name, hash, deadline);
             known = reusables.known(name);
             boolean createdAgain = created;
             try {
@@ -238,7 +297,7 @@ public final class StepRunner {
                 throw failure.withPartialResult(StepResult.notInvoked(name, createdAgain, false));
             }
         }
-        touch(name, known);
+        touch(lambda, reusables, name, known);
         StepResult result = StepResult.invoked(name, created, invoked, parse(invoked.payload()));
         failOnFunctionError(step.invokeOptions(), result);
         return result;
@@ -249,7 +308,7 @@ public final class StepRunner {
      *
      * @return whether this step created it
      */
-    private boolean ensureReusable(StepRequest.CustomCode step, String role, String name, String hash,
+    private boolean ensureReusable(LambdaGateway lambda, ReusableFunctions reusables, StepRequest.CustomCode step, String role, String name, String hash,
                                    Deadline deadline) {
         boolean created = false;
         Optional<LambdaGateway.FunctionInfo> found = lambda.findFunction(name);
@@ -260,7 +319,7 @@ public final class StepRunner {
             tags.put(ReusableFunctions.DEFINITION_TAG, hash);
             tags.put(ReusableFunctions.LAST_USED_TAG, now);
             try {
-                createFunction(step, role, name, tags);
+                createFunction(lambda, step, role, name, tags);
                 created = true;
             } catch (StepFailure conflict) {
                 // Another step created it first (concurrent first use): use theirs once it is Active.
@@ -284,7 +343,7 @@ public final class StepRunner {
         }
         if (!info.functionState().isActive()) {
             try {
-                waitUntilActive(step.action(), name, deadline);
+                waitUntilActive(lambda, step.action(), name, deadline);
             } catch (StepFailure failure) {
                 throw failure.withPartialResult(StepResult.notInvoked(name, created, false));
             }
@@ -295,7 +354,7 @@ public final class StepRunner {
     }
 
     /** Refreshes the last-used tag when it is older than the touch interval; a failure only costs idleness data. */
-    private void touch(String name, ReusableFunctions.Known known) {
+    private void touch(LambdaGateway lambda, ReusableFunctions reusables, String name, ReusableFunctions.Known known) {
         Instant now = clock.instant();
         if (known == null || Duration.between(known.lastUsedTagged(), now).compareTo(ReusableFunctions.TOUCH_INTERVAL) < 0) {
             return;
@@ -317,7 +376,7 @@ public final class StepRunner {
         }
     }
 
-    private void createFunction(StepRequest.CustomCode step, String role, String name, Map<String, String> tags) {
+    private void createFunction(LambdaGateway lambda, StepRequest.CustomCode step, String role, String name, Map<String, String> tags) {
         LambdaGateway.NewFunction function = new LambdaGateway.NewFunction(name, step.runtime(), role,
                 step.source(), step.description(), step.timeoutSeconds(), step.memorySize(), step.environment(), tags);
         timed(step.action(), name, Phase.CREATE, () -> {
@@ -326,13 +385,13 @@ public final class StepRunner {
         });
     }
 
-    private String create(StepRequest.CustomCode step, String role) {
+    private String create(LambdaGateway lambda, StepRequest.CustomCode step, String role) {
         Map<String, String> tags = new LinkedHashMap<>(step.tags());
         tags.put(CREATED_TAG, clock.instant().toString());
         for (int attempt = 1; ; attempt++) {
             String name = names.next();
             try {
-                createFunction(step, role, name, tags);
+                createFunction(lambda, step, role, name, tags);
                 return name;
             } catch (StepFailure nameTaken) {
                 if (nameTaken.error() != StepError.FUNCTION_CONFLICT || attempt >= NAME_ATTEMPTS) {
@@ -343,7 +402,7 @@ public final class StepRunner {
     }
 
     /** Waits (the gateway polls) until the function is Active, until {@code deadline} at most. */
-    private void waitUntilActive(String action, String name, Deadline deadline) {
+    private void waitUntilActive(LambdaGateway lambda, String action, String name, Deadline deadline) {
         timed(action, name, Phase.WAIT_ACTIVE, () -> {
             FunctionState state = lambda.awaitActive(name, deadline.remaining());
             if (state.isActive()) {
@@ -360,7 +419,7 @@ public final class StepRunner {
         });
     }
 
-    private boolean delete(String action, String name) {
+    private boolean delete(LambdaGateway lambda, String action, String name) {
         try {
             timed(action, name, Phase.DELETE, () -> {
                 lambda.deleteFunction(name);

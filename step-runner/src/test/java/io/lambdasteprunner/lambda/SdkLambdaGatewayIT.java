@@ -70,6 +70,24 @@ public class SdkLambdaGatewayIT {
     }
 
     @Test
+    void shouldLogGeneratedFunctionsToTheDeploymentsLogGroup() {
+        // Given a gateway configured as the stack configures it (GENERATED_FUNCTION_LOG_GROUP)
+        SdkLambdaGateway sharedLogs = new SdkLambdaGateway(client, LambdaRetries.standard(),
+                "/lambda-step-runner/generated-functions");
+        String name = "gw-it-logs-" + UUID.randomUUID().toString().substring(0, 8);
+
+        // When it creates a function
+        sharedLogs.createFunction(new LambdaGateway.NewFunction(name, "python3.12", ROLE,
+                FunctionSource.forRuntime("python3.12", "lambda_handler", "def lambda_handler(e, c):\n    return 1\n"),
+                null, null, null, Map.of(), Map.of()));
+
+        // Then Lambda is asked to write its logs there, not to a log group of its own that would outlive it
+        assertEquals("/lambda-step-runner/generated-functions",
+                client.getFunctionConfiguration(r -> r.functionName(name)).loggingConfig().logGroup());
+        gateway.deleteFunction(name);
+    }
+
+    @Test
     void shouldRunAPackagedFunctionWithEveryInvokeField() throws Exception {
         String name = createPython(CUSTOM_OF + """
                 import os

@@ -28,6 +28,11 @@ import java.util.function.Consumer;
  * {@link #endpoint()} and it behaves like Lambda, running functions as local processes under the
  * Lambda Runtime API.
  *
+ * <p>It plays several accounts and regions, and STS's AssumeRole on the same endpoint: a caller acts
+ * in the account of its access key id (twelve digits: that account; AssumeRole's keys: the role's;
+ * any other: {@link LocalLambdaConfig#accountId()}) and the region it signed for, and sees only that
+ * account's functions in that region ({@code docs/LOCAL-LAMBDA.md}, "Accounts, regions and STS").
+ *
  * <p>Only AWS SDK and CLI requests get in ({@link SdkRequestFilter}); functions run isolated where
  * bubblewrap is installed ({@link Sandbox}), and the service says once, on standard error, when they
  * do not.

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lambdasteprunner.step.FakeLambda;
+import io.lambdasteprunner.step.SimulatedClock;
 import io.lambdasteprunner.step.StepConfig;
 import org.junit.jupiter.api.Test;
 
@@ -11,11 +12,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,7 +31,7 @@ class ApiGatewayDeadlineTest {
              "code": "def lambda_handler(event, context):\\n    return event\\n"}""";
 
     private final ObjectMapper mapper = new ObjectMapper();
-    private final SimulatedClock clock = new SimulatedClock();
+    private final SimulatedClock clock = new SimulatedClock(Instant.parse("2026-11-24T10:00:00Z"));
     private final FakeLambda lambda = FakeLambda.builder().build();
     private final StepHandler handler = new StepHandler(DependencyFactory.onGateway(
             new StepConfig(ROLE, List.of(), null, "lambda-step-runner"), lambda, MetricsSink.none(), clock));
@@ -74,34 +72,5 @@ class ApiGatewayDeadlineTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         handler.handleRequest(new ByteArrayInputStream(event), out, new TestContext(900_000));
         return mapper.readTree(out.toByteArray());
-    }
-
-    /** Time that passes only when the step waits. */
-    private static final class SimulatedClock extends Clock {
-        private static final Instant START = Instant.parse("2026-11-24T10:00:00Z");
-        private volatile Instant now = START;
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        Duration elapsed() {
-            return Duration.between(START, now);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -5,6 +5,7 @@ import io.lambdasteprunner.lambda.SdkLambdaGateway;
 import io.lambdasteprunner.local.LocalLambdaExtension;
 import io.lambdasteprunner.step.Deadline;
 import io.lambdasteprunner.step.ReusableFunctions;
+import io.lambdasteprunner.step.SimulatedClock;
 import io.lambdasteprunner.step.StepConfig;
 import io.lambdasteprunner.step.StepError;
 import io.lambdasteprunner.step.StepFailure;
@@ -21,8 +22,6 @@ import software.amazon.awssdk.services.lambda.model.FunctionConfiguration;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -56,7 +55,7 @@ class ReusedFunctionIT {
             + "\"code\":\"def lambda_handler(event, context):\\n    return {'got': event}\\n\",\"payload\":{\"n\":1}";
 
     private final ObjectMapper mapper = new ObjectMapper();
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-24T09:00:00Z"));
+    private final SimulatedClock clock = new SimulatedClock(Instant.parse("2026-11-24T09:00:00Z"));
 
     @AfterEach
     void deleteFunctions() {
@@ -237,33 +236,5 @@ class ReusedFunctionIT {
                 () -> run(container(), PYTHON + ",\"deleteAfterExecution\":true}"));
         assertEquals(StepError.INVALID_STEP_REQUEST, refused.error());
         assertEquals(List.of(), functionNames());
-    }
-
-    /** A clock the test moves forward. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

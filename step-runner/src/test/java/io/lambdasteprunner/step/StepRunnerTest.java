@@ -11,7 +11,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -272,24 +271,8 @@ class StepRunnerTest {
         void shouldGiveUpWaitingWhenTheStepRunsOutOfTime() {
             // Given a function that stays Pending, and a clock that the wait moves on
             FakeLambda lambda = FakeLambda.builder().pendingPolls(Integer.MAX_VALUE).build();
-            Instant[] now = {CLOCK.instant()};
-            lambda.onWait(waited -> now[0] = now[0].plus(waited));
-            Clock moving = new Clock() {
-                @Override
-                public ZoneId getZone() {
-                    return ZoneOffset.UTC;
-                }
-
-                @Override
-                public Clock withZone(ZoneId zone) {
-                    return this;
-                }
-
-                @Override
-                public Instant instant() {
-                    return now[0];
-                }
-            };
+            SimulatedClock moving = new SimulatedClock(CLOCK.instant());
+            lambda.onWait(moving::advance);
             StepRunner timed = new StepRunner(lambda, new StepConfig(ROLE, List.of(), null, null), StepListener.NONE,
                     mapper, moving, new Random(1));
 
@@ -300,8 +283,8 @@ class StepRunnerTest {
             assertEquals(StepError.FUNCTION_NOT_READY, failure.error());
             assertTrue(failure.partialResult().orElseThrow().functionWasDeleted());
             assertEquals(0, lambda.count("invoke"));
-            assertTrue(Duration.between(CLOCK.instant(), now[0]).compareTo(Duration.ofSeconds(7)) <= 0,
-                    "waited until " + now[0]);
+            assertTrue(moving.elapsed().compareTo(Duration.ofSeconds(7)) <= 0,
+                    "waited " + moving.elapsed());
         }
 
         @Test

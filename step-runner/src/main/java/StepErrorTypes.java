@@ -36,6 +36,7 @@ public final class StepErrorTypes {
             case LAMBDA_UNAVAILABLE -> new LambdaUnavailable(message);
             case STS_UNAVAILABLE -> new StsUnavailable(message);
             case FUNCTION_NOT_READY -> new FunctionNotReady(message);
+            case STEP_TIMED_OUT -> new StepTimedOut(message);
             case INTERNAL_ERROR -> new StepRunnerInternalError(message);
         };
     }
@@ -190,6 +191,14 @@ final class FunctionNotReady extends NamedStepError {
     private static final long serialVersionUID = 1L;
 
     FunctionNotReady(String message) {
+        super(message);
+    }
+}
+
+final class StepTimedOut extends NamedStepError {
+    private static final long serialVersionUID = 1L;
+
+    StepTimedOut(String message) {
         super(message);
     }
 }

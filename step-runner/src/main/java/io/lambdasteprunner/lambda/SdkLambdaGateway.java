@@ -132,6 +132,15 @@ public final class SdkLambdaGateway implements LambdaGateway {
         return new SdkLambdaGateway(other, retries, signWith, null);
     }
 
+    /** The Invoke policy with the whole call, retries included, bounded by {@code timeout} ({@code null}: unbounded). */
+    private AwsRequestOverrideConfiguration boundedBy(Duration timeout) {
+        if (timeout == null) {
+            return invokePolicy;
+        }
+        return (invokePolicy == null ? AwsRequestOverrideConfiguration.builder() : invokePolicy.toBuilder())
+                .apiCallTimeout(timeout).build();
+    }
+
     private static boolean hasOwnStrategy(LambdaClient client, RetryStrategy strategy) {
         try {
             return client.serviceClientConfiguration().overrideConfiguration().retryStrategy().orElse(null) == strategy;
@@ -153,7 +162,7 @@ public final class SdkLambdaGateway implements LambdaGateway {
                 .invocationType(invocation.invocationType().wireName())
                 .logType(invocation.logType().wireName())
                 .payload(SdkBytes.fromUtf8String(invocation.payloadJson()))
-                .overrideConfiguration(invokePolicy);
+                .overrideConfiguration(boundedBy(invocation.timeout()));
         if (invocation.qualifier() != null) {
             request.qualifier(invocation.qualifier());
         }
@@ -164,6 +173,15 @@ public final class SdkLambdaGateway implements LambdaGateway {
         InvokeResponse response;
         try {
             response = client.invoke(request.build());
+        } catch (ApiCallTimeoutException e) {
+            if (invocation.timeout() == null) {
+                throw translateInvoke("invoke " + invocation.functionName(), e);
+            }
+            throw new StepFailure(StepError.STEP_TIMED_OUT, "invoke " + invocation.functionName() + ": the function "
+                    + "was still running when the step's time ran out (" + invocation.timeout().toMillis() + " ms were "
+                    + "left; a step that comes through API Gateway has 25 s, as API Gateway answers 504 after 29 s); "
+                    + "the function may have run, so it was not invoked again: check its logs or effects, and run "
+                    + "long steps from Step Functions or with invocationType Event");
         } catch (SdkException e) {
             throw translateInvoke("invoke " + invocation.functionName(), e);
         }

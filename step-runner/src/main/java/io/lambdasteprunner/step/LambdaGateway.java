@@ -82,7 +82,14 @@ public interface LambdaGateway {
      */
     record Invocation(String functionName, String qualifier, String payloadJson,
                       StepRequest.InvocationType invocationType, String clientContextJson,
-                      StepRequest.LogType logType) {
+                      StepRequest.LogType logType, java.time.Duration timeout) {
+
+        /** An invocation bounded only by the client's own timeouts. */
+        public Invocation(String functionName, String qualifier, String payloadJson,
+                          StepRequest.InvocationType invocationType, String clientContextJson,
+                          StepRequest.LogType logType) {
+            this(functionName, qualifier, payloadJson, invocationType, clientContextJson, logType, null);
+        }
     }
 
     /**

@@ -51,6 +51,11 @@ public enum StepError {
     /** The generated function did not become {@code Active} within the time the step had left. */
     FUNCTION_NOT_READY("FunctionNotReady", 503),
     /**
+     * The function was still running when the step's time ran out (an API request has 25 s, as API Gateway
+     * answers 504 after 29 s); it may have run, so it was not invoked again.
+     */
+    STEP_TIMED_OUT("StepTimedOut", 504),
+    /**
      * A defect in the step runner itself; never used for a caller's mistake. Formerly {@code InternalError}: its
      * exception class in the unnamed package shadowed {@code java.lang.InternalError}, and the bare name did not
      * say whose error it was.

@@ -41,6 +41,8 @@ public final class StepRunner {
 
     /** Time kept back from waiting for Active so the delete can still run. */
     static final Duration DELETE_RESERVE = Duration.ofSeconds(3);
+    /** The least time an Invoke is given, however little the step has left. */
+    static final Duration LEAST_INVOKE_TIME = Duration.ofSeconds(1);
     /** Fresh names to try when a generated name is already taken. */
     static final int NAME_ATTEMPTS = 3;
     private static final int MAX_ERROR_TEXT = 1000;
@@ -166,7 +168,7 @@ public final class StepRunner {
         return switch (request) {
             case StepRequest.Invoke invoke -> {
                 refuseSelfInvoke(invoke, self);
-                yield invokeExisting(gatewayFor(invoke.target(), self), invoke, clientContext, self);
+                yield invokeExisting(gatewayFor(invoke.target(), self), invoke, clientContext, self, deadline);
             }
             case StepRequest.CustomCode customCode -> {
                 // Every refusal before any AWS call: the role, then the assumed role.
@@ -223,10 +225,10 @@ public final class StepRunner {
     }
 
     private StepResult invokeExisting(LambdaGateway lambda, StepRequest.Invoke step, String clientContext,
-                                      RunnerInvocation self) {
+                                      RunnerInvocation self, Deadline deadline) {
         InvocationResult invoked = timed(step.action(), step.functionName(), Phase.INVOKE,
                 () -> lambda.invoke(invocation(step.functionName(), step.qualifier(), step.invokeOptions(),
-                        clientContext)));
+                        clientContext, deadline)));
         StepResult result = StepResult.invoked(step.functionName(), false, invoked, parse(invoked.payload()));
         failOnFunctionError(step.invokeOptions(), result);
         return result;
@@ -240,7 +242,8 @@ public final class StepRunner {
         try {
             waitUntilActive(lambda, step.action(), name, deadline.minus(DELETE_RESERVE));
             InvocationResult invoked = timed(step.action(), name, Phase.INVOKE,
-                    () -> lambda.invoke(invocation(name, null, step.invokeOptions(), clientContext)));
+                    () -> lambda.invoke(invocation(name, null, step.invokeOptions(), clientContext,
+                            deadline.minus(DELETE_RESERVE))));
             result = StepResult.invoked(name, true, invoked, parse(invoked.payload()));
         } catch (RuntimeException e) {
             failure = e;
@@ -281,7 +284,8 @@ public final class StepRunner {
         InvocationResult invoked;
         try {
             invoked = timed(step.action(), name, Phase.INVOKE,
-                    () -> lambda.invoke(invocation(name, null, step.invokeOptions(), clientContext)));
+                    () -> lambda.invoke(invocation(name, null, step.invokeOptions(), clientContext,
+                            deadline.minus(DELETE_RESERVE))));
         } catch (StepFailure gone) {
             if (gone.error() != StepError.FUNCTION_NOT_FOUND) {
                 throw gone.withPartialResult(StepResult.notInvoked(name, created, false));
@@ -292,7 +296,8 @@ public final class StepRunner {
             boolean createdAgain = created;
             try {
                 invoked = timed(step.action(), name, Phase.INVOKE,
-                        () -> lambda.invoke(invocation(name, null, step.invokeOptions(), clientContext)));
+                        () -> lambda.invoke(invocation(name, null, step.invokeOptions(), clientContext,
+                            deadline.minus(DELETE_RESERVE))));
             } catch (StepFailure failure) {
                 throw failure.withPartialResult(StepResult.notInvoked(name, createdAgain, false));
             }
@@ -455,10 +460,18 @@ public final class StepRunner {
                 + result.invokeFunctionError() + "): " + detail, result);
     }
 
+    /**
+     * An Invoke bounded by what is left of the step's time, so a step answers before its caller gives up
+     * (API Gateway after 29 s) or Lambda stops the runner; at least {@link #LEAST_INVOKE_TIME}, so a step with
+     * no time left still gets Lambda's answer to a quick function rather than failing unsent.
+     */
     private static LambdaGateway.Invocation invocation(String functionName, String qualifier,
-                                                       StepRequest.InvokeOptions options, String clientContext) {
+                                                       StepRequest.InvokeOptions options, String clientContext,
+                                                       Deadline until) {
+        Duration left = until.remaining();
         return new LambdaGateway.Invocation(functionName, qualifier, options.payload().toString(),
-                options.invocationType(), clientContext, options.logType());
+                options.invocationType(), clientContext, options.logType(),
+                left.compareTo(LEAST_INVOKE_TIME) < 0 ? LEAST_INVOKE_TIME : left);
     }
 
     private JsonNode parse(String payload) {

@@ -70,6 +70,30 @@ public class SdkLambdaGatewayIT {
     }
 
     @Test
+    void shouldStopWaitingForAFunctionWhenTheStepsTimeRunsOut() {
+        // Given a function that takes 3 s, and a step with 1 s left
+        String name = createPython("""
+                import time
+                def lambda_handler(event, context):
+                    time.sleep(3)
+                    return 'done'
+                """);
+        awaitActive(name);
+
+        // When the step invokes it
+        long start = System.nanoTime();
+        StepFailure timedOut = assertThrows(StepFailure.class, () -> gateway.invoke(new LambdaGateway.Invocation(name,
+                null, "{}", InvocationType.REQUEST_RESPONSE, null, LogType.NONE, Duration.ofSeconds(1))));
+
+        // Then it answers in time with a named error that says the function may have run, and does not invoke again
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertEquals(StepError.STEP_TIMED_OUT, timedOut.error());
+        assertTrue(timedOut.getMessage().contains("may have run"), timedOut.getMessage());
+        assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, "took " + took);
+        gateway.deleteFunction(name);
+    }
+
+    @Test
     void shouldLogGeneratedFunctionsToTheDeploymentsLogGroup() {
         // Given a gateway configured as the stack configures it (GENERATED_FUNCTION_LOG_GROUP)
         SdkLambdaGateway sharedLogs = new SdkLambdaGateway(client, LambdaRetries.standard(),

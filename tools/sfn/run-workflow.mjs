@@ -9,7 +9,7 @@
 // 130 interrupted.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeFileName, planSubstitutions, readTemplate, stateMachineFor } from './lib/template.mjs';
@@ -177,10 +177,21 @@ function startService(options, env, serviceLog) {
   // From the repository, where serve finds the step runner's jar when it is not beside its own.
   // A short-lived JVM: C1 only, and a class-data archive beside the jar that the JVM writes on the
   // first run and rebuilds when the jar changes (about half a second of the service's start).
-  const jvm = ['-XX:TieredStopAtLevel=1', '-XX:+AutoCreateSharedArchive', `-XX:SharedArchiveFile=${join(dirname(resolve(jar)), 'serve-cds.jsa')}`,
+  // The JVM writes a missing archive at exit but does not replace one it finds stale (JDK 25: it only
+  // warns and runs without), so an archive older than the jar goes first.
+  const archive = join(dirname(resolve(jar)), 'serve-cds.jsa');
+  try {
+    if (statSync(archive).mtimeMs < statSync(jar).mtimeMs) unlinkSync(archive);
+  } catch {
+    // no archive yet: the JVM writes it
+  }
+  const jvm = ['-XX:TieredStopAtLevel=1', '-XX:+AutoCreateSharedArchive', `-XX:SharedArchiveFile=${archive}`,
     '-Xlog:cds=off', '-Xlog:cds+dynamic=off'];
   const child = spawn(java, [...jvm, '-jar', jar, 'serve', '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const service = { child, exited: new Promise((done) => child.once('exit', (code, signal) => done({ code, signal }))) };
+  // `started`: the service answers (serve says so before it deploys the runner); `endpoint`: the runner is deployed.
+  let started;
+  service.started = new Promise((resolved) => { started = resolved; });
   service.endpoint = new Promise((ready, failed) => {
     let buffered = '';
     const onData = (chunk) => {
@@ -191,13 +202,19 @@ function startService(options, env, serviceLog) {
         buffered = buffered.slice(newline + 1);
         serviceLog.push(line);
         if (serviceLog.length > 5000) serviceLog.splice(0, serviceLog.length - 5000);
+        const up = /started on (http:\/\/[^\s,]+)/.exec(line);
+        if (up) started(up[1]);
         const listening = /listening on (http:\/\/\S+)/.exec(line);
-        if (listening) ready(listening[1]);
+        if (listening) {
+          started(listening[1]);
+          ready(listening[1]);
+        }
       }
     };
     child.stdout.setEncoding('utf8').on('data', onData);
     child.stderr.setEncoding('utf8').on('data', onData);
     child.once('error', (error) => failed(new UsageError(`cannot start ${java}: ${error.message}`)));
+    service.exited.then(() => started(null));
     service.exited.then(({ code, signal }) => failed(new Error(
       `the local Lambda service stopped before it was ready (exit ${code ?? signal}):\n${serviceLog.slice(-15).join('\n')}`)));
   });
@@ -563,18 +580,24 @@ async function main(argv) {
   }
   mark('validate', since);
   try {
-    let endpoint = options.endpoint;
     const sdkLoaded = import('@aws-sdk/client-lambda');
-    if (service) {
-      endpoint = await service.endpoint;
-      mark('serviceStart', since);
-    }
+    const engineLoaded = import('aws-local-stepfunctions');
+    // The template's functions are deployed while serve deploys the step runner.
+    const endpoint = options.endpoint ?? await service.started ?? await service.endpoint;
+    if (service) mark('serviceStart', since);
     Object.assign(process.env, env, { AWS_ENDPOINT_URL_LAMBDA: endpoint });
     const sdk = await sdkLoaded;
     const lambda = new sdk.LambdaClient({ region, endpoint, maxAttempts: 1 });
-    since = performance.now();
-    for (const how of toDeploy) await deployInlineFunction(lambda, sdk, how.name, how.spec);
-    mark('deployFunctions', since);
+    const deployStarted = performance.now();
+    const deployed = Promise.all(toDeploy.map((how) => deployInlineFunction(lambda, sdk, how.name, how.spec)))
+      .then(() => mark('deployFunctions', deployStarted));
+    deployed.catch(() => {}); // awaited below, after the runner
+    if (service) {
+      await service.endpoint;
+      mark('runnerDeploy', deployStarted);
+    }
+    await deployed;
+    await engineLoaded;
 
     const width = Math.max(...Object.keys(definition.States).map((name) => name.length), 8);
     since = performance.now();

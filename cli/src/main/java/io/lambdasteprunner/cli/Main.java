@@ -203,6 +203,9 @@ public final class Main {
             err.println("could not start the local Lambda service: " + e.getMessage());
             return USAGE;
         }
+        // Said before the runner is deployed, so that a caller can deploy its own functions meanwhile.
+        out.println("Local Lambda service started on " + service.endpoint() + ", deploying the step runner");
+        out.flush();
         String runnerArn;
         try (LambdaClient client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), serviceConfig.region()))) {
             runnerArn = LocalDeployment.deploy(client, jar, LOCAL_ROLE_ARN,

@@ -286,6 +286,9 @@ function taskHandler(sdk, lambda, resource, record) {
       attempt.finishedAt = Date.now();
       attempt.runnerLog = response.LogResult ? Buffer.from(response.LogResult, 'base64').toString('utf8') : null;
       Object.assign(attempt, runnerPhases(attempt.runnerLog));
+      // The runtime's own cold start, as Lambda reports it on an environment's first invoke.
+      const init = /Init Duration: ([\d.]+) ms/.exec(attempt.runnerLog ?? '');
+      if (init) attempt.initDurationMs = Number(init[1]);
       const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
       let value = null;
       if (text) {
@@ -612,6 +615,15 @@ async function main(argv) {
     const outcome = await execute(definition, input, context, sdk, lambda,
       (visit) => process.stdout.write(`${stateLine(visit, width)}\n`), signal);
     mark('execution', since);
+    // The runner's cold start: serve started its first environment while the function was Pending (and
+    // says how long that took); on AWS the first step carries it. On a service already running, the
+    // Init Duration the first step reports, if it was a cold start.
+    const pending = serviceLog.map((line) => /then ([\d.]+) s Pending while its first environment started/.exec(line)).find(Boolean);
+    const firstInit = outcome.visits.flatMap(function attempts(visit) {
+      return [...visit.attempts, ...visit.children.flatMap(attempts)];
+    }).find((attempt) => attempt.initDurationMs !== undefined && String(attempt.functionName).includes(RUNNER));
+    if (pending) timings.runnerColdStart = Math.round(Number(pending[1]) * 1000);
+    else if (firstInit) timings.runnerColdStart = Math.round(firstInit.initDurationMs);
     Object.assign(run, outcome, { finishedAt: Date.now() });
     lambda.destroy();
   } catch (error) {

@@ -458,6 +458,19 @@ ul.retries { margin: 4px 0; padding-left: 18px; color: #7c4a00; }
 @media (max-width: 900px) { main { grid-template-columns: 1fr; } .graph-panel { position: static; max-height: none; } .io { grid-template-columns: 1fr; } }
 `;
 
+/** What each of run.timings measured, in the order they happen. */
+const TIMINGS = {
+  validate: 'asl-validator on the definition (while the service starts)',
+  serviceStart: 'starting the local Lambda service (serve: JVM, HTTP server)',
+  deployFunctions: "deploying the template's functions (while the step runner deploys)",
+  runnerDeploy: 'deploying the step runner (CreateFunction with Publish, its environment started while Pending, alias)',
+  runnerColdStart: "· of which the step runner's cold start: its first environment starting while the function was Pending (on AWS the first step carries it)",
+  execution: 'the execution (aws-local-stepfunctions, from run to result)',
+  serviceStop: 'stopping the service',
+  total: 'the whole run until the report',
+  report: 'writing this report',
+};
+
 /** The report page for one run (see run-workflow.mjs for the shape of {@code run}). */
 export function renderReport(run) {
   const states = run.definition?.States ?? {};
@@ -484,7 +497,7 @@ export function renderReport(run) {
     + `<span>State machine <b>${esc(run.machineName)}</b> (${esc(run.definitionFile)})</span>`
     + `<span>Input ${esc(run.inputFile ?? '{}')}</span>`
     + `<span>Started ${esc(new Date(run.startedAt).toISOString())}</span>`
-    + `<span>Execution ${esc(seconds(executionTime))}${run.timings?.serviceStart ? ` (run ${esc(seconds(duration))}, with ${esc(seconds(run.timings.serviceStart))} to start the local Lambda service)` : ''}</span>`
+    + `<span>Execution ${esc(seconds(executionTime))}${run.timings?.serviceStart ? ` (run ${esc(seconds(duration))}, with ${esc(seconds(run.timings.serviceStart + (run.timings.runnerDeploy ?? 0)))} to start the local Lambda service and deploy the step runner)` : ''}</span>`
     + `<span>${esc(Object.entries(counts).map(([outcome, n]) => `${n} ${OUTCOMES[outcome].label}`).join(' · '))}</span></div></header>`);
   html.push('<main>');
   html.push('<div class="panel graph-panel"><h2>Workflow</h2>');
@@ -514,7 +527,9 @@ export function renderReport(run) {
     html.push('</section>');
   }
 
-  const timings = Object.entries(run.timings ?? {}).map(([key, ms]) => `<tr><th>${esc(key)}</th><td>${esc(ms)} ms</td></tr>`).join('');
+  const timings = Object.entries(run.timings ?? {})
+    .sort(([a], [b]) => Object.keys(TIMINGS).indexOf(a) - Object.keys(TIMINGS).indexOf(b))
+    .map(([key, ms]) => `<tr><th>${esc(TIMINGS[key] ?? key)}</th><td>${esc(seconds(ms))}</td></tr>`).join('');
   const substitutions = Object.entries(run.substitutions ?? {}).map(([key, value]) => `<tr><th>\${${esc(key)}}</th><td><code>${esc(value)}</code></td></tr>`).join('');
   html.push('<div class="panel"><h2>Run</h2>');
   if (substitutions) html.push(`<table class="vars"><caption>Definition substitutions</caption><tbody>${substitutions}</tbody></table>`);

@@ -122,10 +122,10 @@ public final class LocalDeployment {
      *
      * @param environment the function's environment ({@code DEFAULT_EXECUTION_ROLE_ARN} and the rest of
      *                    DESIGN.md's configuration); Lambda's own variables are added by the service
-     * @return the configuration of the published version
+     * @return the configuration of the published version, and how long it took
      */
-    public static GetFunctionConfigurationResponse deploy(LambdaClient lambda, Path jar, String roleArn,
-                                               Map<String, String> environment) {
+    public static Deployed deploy(LambdaClient lambda, Path jar, String roleArn, Map<String, String> environment) {
+        long started = System.nanoTime();
         SdkBytes code = SdkBytes.fromByteArrayUnsafe(zipUnderLib(jar)); // ours alone: no 15 MB copy
         String version = lambda.createFunction(request -> request
                 .functionName(FUNCTION_NAME)
@@ -138,9 +138,23 @@ public final class LocalDeployment {
                 .environment(e -> e.variables(environment))
                 .code(c -> c.zipFile(code))
                 .publish(true)).version();
+        long created = System.nanoTime();
         awaitActive(lambda);
+        long active = System.nanoTime();
         lambda.createAlias(r -> r.functionName(FUNCTION_NAME).name(ALIAS).functionVersion(version));
-        return lambda.getFunctionConfiguration(r -> r.functionName(FUNCTION_NAME).qualifier(ALIAS));
+        return new Deployed(lambda.getFunctionConfiguration(r -> r.functionName(FUNCTION_NAME).qualifier(ALIAS)),
+                Duration.ofNanos(created - started), Duration.ofNanos(active - created));
+    }
+
+    /**
+     * A deployed step runner.
+     *
+     * @param configuration the configuration of its alias {@value #ALIAS}
+     * @param created       packing the jar and CreateFunction
+     * @param pending       Pending until Active: the service starting the version's first environment, the
+     *                      runner's cold start, which on AWS the first invoke carries
+     */
+    public record Deployed(GetFunctionConfigurationResponse configuration, Duration created, Duration pending) {
     }
 
     /** Polls every 50 ms (the SDK's waiter waits seconds between polls), for at most a minute. */

@@ -275,7 +275,7 @@ function taskHandler(sdk, lambda, resource, record) {
     const functionName = optimised ? input?.FunctionName : resource;
     const payload = optimised ? (input?.Payload ?? {}) : input;
     const attempt = { startedAt: Date.now(), functionName, request: payload };
-    record(attempt);
+    const recorded = await record(attempt);
     try {
       const response = await lambda.send(new sdk.InvokeCommand({
         FunctionName: functionName,
@@ -306,6 +306,8 @@ function taskHandler(sdk, lambda, resource, record) {
       attempt.finishedAt ??= Date.now();
       if (!attempt.errorPayload) attempt.sdkError = { name: error.name, message: error.message };
       throw error;
+    } finally {
+      recorded.done();
     }
   };
 }
@@ -392,11 +394,23 @@ async function execute(definition, input, context, sdk, lambda, onState, signal)
   const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
   const topLevel = new Set(Object.keys(definition.States));
   const pendingAttempts = {};
+  const running = {}; // state name -> its visits entered and not yet finished, oldest first
   const taskResourceLocalHandlers = {};
   for (const [name, resource] of Object.entries(taskStates(definition))) {
     if (resource) {
-      taskResourceLocalHandlers[name] = taskHandler(sdk, lambda, resource, (attempt) => {
-        (pendingAttempts[name] ??= []).push(attempt);
+      // An attempt belongs to the oldest running visit of its state without an attempt in flight: with
+      // a Map's iterations (or Parallel branches) calling the same state at once, each gets its own.
+      // The engine logs StateEntered before it calls the task; a turn of the event loop lets it arrive.
+      taskResourceLocalHandlers[name] = taskHandler(sdk, lambda, resource, async (attempt) => {
+        await new Promise((resolved) => setImmediate(resolved));
+        const visit = (running[name] ?? []).find((candidate) => !candidate.inFlight);
+        if (!visit) {
+          (pendingAttempts[name] ??= []).push(attempt);
+          return { done() {} };
+        }
+        visit.inFlight = true;
+        visit.attempts.push(attempt);
+        return { done() { visit.inFlight = false; } };
       });
     }
   }
@@ -410,8 +424,12 @@ async function execute(definition, input, context, sdk, lambda, onState, signal)
   const finish = (visit, status) => {
     visit.status = status;
     visit.exitedAt ??= Date.now();
-    visit.attempts = pendingAttempts[visit.name] ?? [];
-    delete pendingAttempts[visit.name];
+    running[visit.name] = (running[visit.name] ?? []).filter((other) => other !== visit);
+    if (!visit.attempts.length) {
+      visit.attempts = pendingAttempts[visit.name] ?? [];
+      delete pendingAttempts[visit.name];
+    }
+    delete visit.inFlight;
     delete open[visit.key];
     if (visit.type === 'Choice' && status === 'succeeded') choice = visit; else onState(visit);
   };
@@ -432,6 +450,7 @@ async function execute(definition, input, context, sdk, lambda, onState, signal)
           enteredAt: event.timestamp, input: event.state.input, retries: [], attempts: [], children: [],
         };
         open[key] = visit;
+        (running[name] ??= []).push(visit);
         if (inner) parent.children.push(visit); else visits.push(visit);
         if (!inner && topLevel.has(name) && (event.state.type === 'Parallel' || event.state.type === 'Map')) parent = visit;
         break;
@@ -602,7 +621,9 @@ async function main(argv) {
     await deployed;
     await engineLoaded;
 
-    const width = Math.max(...Object.keys(definition.States).map((name) => name.length), 8);
+    const allNames = (machine) => Object.entries(machine.States ?? {}).flatMap(([name, state]) => [name,
+      ...[...(state.Branches ?? []), state.Iterator, state.ItemProcessor].filter(Boolean).flatMap(allNames).map((inner) => `${inner}[0]  `)]);
+    const width = Math.max(...allNames(definition).map((name) => name.length), 8);
     since = performance.now();
     const context = {
       Execution: {

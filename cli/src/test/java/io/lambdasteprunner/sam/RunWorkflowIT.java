@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -40,7 +41,9 @@ class RunWorkflowIT {
     private static final Path RUNBOOK = Tools.STATE_MACHINES.resolve("runbook.asl.json");
     private static final List<String> STATES = List.of("CheckDisk", "RemediateHost", "DidRemediationFail", "Summarise",
             "Report", "RemediationFailed", "StepRefused", "RunbookFailed");
-    private static final Pattern NODE = Pattern.compile("<g class=\"state-node [a-z-]+\" data-state=\"([^\"]+)\" data-outcome=\"([a-z-]+)\">");
+    private static final Path SWEEP = Tools.STATE_MACHINES.resolve("disk-sweep.asl.json");
+    private static final Pattern NODE = Pattern.compile(
+            "<g class=\"state-node [a-z-]+\" data-state=\"([^\"]+)\" data-outcome=\"([a-z-]+)\"( data-parent=\"([^\"]+)\")?>");
 
     private static Path work;
 
@@ -99,12 +102,16 @@ class RunWorkflowIT {
         return report;
     }
 
-    /** The graph's nodes as the browser rendered them: state name → outcome. */
+    /**
+     * The graph's nodes as the browser rendered them: state name → outcome; a state inside a Parallel
+     * or Map state as {@code Parent/State}.
+     */
     private static java.util.Map<String, String> graphOutcomes(String dom) {
         java.util.Map<String, String> outcomes = new java.util.LinkedHashMap<>();
         Matcher matcher = NODE.matcher(dom);
         while (matcher.find()) {
-            outcomes.put(matcher.group(1), matcher.group(2));
+            String name = matcher.group(4) == null ? matcher.group(1) : matcher.group(4) + "/" + matcher.group(1);
+            assertNull(outcomes.put(name, matcher.group(2)), "drawn twice: " + name);
         }
         return outcomes;
     }
@@ -150,6 +157,37 @@ class RunWorkflowIT {
         assertTrue(page.dom().contains("data.functionWasDeleted"), "no context variables");
         assertTrue(page.dom().contains("START RequestId: "), "no execution log");
         assertTrue(page.dom().contains("web-1: 5% free, action restart"), "no output");
+    }
+
+    @Test
+    void shouldDrawTheStatesInsideMapAndParallelStatesWithTheirOutcomes() throws Exception {
+        // Given two hosts, both low on space: MarkOk is not reached in any iteration
+        Path input = input("""
+                {"hosts": [{"name": "web-1", "diskFreePercent": 5}, {"name": "web-2", "diskFreePercent": 3}],
+                 "minFreePercent": 10}""");
+
+        Run run = runWorkflow(SWEEP.toString(), input.toString(), "--name", "it-fan-out");
+
+        assertEquals(0, run.status(), run.stdout() + run.stderr());
+        List<String> lines = run.lines();
+        assertEquals(11, lines.size(), run.stdout());
+        assertTrue(lines.stream().anyMatch(line -> line.matches("  ok +CheckHostDisk\\[0] +Task +customCode python3\\.13  "
+                + "created=yes invoked=yes deleted=yes .*")), run.stdout());
+        assertTrue(lines.stream().anyMatch(line -> line.matches("  ok +CheckHostDisk\\[1] +Task +customCode python3\\.13  "
+                + "created=yes invoked=yes deleted=yes .*")), "each iteration has its own step: " + run.stdout());
+        assertTrue(lines.stream().anyMatch(line -> line.matches("ok +Report +Parallel .*")), run.stdout());
+        JsonNode output = JSON.readTree(lines.get(10));
+        assertEquals(2, output.at("/report/lowHosts").asInt(), run.stdout());
+        assertEquals("web-1: 5% free (low); web-2: 3% free (low)", output.at("/report/summary").asText(), run.stdout());
+
+        HeadlessChromium.Load page = HeadlessChromium.load(reportOf(run));
+        assertSelfContained(page);
+        java.util.Map<String, String> outcomes = graphOutcomes(page.dom());
+        assertEquals(java.util.Map.of(
+                "CheckEveryHost", "succeeded", "Report", "succeeded",
+                "CheckEveryHost/CheckHostDisk", "succeeded", "CheckEveryHost/IsLow", "succeeded",
+                "CheckEveryHost/MarkLow", "succeeded", "CheckEveryHost/MarkOk", "not-reached",
+                "Report/CountLowHosts", "succeeded", "Report/WriteSummary", "succeeded"), outcomes, page.dom());
     }
 
     @Test

@@ -65,6 +65,7 @@ final class FunctionRegistry {
     private final Consumer<String> logEcho;
     private final Faults faults;
     private final Map<String, LocalFunction> functions = new ConcurrentHashMap<>();
+    private final EventQueues events;
 
     FunctionRegistry(Scope scope, LocalLambdaConfig config, Path codeRoot, Launcher launcher, ExecutorService executor,
                      Consumer<String> logEcho, Faults faults) {
@@ -74,6 +75,7 @@ final class FunctionRegistry {
         this.codeRoot = codeRoot;
         this.launcher = launcher;
         this.executor = executor;
+        this.events = new EventQueues(executor);
         this.logEcho = logEcho;
     }
 
@@ -475,11 +477,12 @@ final class FunctionRegistry {
     }
 
     /**
-     * Runs an event later. A throttled event waits and tries again, as Lambda's internal queue
-     * does; with reserved concurrency 0 it is dropped (AWS sends it to the on-failure destination).
+     * Runs an event later, from the function's bounded queue ({@link EventQueues}). A throttled event
+     * waits and tries again, as Lambda's internal queue does; with reserved concurrency 0 it is
+     * dropped (AWS sends it to the on-failure destination).
      */
     void invokeAsync(Target target, Invocation invocation) {
-        executor.execute(() -> {
+        events.submit(target.function(), () -> {
             for (int attempt = 1; ; attempt++) {
                 try {
                     invoke(target, invocation);
@@ -528,6 +531,7 @@ final class FunctionRegistry {
             return;
         }
         if (functions.remove(name.name(), function)) {
+            events.forget(function);
             function.close();
             function.versions().forEach(version -> deleteQuietly(version.code().directory()));
         }
@@ -535,6 +539,7 @@ final class FunctionRegistry {
 
     /** Stops every function's processes and forgets them. */
     void closeAll() {
+        events.close();
         List<LocalFunction> all = new ArrayList<>(functions.values());
         functions.clear();
         all.parallelStream().forEach(LocalFunction::close);

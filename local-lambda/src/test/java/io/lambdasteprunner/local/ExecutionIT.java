@@ -184,6 +184,10 @@ class ExecutionIT {
         assertEquals("Unable to import module 'lambda_function': No module named 'no_such_module'",
                 importError.get("errorMessage").asText());
         assertEquals("Runtime.HandlerNotFound", missingHandler.get("errorType").asText());
+        LocalLambda.create(lambda, "ex-ruby-import", "ruby3.2", "lambda_function.rb", "lambda_function.handler",
+                "require 'no_such_gem'\ndef handler(event:, context:)\n  1\nend\n", 3);
+        var rubyError = JSON.readTree(lambda.invoke(r -> r.functionName("ex-ruby-import")).payload().asUtf8String());
+        assertEquals("Init<LoadError>", rubyError.get("errorType").asText(), "as AWS's Ruby runtime: " + rubyError);
         // As AWS logs a failed init: INIT_REPORT, then the REPORT line with the error type.
         String log = LocalLambda.decodeLog(failed.logResult());
         assertTrue(log.contains("\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError\n"), log);

@@ -131,6 +131,7 @@ final class FunctionRegistry {
                 request.description() == null ? "" : request.description(),
                 request.timeout() == null ? 3 : request.timeout(),
                 request.memorySize() == null ? 128 : request.memorySize(), environment,
+                request.environment() != null,
                 request.architectures() == null ? List.of("x86_64") : request.architectures(), code, logging, now(),
                 UUID.randomUUID().toString());
         FunctionLog log = new FunctionLog(logEcho);
@@ -225,6 +226,8 @@ final class FunctionRegistry {
     /** Starts a configuration update; the function reports {@code InProgress} until its new code is ready. */
     FunctionVersion updateConfiguration(FunctionName name, ControlRequests.ConfigurationChange change) {
         LocalFunction function = function(name);
+        // A stale RevisionId is answered before the new settings are judged (recorded: 412, not the runtime's 400).
+        LocalFunction.checkRevision(change.revisionId(), function.latest().revisionId());
         if (change.runtime() != null) {
             checkRuntime(change.runtime());
         }
@@ -240,7 +243,7 @@ final class FunctionRegistry {
                 change.timeout() != null ? change.timeout() : old.timeout(),
                 change.memorySize() != null ? change.memorySize() : old.memorySize(),
                 environment != null ? environment : old.environment(),
-                old.architectures(), old.code(), logging(old.loggingConfig(), change.logging()), now(),
+                environment != null || old.environmentShown(), old.architectures(), old.code(), logging(old.loggingConfig(), change.logging()), now(),
                 UUID.randomUUID().toString()), change.revisionId());
         executor.execute(() -> function.finishUpdate(config.initTimeout()));
         return function.latest();
@@ -255,7 +258,7 @@ final class FunctionRegistry {
         try {
             function.beginUpdate(old -> new FunctionVersion(old.name(), old.functionArn(), old.version(),
                     old.runtime(), old.handler(), old.role(), old.description(), old.timeout(), old.memorySize(),
-                    old.environment(), change.architectures() != null ? change.architectures() : old.architectures(),
+                    old.environment(), old.environmentShown(), change.architectures() != null ? change.architectures() : old.architectures(),
                     code, old.loggingConfig(), now(), UUID.randomUUID().toString()), change.revisionId());
         } catch (LambdaException e) {
             deleteQuietly(code.directory());
@@ -346,6 +349,9 @@ final class FunctionRegistry {
             if (!function.hasVersion(qualifier)) {
                 throw LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier);
             }
+        } else if (!WireRequests.ALIAS_NAME.matcher(qualifier).matches()) {
+            // No alias can have this name (a '$' other than $LATEST's): AWS looks for a function version.
+            throw LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier);
         } else if (function.alias(qualifier).isEmpty()) {
             throw LambdaException.notFound("Cannot find alias arn: " + functionArn(name.name()) + ":" + qualifier);
         }
@@ -395,7 +401,7 @@ final class FunctionRegistry {
         if (ACCOUNT_CONCURRENCY - others - reserved < MIN_UNRESERVED_CONCURRENCY) {
             throw LambdaException.invalidParameter("Specified ReservedConcurrentExecutions for function decreases "
                     + "account's UnreservedConcurrentExecution below its minimum value of ["
-                    + MIN_UNRESERVED_CONCURRENCY + "].");
+                    + MIN_UNRESERVED_CONCURRENCY + "].").untyped();
         }
         function.reserveConcurrency(reserved);
         return reserved;
@@ -427,6 +433,12 @@ final class FunctionRegistry {
         return function;
     }
 
+    /** The function a name reaches, if it exists (a name of another region is refused in AWS's words). */
+    Optional<LocalFunction> find(FunctionName name) {
+        checkScope(name);
+        return Optional.ofNullable(functions.get(name.name()));
+    }
+
     List<LocalFunction> all() {
         return functions.values().stream().sorted(Comparator.comparing(LocalFunction::name)).toList();
     }
@@ -441,8 +453,8 @@ final class FunctionRegistry {
         }
         FunctionVersion version = function.resolve(qualifier).orElseThrow(() ->
                 LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier));
-        String arn = qualifier == null || qualifier.equals(FunctionVersion.LATEST) ? version.versionArn()
-                : functionArn(name.name()) + ":" + qualifier;
+        // A qualifier asked for, $LATEST included, is in the ARN AWS answers; none, and the ARN is unqualified.
+        String arn = qualifier == null ? version.versionArn() : functionArn(name.name()) + ":" + qualifier;
         return new Resolved(function, version, qualifier, arn);
     }
 

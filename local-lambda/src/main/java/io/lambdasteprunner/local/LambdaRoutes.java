@@ -79,7 +79,7 @@ final class LambdaRoutes {
         }
         String reference = rest.get(0);
         String resource = rest.size() > 1 ? rest.get(1) : "";
-        String qualifier = FunctionName.checkQualifier(request.query("Qualifier"));
+        String qualifier = FunctionName.checkQualifierOfRead(reference, request.query("Qualifier"));
         if (resource.equals("aliases") && rest.size() == 3) {
             return alias(request, FunctionName.parse(reference), rest.get(2));
         }

@@ -304,12 +304,38 @@ function taskHandler(sdk, lambda, resource, record) {
       return optimised ? { ExecutedVersion: response.ExecutedVersion, Payload: value, StatusCode: response.StatusCode } : value;
     } catch (error) {
       attempt.finishedAt ??= Date.now();
-      if (!attempt.errorPayload) attempt.sdkError = { name: error.name, message: error.message };
-      throw error;
+      if (attempt.errorPayload) throw error;
+      attempt.sdkError = { name: error.name, message: error.message };
+      throw serviceError(error, sdk);
     } finally {
       recorded.done();
     }
   };
+}
+
+/**
+ * An error the Lambda service (or the SDK's call to it) raised, not the function, as Step Functions
+ * reports it to a state, so that Retry and Catch match the same names as on AWS: `Lambda.` and the
+ * exception's name (Lambda.ServiceException, Lambda.TooManyRequestsException,
+ * Lambda.ResourceNotFoundException ...); an error Lambda does not model is Lambda.AWSLambdaException,
+ * one that never got an answer Lambda.SdkClientException (Lambda.ClientExecutionTimeoutException when
+ * it timed out). The cause as the Java SDK Step Functions uses words it.
+ */
+export function serviceError(error, sdk) {
+  let name;
+  let cause = error.message;
+  if (error.$metadata || error.$fault) {
+    const modelled = /Exception$/.test(error.name) && typeof sdk?.[error.name] === 'function';
+    name = `Lambda.${modelled ? error.name : 'AWSLambdaException'}`;
+    const { httpStatusCode, requestId } = error.$metadata ?? {};
+    cause = `${error.message} (Service: Lambda, Status Code: ${httpStatusCode ?? '?'}, Request ID: ${requestId ?? '?'})`;
+  } else {
+    name = error.name === 'TimeoutError' ? 'Lambda.ClientExecutionTimeoutException' : 'Lambda.SdkClientException';
+    cause = `Unable to execute HTTP request: ${error.message}`;
+  }
+  const named = new Error(cause);
+  named.name = name;
+  return named;
 }
 
 /**

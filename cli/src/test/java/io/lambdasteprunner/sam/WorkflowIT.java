@@ -7,6 +7,7 @@ import io.lambdasteprunner.cli.LocalDeployment;
 import io.lambdasteprunner.cli.Main;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.local.FaultInjection;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
 import org.junit.jupiter.api.AfterAll;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -21,6 +23,7 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -86,13 +89,17 @@ class WorkflowIT {
      * The outcome as {@code {"status", "output"}} or {@code {"status", "error", "cause"}}.
      */
     private static JsonNode execute(String input) throws Exception {
+        return execute(Tools.STATE_MACHINES.resolve("runbook.asl.json"), input);
+    }
+
+    private static JsonNode execute(Path definition, String input) throws Exception {
         Path reports = Files.createTempDirectory("workflow-it");
         Path inputFile = Files.writeString(reports.resolve("input.json"), input);
         Tools.Result run = Tools.run(Tools.ROOT, Map.of(
                         "AWS_REGION", config.region(),
                         "AWS_ACCESS_KEY_ID", "local", "AWS_SECRET_ACCESS_KEY", "local"), 180,
                 List.of(Tools.node22().toString(), Tools.SFN.resolve("run-workflow.mjs").toString(),
-                        Tools.STATE_MACHINES.resolve("runbook.asl.json").toString(), inputFile.toString(),
+                        definition.toString(), inputFile.toString(),
                         "--endpoint", service.endpoint().toString(), "--reports", reports.toString()));
         String[] lines = run.output().strip().split("\n");
         String last = lines[lines.length - 1];
@@ -138,6 +145,53 @@ class WorkflowIT {
         assertEquals("FAILED", outcome.get("status").asText(), outcome.toString());
         assertEquals("FunctionFailed", outcome.get("error").asText(), outcome.toString());
         assertTrue(outcome.get("cause").asText().contains("disk check crashed on web-3"), outcome.toString());
+    }
+
+    @ParameterizedTest(name = "{0} on the {1} integration")
+    @CsvSource({"TooManyRequestsException, direct", "TooManyRequestsException, optimised",
+            "ServiceException, direct", "ServiceException, optimised"})
+    void shouldNameTheLambdaServicesOwnErrorsAsStepFunctionsDoSoThatCatchMatches(String exception, String integration)
+            throws Exception {
+        // Given a step whose only Catch is Step Functions' name for the service's error, and a service
+        // that answers every call with that error (the runner is never reached)
+        String task = integration.equals("direct")
+                ? "\"Resource\": \"${StepRunnerFunctionArn}\", \"Parameters\": {\"action\": \"invoke\", \"functionName\": \"x\"}"
+                : "\"Resource\": \"arn:aws:states:::lambda:invoke\", \"Parameters\": {\"FunctionName\": \"${StepRunnerFunctionArn}\","
+                        + " \"Payload\": {\"action\": \"invoke\", \"functionName\": \"x\"}}";
+        Path definition = Files.writeString(Files.createTempDirectory("workflow-it").resolve("service-error.asl.json"), """
+                {"StartAt": "Step", "States": {
+                  "Step": {"Type": "Task", %s,
+                    "Catch": [{"ErrorEquals": ["Lambda.%s"], "ResultPath": "$.error", "Next": "Caught"}], "End": true},
+                  "Caught": {"Type": "Pass", "Result": true, "ResultPath": "$.caught", "End": true}}}""".formatted(task, exception));
+        boolean throttle = exception.equals("TooManyRequestsException");
+        service.injectFaults(new FaultInjection(throttle ? 1 : 0, throttle ? 0 : 1, 0, 0, 0, Duration.ZERO, 1));
+        JsonNode outcome;
+        try {
+            // When it runs
+            outcome = execute(definition, "{}");
+        } finally {
+            service.injectFaults(FaultInjection.NONE);
+        }
+
+        // Then the error reached the state as Lambda.<exception> and the Catch took it
+        assertEquals("SUCCEEDED", outcome.get("status").asText(), outcome.toString());
+        assertEquals("Lambda." + exception, outcome.at("/output/error/Error").asText(), outcome.toString());
+        assertTrue(outcome.at("/output/caught").asBoolean(), outcome.toString());
+    }
+
+    @Test
+    void shouldNameAMissingFunctionLambdaResourceNotFoundException() throws Exception {
+        Path definition = Files.writeString(Files.createTempDirectory("workflow-it").resolve("missing.asl.json"), """
+                {"StartAt": "Step", "States": {
+                  "Step": {"Type": "Task", "Resource": "arn:aws:lambda:%s:%s:function:no-such-function",
+                    "Catch": [{"ErrorEquals": ["Lambda.ResourceNotFoundException"], "ResultPath": "$.error", "Next": "Caught"}],
+                    "End": true},
+                  "Caught": {"Type": "Pass", "End": true}}}""".formatted(config.region(), config.accountId()));
+
+        JsonNode outcome = execute(definition, "{}");
+
+        assertEquals("SUCCEEDED", outcome.get("status").asText(), outcome.toString());
+        assertTrue(outcome.at("/output/error/Cause").asText().contains("no-such-function"), outcome.toString());
     }
 
     @ParameterizedTest

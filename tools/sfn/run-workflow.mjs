@@ -30,6 +30,9 @@ const USAGE = `usage: scripts/run-workflow.sh STATE_MACHINE.json [INPUT.json] [-
 
 class UsageError extends Error {}
 
+const SHORT_USAGE = 'usage: scripts/run-workflow.sh STATE_MACHINE.json [INPUT.json] [--sub NAME=VALUE]... [--name EXECUTION] '
+  + '[--template TEMPLATE.yaml] [--reports DIR] [--endpoint URL]; --help says more';
+
 const started = performance.now();
 const timings = {};
 function mark(name, since) {
@@ -43,7 +46,7 @@ function parseArguments(argv) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
+      if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value (${SHORT_USAGE})`);
       return argv[++i];
     };
     switch (arg) {
@@ -64,13 +67,15 @@ function parseArguments(argv) {
       case '--jar': options.jar = value(); break;
       case '--java': options.java = value(); break;
       default:
-        if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
+        if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg} (${SHORT_USAGE})`);
         options.positional.push(arg);
     }
   }
   if (options.help) return options;
-  if (options.positional.length === 0) throw new UsageError('no state machine definition given');
-  if (options.positional.length > 2) throw new UsageError(`unexpected argument ${options.positional[2]}`);
+  if (options.positional.length === 0) throw new UsageError(`no state machine definition given (${SHORT_USAGE})`);
+  if (options.positional.length > 2) {
+    throw new UsageError(`unexpected argument ${options.positional[2]}: one definition and one input file at most (${SHORT_USAGE})`);
+  }
   [options.definitionFile, options.inputFile] = options.positional;
   if (options.name !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(options.name)) {
     throw new UsageError(`--name '${options.name}': an execution name is 1-80 letters, digits, '-' or '_'`);
@@ -93,7 +98,9 @@ function readJsonFile(file, what) {
   try {
     return { text, value: JSON.parse(text) };
   } catch (error) {
-    throw new UsageError(`${file}: ${what} is not JSON: ${error.message}`);
+    // JSON.parse quotes the text it stopped at, newlines and all: one line, so the message stays one.
+    throw new UsageError(`${file}: ${what} is not JSON: ${error.message.replace(/\r?\n/g, '\\n')}; `
+      + `write it as JSON${what.includes('input') ? ' (an object such as {"host": "web-1"})' : ''}`);
   }
 }
 
@@ -707,9 +714,7 @@ try {
 } catch (error) {
   if (error instanceof UsageError) {
     process.stderr.write(`run-workflow: ${error.message}\n`);
-    if (/no state machine definition given|unknown option|unexpected argument|needs a value/.test(error.message)) {
-      process.stderr.write(`${USAGE}\n`);
-    }
+    // One message: a usage mistake names the usage in the same line; --help shows it whole.
     process.exitCode = 2;
   } else {
     process.stderr.write(`run-workflow: ${error.message}\n`);

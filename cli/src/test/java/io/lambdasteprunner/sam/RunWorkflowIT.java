@@ -232,7 +232,9 @@ class RunWorkflowIT {
                 Arguments.of(List.of(runbook, notJsonInput.toString()), "the execution input is not JSON"),
                 Arguments.of(List.of(runbook, "events/missing-input.json"), "events/missing-input.json: no such file"),
                 Arguments.of(List.of(unfilled.toString()), "no value for ${NotifyFunctionArn}; give one with --sub NAME=VALUE"),
-                Arguments.of(List.of(runbook, "--sub", "TargetFunction"), "--sub takes NAME=VALUE"));
+                Arguments.of(List.of(runbook, "--sub", "TargetFunction"), "--sub takes NAME=VALUE"),
+                Arguments.of(List.of(runbook, "--verbose"), "unknown option --verbose (usage: scripts/run-workflow.sh "),
+                Arguments.of(List.of(runbook, "--name"), "--name needs a value (usage: "));
     }
 
     @ParameterizedTest
@@ -244,6 +246,9 @@ class RunWorkflowIT {
         assertTrue(run.stderr().startsWith("run-workflow: "), run.stderr());
         assertTrue(run.stderr().contains(message), run.stderr());
         assertFalse(run.stderr().contains("    at "), "a stack trace: " + run.stderr());
+        List<String> more = run.stderr().strip().lines().skip(1).toList();
+        assertTrue(more.stream().allMatch(line -> line.startsWith("  ")), "one message (asl-validator's findings "
+                + "under it): " + run.stderr());
         assertEquals("", run.stdout());
         assertFalse(run.stderr().contains("Report:"), run.stderr());
     }

@@ -424,7 +424,8 @@ function partialData(errorPayload) {
 
 async function execute(definition, input, context, sdk, lambda, onState, signal) {
   const { StateMachine } = await import('aws-local-stepfunctions');
-  const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  // validate() ran asl-validator with the engine's checks already: not a second time here.
+  const machine = new StateMachine(definition, { validationOptions: { noValidate: true } });
   const topLevel = new Set(Object.keys(definition.States));
   const pendingAttempts = {};
   const running = {}; // state name -> its visits entered and not yet finished, oldest first
@@ -672,12 +673,20 @@ async function main(argv) {
     // The runner's cold start: serve started its first environment while the function was Pending (and
     // says how long that took); on AWS the first step carries it. On a service already running, the
     // Init Duration the first step reports, if it was a cold start.
-    const pending = serviceLog.map((line) => /then ([\d.]+) s Pending while its first environment started/.exec(line)).find(Boolean);
+    // serve's own account splits the time until it was ready: CreateFunction, then Pending while the
+    // runner's first environment started; the rest is its JVM, HTTP server, SDK client and alias.
+    const serveSaid = serviceLog.map((line) => /CreateFunction ([\d.]+) s, then ([\d.]+) s Pending while its first environment started/.exec(line)).find(Boolean);
     const firstInit = outcome.visits.flatMap(function attempts(visit) {
       return [...visit.attempts, ...visit.children.flatMap(attempts)];
     }).find((attempt) => attempt.initDurationMs !== undefined && String(attempt.functionName).includes(RUNNER));
-    if (pending) timings.runnerColdStart = Math.round(Number(pending[1]) * 1000);
-    else if (firstInit) timings.runnerColdStart = Math.round(firstInit.initDurationMs);
+    if (serveSaid && timings.serviceStart !== undefined) {
+      const ready = timings.serviceStart + timings.runnerDeploy;
+      timings.runnerDeploy = Math.round(Number(serveSaid[1]) * 1000);
+      timings.runnerColdStart = Math.round(Number(serveSaid[2]) * 1000);
+      timings.serviceStart = Math.max(0, ready - timings.runnerDeploy - timings.runnerColdStart);
+    } else if (firstInit) {
+      timings.runnerColdStart = Math.round(firstInit.initDurationMs);
+    }
     Object.assign(run, outcome, { finishedAt: Date.now() });
     lambda.destroy();
   } catch (error) {

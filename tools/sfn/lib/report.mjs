@@ -549,10 +549,10 @@ ul.retries { margin: 4px 0; padding-left: 18px; color: #7c4a00; }
 /** What each of run.timings measured, in the order they happen. */
 const TIMINGS = {
   validate: 'asl-validator on the definition (while the service starts)',
-  serviceStart: 'starting the local Lambda service (serve: JVM, HTTP server)',
+  serviceStart: 'starting the local Lambda service (serve: its JVM, the HTTP server, an SDK client, the alias)',
   deployFunctions: "deploying the template's functions (while the step runner deploys)",
-  runnerDeploy: 'deploying the step runner (CreateFunction with Publish, its environment started while Pending, alias)',
-  runnerColdStart: "· of which the step runner's cold start: its first environment starting while the function was Pending (on AWS the first step carries it)",
+  runnerDeploy: 'deploying the step runner: packing the jar and CreateFunction (with Publish)',
+  runnerColdStart: "the step runner's cold start: its first environment starting while the function was Pending (on AWS the first step carries it)",
   execution: 'the execution (aws-local-stepfunctions, from run to result)',
   serviceStop: 'stopping the service',
   total: 'the whole run until the report',
@@ -585,7 +585,7 @@ export function renderReport(run) {
     + `<span>State machine <b>${esc(run.machineName)}</b> (${esc(run.definitionFile)})</span>`
     + `<span>Input ${esc(run.inputFile ?? '{}')}</span>`
     + `<span>Started ${esc(new Date(run.startedAt).toISOString())}</span>`
-    + `<span>Execution ${esc(seconds(executionTime))}${run.timings?.serviceStart ? ` (run ${esc(seconds(duration))}, with ${esc(seconds(run.timings.serviceStart + (run.timings.runnerDeploy ?? 0)))} to start the local Lambda service and deploy the step runner)` : ''}</span>`
+    + `<span>Execution ${esc(seconds(executionTime))}${run.timings?.serviceStart !== undefined ? ` (run ${esc(seconds(duration))}, with ${esc(seconds(run.timings.serviceStart + (run.timings.runnerDeploy ?? 0)))} to start the local Lambda service and deploy the step runner, and ${esc(seconds(run.timings.runnerColdStart ?? 0))} for the runner's cold start)` : ''}</span>`
     + `<span>${esc(Object.entries(counts).map(([outcome, n]) => `${n} ${OUTCOMES[outcome].label}`).join(' · '))}</span></div></header>`);
   html.push('<main>');
   html.push('<div class="panel graph-panel"><h2>Workflow</h2>');

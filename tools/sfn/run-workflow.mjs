@@ -8,7 +8,7 @@
 // written), 2 a usage mistake or a definition that cannot run (one message saying what to fix),
 // 130 interrupted.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,10 +135,25 @@ function placeholders(text) {
 
 // ---------------------------------------------------------------- validation
 
+// A definition asl-validator accepted once is not checked again (0.3 s of CPU that the service's start
+// would rather have): the same text, the same validator version, the same verdict.
+const VALIDATED = join(ROOT, 'target', 'asl-validated');
+
 async function validate(definition, file) {
+  const version = JSON.parse(readFileSync(join(HERE, 'node_modules/asl-validator/package.json'), 'utf8')).version;
+  const marker = join(VALIDATED, createHash('sha256').update(`asl-validator ${version}\n${JSON.stringify(definition)}`).digest('hex'));
+  if (existsSync(marker)) return;
   const { default: aslValidator } = await import('asl-validator');
   const result = aslValidator(definition, { checkArn: true, checkPaths: true });
-  if (result.isValid) return;
+  if (result.isValid) {
+    try {
+      mkdirSync(VALIDATED, { recursive: true });
+      writeFileSync(marker, `${file}\n`);
+    } catch {
+      // checked again next time
+    }
+    return;
+  }
   const findings = result.errors.map((error) => `  ${error['Error code']}: ${error.Message}${hint(definition, error)}`);
   throw new UsageError(`${file}: the definition does not validate (asl-validator):\n${findings.join('\n')}`);
 }

@@ -46,7 +46,8 @@ function parseArguments(argv) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value (${SHORT_USAGE})`);
+      // "--name --reports x": the next option is not a value.
+      if (i + 1 >= argv.length || /^--[a-z]/.test(argv[i + 1])) throw new UsageError(`${arg} needs a value (${SHORT_USAGE})`);
       return argv[++i];
     };
     switch (arg) {

@@ -686,11 +686,10 @@ async function main(argv) {
     const outcome = await execute(definition, input, context, sdk, lambda,
       (visit) => process.stdout.write(`${stateLine(visit, width)}\n`), signal);
     mark('execution', since);
-    // The runner's cold start: serve started its first environment while the function was Pending (and
-    // says how long that took); on AWS the first step carries it. On a service already running, the
-    // Init Duration the first step reports, if it was a cold start.
     // serve's own account splits the time until it was ready: CreateFunction, then Pending while the
-    // runner's first environment started; the rest is its JVM, HTTP server, SDK client and alias.
+    // runner's first environment started (the runner's cold start, which on AWS the first step
+    // carries); the rest is its JVM, HTTP server, SDK client and alias. On a service already running,
+    // the Init Duration the first step reports, if it was a cold start.
     const serveSaid = serviceLog.map((line) => /CreateFunction ([\d.]+) s, then ([\d.]+) s Pending while its first environment started/.exec(line)).find(Boolean);
     const firstInit = outcome.visits.flatMap(function attempts(visit) {
       return [...visit.attempts, ...visit.children.flatMap(attempts)];

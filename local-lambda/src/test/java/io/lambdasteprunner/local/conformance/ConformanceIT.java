@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.lambdasteprunner.facts.LambdaRuntimes;
+import io.lambdasteprunner.local.Interpreters;
+import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,13 +56,20 @@ class ConformanceIT {
     static final String ARN = "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:";
     static final String ROLE = "arn:aws:iam::" + ACCOUNT + ":role/lambda-role";
 
+    /** With the Java runtime interface client (mvn package copies it to target/java-ric), for java21 functions. */
     @RegisterExtension
-    static final LocalLambdaExtension LOCAL = new LocalLambdaExtension();
+    static final LocalLambdaExtension LOCAL = new LocalLambdaExtension(withJavaClient(LocalLambdaConfig.defaults()));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static LambdaClient lambda;
     private static StsClient sts;
     private static SdkCalls sdk;
     private static SignedHttp http;
+
+    private static LocalLambdaConfig withJavaClient(LocalLambdaConfig defaults) {
+        String javaRic = System.getProperty("java.ric.dir", "target/java-ric");
+        return defaults.withInterpreters(defaults.interpreters()
+                .withClient(LambdaRuntimes.Family.JAVA, Interpreters.javaClient(javaRic + "/*")));
+    }
 
     @BeforeAll
     static void clients() {

@@ -55,7 +55,7 @@ final class Packages {
      * Replaces package tokens in a case's parameters: {@code "$zip:echo"} is the echo function's zip,
      * {@code "$zip:other"} a second code, {@code "$zip:random:<bytes>"} an incompressible zip of that size,
      * {@code "$zip:fn:<dir>"} the files of {@code conformance/functions/<dir>/} (the recorded tests'
-     * functions), {@code "$zip:sized:<bytes>"} a zip of one {@code handler.py} that long (it compresses
+     * functions), {@code "$zip:class:<name>"} a compiled test class (a Java function), {@code "$zip:sized:<bytes>"} a zip of one {@code handler.py} that long (it compresses
      * to almost nothing), and {@code "$base64:<text>"} the bytes it encodes (a payload that is no text).
      */
     static JsonNode expand(JsonNode node) {
@@ -64,6 +64,9 @@ final class Packages {
         }
         if (node.isTextual() && node.asText().startsWith("$zip:")) {
             String what = node.asText().substring(5);
+            if (what.startsWith("class:")) {
+                return BinaryNode.valueOf(classZip(what.substring(6)));
+            }
             if (what.startsWith("fn:")) {
                 return BinaryNode.valueOf(functionZip(what.substring(3)));
             }
@@ -108,6 +111,19 @@ final class Packages {
             Thread.sleep(50);
         }
         throw new AssertionError(name + " did not become Active with its update done within a minute");
+    }
+
+    /** A compiled test class (a Java function), zipped at its package path. */
+    static byte[] classZip(String className) {
+        String path = className.replace('.', '/') + ".class";
+        try (var in = Packages.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no class " + className + " on the test class path");
+            }
+            return zip(Map.of(path, in.readAllBytes()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The files under the test resource directory {@code conformance/functions/<dir>/}, zipped. */

@@ -1,12 +1,10 @@
 package io.lambdasteprunner.cli;
 
+import io.lambdasteprunner.local.FunctionDeployment;
 import io.lambdasteprunner.local.Interpreters;
 import io.lambdasteprunner.local.LocalLambdaConfig;
+import io.lambdasteprunner.local.LocalLambdaService;
 import io.lambdasteprunner.facts.LambdaRuntimes.Family;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.lambda.LambdaClient;
-import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
-import software.amazon.awssdk.services.lambda.model.State;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -115,67 +113,20 @@ public final class LocalDeployment {
     }
 
     /**
-     * Creates the function {@value #FUNCTION_NAME} from {@code jar} through {@code lambda} (a client of
-     * the local service), publishing its first version with it (the version the service starts an
-     * environment for while the function is Pending), waits until it is Active and points
-     * {@value #ALIAS} at the version.
+     * Deploys the function {@value #FUNCTION_NAME} from {@code jar} into {@code service}, as CreateFunction with
+     * {@code Publish: true} then CreateAlias would, but in-process: the service starts the published version's
+     * environment while the function is Pending, this waits until it is Active (at most a minute) and points
+     * {@value #ALIAS} at the version. Callers reach it through the service's API like any function.
      *
      * @param environment the function's environment ({@code DEFAULT_EXECUTION_ROLE_ARN} and the rest of
      *                    DESIGN.md's configuration); Lambda's own variables are added by the service
-     * @return the configuration of the published version, and how long it took
+     * @return the alias's ARN, and how long each part took
+     * @throws IllegalStateException when the function fails to become Active (with what its log says)
      */
-    public static Deployed deploy(LambdaClient lambda, Path jar, String roleArn, Map<String, String> environment) {
-        long started = System.nanoTime();
-        SdkBytes code = SdkBytes.fromByteArrayUnsafe(zipUnderLib(jar)); // ours alone: no 15 MB copy
-        String version = lambda.createFunction(request -> request
-                .functionName(FUNCTION_NAME)
-                .description("lambda-step-runner (local)")
-                .runtime("java21")
-                .handler(HANDLER)
-                .role(roleArn)
-                .memorySize(1024)
-                .timeout(900)
-                .environment(e -> e.variables(environment))
-                .code(c -> c.zipFile(code))
-                .publish(true)).version();
-        long created = System.nanoTime();
-        awaitActive(lambda);
-        long active = System.nanoTime();
-        lambda.createAlias(r -> r.functionName(FUNCTION_NAME).name(ALIAS).functionVersion(version));
-        return new Deployed(lambda.getFunctionConfiguration(r -> r.functionName(FUNCTION_NAME).qualifier(ALIAS)),
-                Duration.ofNanos(created - started), Duration.ofNanos(active - created));
-    }
-
-    /**
-     * A deployed step runner.
-     *
-     * @param configuration the configuration of its alias {@value #ALIAS}
-     * @param created       packing the jar and CreateFunction
-     * @param pending       Pending until Active: the service starting the version's first environment, the
-     *                      runner's cold start, which on AWS the first invoke carries
-     */
-    public record Deployed(GetFunctionConfigurationResponse configuration, Duration created, Duration pending) {
-    }
-
-    /** Polls every 50 ms (the SDK's waiter waits seconds between polls), for at most a minute. */
-    private static void awaitActive(LambdaClient lambda) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (true) {
-            var configuration = lambda.getFunctionConfiguration(r -> r.functionName(FUNCTION_NAME));
-            if (configuration.state() == State.ACTIVE) {
-                return;
-            }
-            if (configuration.state() == State.FAILED || System.nanoTime() > deadline) {
-                throw new IllegalStateException(FUNCTION_NAME + " did not become Active: " + configuration.state()
-                        + " " + configuration.stateReason());
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while deploying " + FUNCTION_NAME, e);
-            }
-        }
+    public static FunctionDeployment.Deployed deploy(LocalLambdaService service, Path jar, String roleArn,
+                                                     Map<String, String> environment) {
+        return service.deploy(new FunctionDeployment(FUNCTION_NAME, "java21", HANDLER, roleArn,
+                "lambda-step-runner (local)", 1024, 900, environment, zipUnderLib(jar), ALIAS), Duration.ofMinutes(1));
     }
 
     /**

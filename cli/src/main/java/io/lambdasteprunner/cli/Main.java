@@ -7,6 +7,7 @@ import io.lambdasteprunner.handler.MetricsSink;
 import io.lambdasteprunner.handler.StepHandler;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
+import io.lambdasteprunner.local.FunctionDeployment;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
 import io.lambdasteprunner.step.ResultStore;
@@ -207,9 +208,9 @@ public final class Main {
         // Said before the runner is deployed, so that a caller can deploy its own functions meanwhile.
         out.println("Local Lambda service started on " + service.endpoint() + ", deploying the step runner");
         out.flush();
-        LocalDeployment.Deployed runner;
-        try (LambdaClient client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), serviceConfig.region()))) {
-            runner = LocalDeployment.deploy(client, jar, LOCAL_ROLE_ARN, LocalDeployment.localEnvironment(env, LOCAL_ROLE_ARN));
+        FunctionDeployment.Deployed runner;
+        try {
+            runner = LocalDeployment.deploy(service, jar, LOCAL_ROLE_ARN, LocalDeployment.localEnvironment(env, LOCAL_ROLE_ARN));
         } catch (RuntimeException e) {
             err.println("could not deploy the step runner from " + jar + ": " + e.getMessage());
             service.close();
@@ -227,11 +228,11 @@ public final class Main {
                 + "(AWS_ACCESS_KEY_ID=111122223333), AssumeRole's keys are the role's account, any other key is "
                 + serviceConfig.accountId() + "; the region is the one requests are signed for.");
         out.println("The step runner is deployed as function " + SELF_FUNCTION_NAME + " (java21, alias "
-                + LocalDeployment.ALIAS + ", " + runner.configuration().functionArn() + "): aws lambda invoke --function-name "
+                + LocalDeployment.ALIAS + ", " + runner.aliasArn() + "): aws lambda invoke --function-name "
                 + LocalDeployment.FUNCTION_NAME + " --endpoint-url " + service.endpoint() + " --region "
                 + serviceConfig.region()
                 + " --cli-binary-format raw-in-base64-out --payload file://events/custom-code-python.json out.json");
-        out.printf(Locale.ROOT, "Deployed it in %.2f s: CreateFunction %.2f s, then %.2f s Pending while its first environment "
+        out.printf(Locale.ROOT, "Deployed it in %.2f s, in-process: CreateFunction %.2f s, then %.2f s Pending while its first environment "
                 + "started (the step runner's cold start, which the first invoke carries on AWS)%n",
                 (runner.created().toMillis() + runner.pending().toMillis()) / 1000.0, runner.created().toMillis() / 1000.0,
                 runner.pending().toMillis() / 1000.0);

@@ -58,7 +58,7 @@ public final class DeployedBenchmark {
         try (LocalLambdaService service = LocalLambdaService.start(config);
              LambdaClient lambda = client(service)) {
             System.out.println("execution environments isolated (bubblewrap): " + service.isolated());
-            LocalDeployment.deploy(lambda, jar, ROLE, LocalDeployment.localEnvironment(System.getenv(), ROLE));
+            LocalDeployment.deploy(service, jar, ROLE, LocalDeployment.localEnvironment(System.getenv(), ROLE));
             SdkBytes echo = zip(ECHO);
             lambda.createFunction(r -> r.functionName("bench-echo").runtime("python3.12").role(ROLE)
                     .handler("lambda_function.lambda_handler").code(c -> c.zipFile(echo)));

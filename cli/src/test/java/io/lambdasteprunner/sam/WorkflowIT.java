@@ -59,7 +59,7 @@ class WorkflowIT {
         config = LocalDeployment.withJavaRuntime(LocalLambdaConfig.defaults(), javaRic);
         service = LocalLambdaService.start(config);
         lambda = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), config.region()));
-        LocalDeployment.deploy(lambda, jar, Main.LOCAL_ROLE_ARN,
+        LocalDeployment.deploy(service, jar, Main.LOCAL_ROLE_ARN,
                 LocalDeployment.localEnvironment(Map.of("POWERTOOLS_LOG_LEVEL", "WARN"), Main.LOCAL_ROLE_ARN));
     }
 

@@ -141,6 +141,52 @@ public final class LocalLambdaService implements AutoCloseable {
     }
 
     /**
+     * Deploys {@code deployment} in the default account and region without a round trip through the API:
+     * CreateFunction with {@code Publish: true} (the same checks, and the published version's first environment
+     * starting while the function is Pending), then, once it is Active, CreateAlias. For the program that hosts
+     * the service and deploys its own functions at start: a 15 MB package then skips base64, JSON and two
+     * SHA-256 passes over HTTP (half a second of {@code serve}'s start).
+     *
+     * @param activeWithin how long the function may stay Pending
+     * @throws IllegalStateException when it fails to become Active (its log says why), or not in time
+     */
+    public FunctionDeployment.Deployed deploy(FunctionDeployment deployment, java.time.Duration activeWithin) {
+        long started = System.nanoTime();
+        FunctionRegistry registry = functions.ofDefault();
+        FunctionName name = FunctionName.parseForCreate(deployment.functionName());
+        FunctionRegistry.Created created = registry.create(new ControlRequests.NewFunction(name,
+                deployment.runtime(), deployment.role(), deployment.handler(), deployment.description(),
+                deployment.timeout(), deployment.memorySize(), null, deployment.environment(), null, deployment.zip(),
+                false, java.util.Map.of(), null, true));
+        LocalFunction function = registry.function(name);
+        long createdAt = System.nanoTime();
+        long deadline = createdAt + activeWithin.toNanos();
+        while (function.state() != LocalFunction.State.Active) {
+            if (function.state() == LocalFunction.State.Failed || System.nanoTime() > deadline) {
+                throw new IllegalStateException(deployment.functionName() + " did not become Active ("
+                        + function.state() + "): " + lastLines(function.log().text()));
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while deploying " + deployment.functionName(), e);
+            }
+        }
+        long activeAt = System.nanoTime();
+        String version = created.published().version();
+        LocalFunction.Alias alias = registry.createAlias(name,
+                new ControlRequests.AliasChange(deployment.alias(), version, null, null, null));
+        return new FunctionDeployment.Deployed(registry.functionArn(name.name()) + ":" + alias.name(), version,
+                java.time.Duration.ofNanos(createdAt - started), java.time.Duration.ofNanos(activeAt - createdAt));
+    }
+
+    private static String lastLines(String log) {
+        String text = log.strip();
+        return text.length() <= 2000 ? text : "..." + text.substring(text.length() - 2000);
+    }
+
+    /**
      * Switches fault injection while the service runs ({@link FaultInjection#NONE} turns it off).
      * Also reachable over HTTP as {@code PUT /_local/faults}.
      */

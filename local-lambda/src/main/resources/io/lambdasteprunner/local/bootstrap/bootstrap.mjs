@@ -155,9 +155,20 @@ function invokeHandler(handler, event, context) {
   return Promise.resolve().then(() => handler(event, context));
 }
 
+// Imports a CommonJS module of the runtime directory's, as the function's index.js is imported next:
+// Node sets up its loader for CommonJS through import() on first use (~1 ms here).
+async function warmModuleLoader() {
+  try {
+    await import(pathToFileURL(path.join(process.env.LAMBDA_RUNTIME_DIR, 'spare-warm-up.cjs')).href);
+  } catch {
+    // Only a warm-up: the function's import sets the loader up instead.
+  }
+}
+
 async function main() {
   if (process.env.LOCAL_LAMBDA_SPARE === '1') {
     await warmHttpClient();
+    await warmModuleLoader();
     takeFunction();
   }
   setupConsole();

@@ -28,6 +28,10 @@ final class ExecutionEnvironment implements AutoCloseable {
     private long initNanos = -1;
     private boolean initReported;
     private Invocation.Reply initFailure;
+    /** The runtime exited during its init: told with the request id at invoke, with {@link #initExitReason}. */
+    private boolean initExited;
+    private String initExitReason;
+    private long initFailedNanos = -1;
     private boolean failed;
     private String pendingNote;
     private Runnable whenSettled;
@@ -38,7 +42,7 @@ final class ExecutionEnvironment implements AutoCloseable {
         this.function = function;
         this.runtime = runtime;
         this.protocol = protocol;
-        this.log = new InvocationLog(runtime.outputFile(), functionLog);
+        this.log = new InvocationLog(runtime.outputFile(), functionLog, function.loggingConfig());
         this.pendingNote = note;
         this.whenSettled = whenSettled;
         // A runtime that dies while we wait for it must not keep us waiting.
@@ -87,12 +91,16 @@ final class ExecutionEnvironment implements AutoCloseable {
         try {
             byte[] initError = protocol.awaitNext(System.nanoTime() + timeout.toNanos(), runtime::isAlive);
             if (initError != null) {
+                initFailedNanos = System.nanoTime() - startNanos;
                 return fail(new Invocation.Reply(initError, "Unhandled"));
             }
             initNanos = System.nanoTime() - startNanos;
             return null;
         } catch (RuntimeApiServer.Gone e) {
-            return fail(exitFailure(null));
+            initFailedNanos = System.nanoTime() - startNanos;
+            initExited = true;
+            initExitReason = exitReason();
+            return fail(exitFailure(null, initExitReason));
         }
     }
 
@@ -116,24 +124,60 @@ final class ExecutionEnvironment implements AutoCloseable {
             initError = fail(failure("Sandbox.Timedout", "RequestId: " + invocation.requestId
                     + " Error: Task timed out after " + function.timeout() + ".00 seconds"));
         }
+        if (initError != null && initExited) {
+            // The runtime exited during its init: Lambda tells it with this invocation's request id.
+            initError = exitFailure(invocation.requestId, initExitReason);
+        }
         boolean cold = !initReported;
         initReported = true;
         if (pendingNote != null) {
             log.note(pendingNote);
             pendingNote = null;
         }
+        String initErrorType = initError != null && !timedOut[0] ? errorType(initError) : null;
+        if (cold && initErrorType != null) {
+            log.initFailed(initFailedNanos, initErrorType);
+        }
         log.start(invocation.requestId, function.version());
         long began = System.nanoTime();
         Invocation.Reply reply = initError != null ? initError : run(invocation, timedOut, fault);
         double durationMs = (System.nanoTime() - began) / 1e6;
         log.collectOutput();
+        // The runtime failed the invocation itself (not the handler): Lambda says so in the log.
+        String failedType = initErrorType != null ? initErrorType : runtimeFailure(reply);
         if (timedOut[0]) {
             log.timedOut(invocation.requestId, function.timeout());
+        } else if ("Runtime.ExitError".equals(failedType)) {
+            log.runtimeFailed(errorMessage(reply), failedType);
         }
-        String text = log.finish(invocation.requestId, InvocationLog.reportLine(invocation.requestId, durationMs,
-                cold ? initNanos : -1, function.memorySize(), runtime.maxMemoryUsedMb(), timedOut[0]));
+        String status = timedOut[0] ? "timeout" : failedType != null ? "error" : "success";
+        String text = log.finish(new InvocationLog.Report(invocation.requestId, durationMs, cold ? initNanos : -1,
+                function.memorySize(), runtime.maxMemoryUsedMb(), status, timedOut[0] ? "Sandbox.Timedout" : failedType));
         settled();
         return new InvocationResult(reply.payload(), reply.functionError(), text);
+    }
+
+    /** The errorType of a reply the service made itself for a failed runtime, else null (a handler's error). */
+    private static String runtimeFailure(Invocation.Reply reply) {
+        String type = reply.functionError() == null ? null : errorType(reply);
+        return "Runtime.ExitError".equals(type) ? type : null;
+    }
+
+    private static String errorType(Invocation.Reply reply) {
+        try {
+            var node = Json.MAPPER.readTree(reply.payload());
+            return node != null && node.hasNonNull("errorType") ? node.get("errorType").asText() : "Unhandled";
+        } catch (java.io.IOException e) {
+            return "Unhandled";
+        }
+    }
+
+    private static String errorMessage(Invocation.Reply reply) {
+        try {
+            return Json.MAPPER.readTree(reply.payload()).path("errorMessage").asText("");
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     private void settled() {
@@ -176,11 +220,11 @@ final class ExecutionEnvironment implements AutoCloseable {
             return failure("Sandbox.Timedout", "RequestId: " + invocation.requestId
                     + " Error: Task timed out after " + function.timeout() + ".00 seconds");
         } catch (RuntimeApiServer.Gone e) {
-            return exitFailure(invocation.requestId);
+            return exitFailure(invocation.requestId, exitReason());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
-            return exitFailure(invocation.requestId);
+            return exitFailure(invocation.requestId, exitReason());
         }
     }
 
@@ -196,7 +240,8 @@ final class ExecutionEnvironment implements AutoCloseable {
         return headers;
     }
 
-    private Invocation.Reply exitFailure(String requestId) {
+    /** Why the runtime ended ({@link RuntimeProcess#exitReason()}), once it has; the environment is closed. */
+    private String exitReason() {
         try {
             runtime.process().waitFor(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -204,6 +249,11 @@ final class ExecutionEnvironment implements AutoCloseable {
         }
         String exit = runtime.exitReason();
         close();
+        return exit;
+    }
+
+    /** Lambda's answer for a runtime that exited, e.g. {@code RequestId: ... Error: Runtime exited with error: exit status 1}. */
+    private static Invocation.Reply exitFailure(String requestId, String exit) {
         String reason = exit == null ? "Runtime exited without providing a reason"
                 : "Runtime exited with error: " + exit;
         return failure("Runtime.ExitError", requestId == null ? reason : "RequestId: " + requestId + " Error: " + reason);

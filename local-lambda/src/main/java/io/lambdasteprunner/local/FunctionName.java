@@ -88,8 +88,38 @@ record FunctionName(String region, String accountId, String name, String qualifi
 
     /** {@code Qualifier} as a query parameter ({@code NumericLatestPublishedOrAliasQualifier}); null if absent. */
     static String checkQualifier(String qualifier) {
+        List<LambdaException.Violation> violations = qualifierViolations(qualifier);
+        if (!violations.isEmpty()) {
+            throw LambdaException.validation(violations);
+        }
+        return qualifier;
+    }
+
+    /**
+     * A read's {@code FunctionName} with its {@code Qualifier}: when the qualifier breaks the model, AWS
+     * lists what breaks in the name too, in one message (recorded: "2 validation errors detected").
+     */
+    static String checkQualifierOfRead(String reference, String qualifier) {
+        List<LambdaException.Violation> violations = new ArrayList<>(qualifierViolations(qualifier));
+        if (!violations.isEmpty() && reference != null && !reference.isEmpty()) {
+            if (reference.length() > MAX_READ_LENGTH) {
+                violations.add(LambdaException.Violation.of(reference, "functionName",
+                        "Member must have length less than or equal to " + MAX_READ_LENGTH));
+            }
+            if (!READ.matcher(reference).matches()) {
+                violations.add(LambdaException.Violation.of(reference, "functionName",
+                        "Member must satisfy regular expression pattern: " + READ_PATTERN));
+            }
+        }
+        if (!violations.isEmpty()) {
+            throw LambdaException.validation(violations);
+        }
+        return qualifier;
+    }
+
+    private static List<LambdaException.Violation> qualifierViolations(String qualifier) {
         if (qualifier == null) {
-            return null;
+            return List.of();
         }
         List<LambdaException.Violation> violations = new ArrayList<>();
         if (qualifier.isEmpty() || qualifier.length() > 128) {
@@ -101,10 +131,7 @@ record FunctionName(String region, String accountId, String name, String qualifi
             violations.add(LambdaException.Violation.of(qualifier, "qualifier",
                     "Member must satisfy regular expression pattern: " + QUALIFIER.pattern()));
         }
-        if (!violations.isEmpty()) {
-            throw LambdaException.validation(violations);
-        }
-        return qualifier;
+        return violations;
     }
 
     private static final Pattern QUALIFIER = Pattern.compile("\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");

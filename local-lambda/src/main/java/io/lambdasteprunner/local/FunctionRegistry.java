@@ -60,6 +60,17 @@ final class FunctionRegistry {
     record Usage(int concurrentExecutions, int unreservedConcurrentExecutions, long totalCodeSize, int functionCount) {
     }
 
+    /**
+     * The runtimes AWS still takes on CreateFunction and UpdateFunctionConfiguration, in the order its
+     * enum error lists them (recorded 2026-01-12: LocalStack's test_create_lambda_exceptions, and
+     * python3.8 updates recorded in test_function_revisions_basic). Deprecated ones not listed are
+     * refused as "no longer supported"; newer ones Lambda knows are taken.
+     */
+    static final List<String> ACCEPTED_RUNTIMES = List.of("nodejs20.x", "python3.14", "provided.al2023",
+            "python3.12", "python3.13", "nodejs24.x", "nodejs22.x", "java25", "python3.10", "python3.11", "java21",
+            "ruby3.3", "ruby3.4", "ruby3.2", "python3.8", "python3.9", "java17", "nodejs16.x", "dotnet10", "dotnet8",
+            "java11", "dotnet6", "nodejs18.x", "provided.al2", "java8.al2");
+
     private final LocalLambdaConfig config;
     private final Scope scope;
     private final Path codeRoot;
@@ -68,6 +79,7 @@ final class FunctionRegistry {
     private final Consumer<String> logEcho;
     private final Faults faults;
     private final Map<String, LocalFunction> functions = new ConcurrentHashMap<>();
+    private final EventQueues events;
 
     FunctionRegistry(Scope scope, LocalLambdaConfig config, Path codeRoot, Launcher launcher, ExecutorService executor,
                      Consumer<String> logEcho, Faults faults) {
@@ -77,6 +89,7 @@ final class FunctionRegistry {
         this.codeRoot = codeRoot;
         this.launcher = launcher;
         this.executor = executor;
+        this.events = new EventQueues(executor);
         this.logEcho = logEcho;
     }
 
@@ -134,6 +147,7 @@ final class FunctionRegistry {
                 request.description() == null ? "" : request.description(),
                 request.timeout() == null ? 3 : request.timeout(),
                 request.memorySize() == null ? 128 : request.memorySize(), environment,
+                request.environment() != null,
                 request.architectures() == null ? List.of("x86_64") : request.architectures(), code, logging, now(),
                 UUID.randomUUID().toString());
         FunctionLog log = new FunctionLog(logEcho);
@@ -166,9 +180,9 @@ final class FunctionRegistry {
         }
         if (!LambdaRuntimes.isSupported(runtime) && !LambdaRuntimes.isDeprecated(runtime)) {
             throw LambdaException.invalidParameter("Value " + runtime + " at 'runtime' failed to satisfy constraint: "
-                    + "Member must satisfy enum value set: " + LambdaRuntimes.enumValues() + " or be a valid ARN");
+                    + "Member must satisfy enum value set: " + ACCEPTED_RUNTIMES + " or be a valid ARN");
         }
-        if (LambdaRuntimes.isDeprecated(runtime)) {
+        if (LambdaRuntimes.isDeprecated(runtime) && !ACCEPTED_RUNTIMES.contains(runtime)) {
             throw LambdaException.invalidParameter("The runtime parameter of " + runtime + " is no longer supported "
                     + "for creating or updating AWS Lambda functions. We recommend you use a supported runtime "
                     + "while creating or updating functions.");
@@ -228,6 +242,8 @@ final class FunctionRegistry {
     /** Starts a configuration update; the function reports {@code InProgress} until its new code is ready. */
     FunctionVersion updateConfiguration(FunctionName name, ControlRequests.ConfigurationChange change) {
         LocalFunction function = function(name);
+        // A stale RevisionId is answered before the new settings are judged (recorded: 412, not the runtime's 400).
+        LocalFunction.checkRevision(change.revisionId(), function.latest().revisionId());
         if (change.runtime() != null) {
             checkRuntime(change.runtime());
         }
@@ -243,7 +259,7 @@ final class FunctionRegistry {
                 change.timeout() != null ? change.timeout() : old.timeout(),
                 change.memorySize() != null ? change.memorySize() : old.memorySize(),
                 environment != null ? environment : old.environment(),
-                old.architectures(), old.code(), logging(old.loggingConfig(), change.logging()), now(),
+                environment != null || old.environmentShown(), old.architectures(), old.code(), logging(old.loggingConfig(), change.logging()), now(),
                 UUID.randomUUID().toString()), change.revisionId());
         executor.execute(() -> function.finishUpdate(config.initTimeout()));
         return function.latest();
@@ -258,7 +274,7 @@ final class FunctionRegistry {
         try {
             function.beginUpdate(old -> new FunctionVersion(old.name(), old.functionArn(), old.version(),
                     old.runtime(), old.handler(), old.role(), old.description(), old.timeout(), old.memorySize(),
-                    old.environment(), change.architectures() != null ? change.architectures() : old.architectures(),
+                    old.environment(), old.environmentShown(), change.architectures() != null ? change.architectures() : old.architectures(),
                     code, old.loggingConfig(), now(), UUID.randomUUID().toString()), change.revisionId());
         } catch (LambdaException e) {
             deleteQuietly(code.directory());
@@ -349,6 +365,9 @@ final class FunctionRegistry {
             if (!function.hasVersion(qualifier)) {
                 throw LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier);
             }
+        } else if (!WireRequests.ALIAS_NAME.matcher(qualifier).matches()) {
+            // No alias can have this name (a '$' other than $LATEST's): AWS looks for a function version.
+            throw LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier);
         } else if (function.alias(qualifier).isEmpty()) {
             throw LambdaException.notFound("Cannot find alias arn: " + functionArn(name.name()) + ":" + qualifier);
         }
@@ -398,7 +417,7 @@ final class FunctionRegistry {
         if (ACCOUNT_CONCURRENCY - others - reserved < MIN_UNRESERVED_CONCURRENCY) {
             throw LambdaException.invalidParameter("Specified ReservedConcurrentExecutions for function decreases "
                     + "account's UnreservedConcurrentExecution below its minimum value of ["
-                    + MIN_UNRESERVED_CONCURRENCY + "].");
+                    + MIN_UNRESERVED_CONCURRENCY + "].").untyped();
         }
         function.reserveConcurrency(reserved);
         return reserved;
@@ -430,6 +449,12 @@ final class FunctionRegistry {
         return function;
     }
 
+    /** The function a name reaches, if it exists (a name of another region is refused in AWS's words). */
+    Optional<LocalFunction> find(FunctionName name) {
+        checkScope(name);
+        return Optional.ofNullable(functions.get(name.name()));
+    }
+
     List<LocalFunction> all() {
         return functions.values().stream().sorted(Comparator.comparing(LocalFunction::name)).toList();
     }
@@ -449,8 +474,8 @@ final class FunctionRegistry {
         function.awaitActive(PENDING_POLL_PATIENCE);
         FunctionVersion version = function.resolve(qualifier).orElseThrow(() ->
                 LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier));
-        String arn = qualifier == null || qualifier.equals(FunctionVersion.LATEST) ? version.versionArn()
-                : functionArn(name.name()) + ":" + qualifier;
+        // A qualifier asked for, $LATEST included, is in the ARN AWS answers; none, and the ARN is unqualified.
+        String arn = qualifier == null ? version.versionArn() : functionArn(name.name()) + ":" + qualifier;
         return new Resolved(function, version, qualifier, arn);
     }
 
@@ -483,11 +508,12 @@ final class FunctionRegistry {
     }
 
     /**
-     * Runs an event later. A throttled event waits and tries again, as Lambda's internal queue
-     * does; with reserved concurrency 0 it is dropped (AWS sends it to the on-failure destination).
+     * Runs an event later, from the function's bounded queue ({@link EventQueues}). A throttled event
+     * waits and tries again, as Lambda's internal queue does; with reserved concurrency 0 it is
+     * dropped (AWS sends it to the on-failure destination).
      */
     void invokeAsync(Target target, Invocation invocation) {
-        executor.execute(() -> {
+        events.submit(target.function(), () -> {
             for (int attempt = 1; ; attempt++) {
                 try {
                     invoke(target, invocation);
@@ -536,6 +562,7 @@ final class FunctionRegistry {
             return;
         }
         if (functions.remove(name.name(), function)) {
+            events.forget(function);
             function.close();
             removeLater(function.versions().stream().map(version -> version.code().directory()).distinct().toList());
         }
@@ -555,6 +582,7 @@ final class FunctionRegistry {
 
     /** Stops every function's processes and forgets them. */
     void closeAll() {
+        events.close();
         List<LocalFunction> all = new ArrayList<>(functions.values());
         functions.clear();
         all.parallelStream().forEach(LocalFunction::close);

@@ -10,6 +10,8 @@ import java.util.Objects;
  * One version of a function ({@code $LATEST} or a published number): everything that decides how it
  * runs, as GetFunctionConfiguration reports it. Immutable; publishing a version copies {@code $LATEST}.
  *
+ * @param environmentShown whether answers carry an {@code Environment} member: AWS shows one (even
+ *                         {@code {"Variables":{}}}) once a request gave it, and none before
  * @param loggingConfig the advanced logging controls the execution environment applies
  *                      ({@code AWS_LAMBDA_LOG_FORMAT}, {@code AWS_LAMBDA_LOG_LEVEL})
  */
@@ -24,6 +26,7 @@ record FunctionVersion(
         int timeout,
         int memorySize,
         Map<String, String> environment,
+        boolean environmentShown,
         List<String> architectures,
         FunctionCode code,
         LoggingConfig loggingConfig,
@@ -55,12 +58,14 @@ record FunctionVersion(
 
     FunctionVersion asVersion(String newVersion, String newDescription, String newRevisionId) {
         return new FunctionVersion(name, functionArn, newVersion, runtime, handler, role, newDescription, timeout,
-                memorySize, environment, architectures, code, loggingConfig, lastModified, newRevisionId);
+                memorySize, environment, environmentShown, architectures, code, loggingConfig, lastModified,
+                newRevisionId);
     }
 
     FunctionVersion withRevision(String newRevisionId) {
         return new FunctionVersion(name, functionArn, version, runtime, handler, role, description, timeout,
-                memorySize, environment, architectures, code, loggingConfig, lastModified, newRevisionId);
+                memorySize, environment, environmentShown, architectures, code, loggingConfig, lastModified,
+                newRevisionId);
     }
 
     /**

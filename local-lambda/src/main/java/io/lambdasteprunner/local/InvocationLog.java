@@ -11,7 +11,10 @@ import java.util.Locale;
 
 /**
  * One execution environment's log, cut into invocations: what the runtime wrote (read from its output
- * file) between Lambda's {@code START} and {@code END}/{@code REPORT} lines. Everything also goes to
+ * file) between Lambda's {@code START} and {@code END}/{@code REPORT} lines. With the JSON log format
+ * ({@link LoggingConfig}) those lines are Lambda's {@code platform.start}, {@code platform.runtimeDone}
+ * and {@code platform.report} records ({@code {"time","type","record"}}), kept as the function's
+ * SystemLogLevel says: start and report at INFO, runtimeDone at DEBUG, none of them at WARN. Everything also goes to
  * the function's log; each invocation keeps its newest {@value #MAX_KEPT_BYTES} bytes, enough for the
  * 4 KB tail Invoke returns.
  *
@@ -29,13 +32,18 @@ final class InvocationLog implements AutoCloseable {
 
     private final Path outputFile;
     private final FunctionLog functionLog;
+    /** LoggingConfig's LogFormat JSON: Lambda's own lines become {@code platform.*} records. */
+    private final boolean json;
+    private final int systemLevel;
     private final TailBuffer invocation = new TailBuffer(MAX_KEPT_BYTES);
     private FileChannel output;
     private long read;
 
-    InvocationLog(Path outputFile, FunctionLog functionLog) {
+    InvocationLog(Path outputFile, FunctionLog functionLog, LoggingConfig logging) {
         this.outputFile = outputFile;
         this.functionLog = functionLog;
+        this.json = logging.isJson();
+        this.systemLevel = systemLevel(logging.systemLogLevel());
     }
 
     /** Moves what the runtime wrote so far into the current invocation's log, to the end of the file. */
@@ -68,17 +76,64 @@ final class InvocationLog implements AutoCloseable {
 
     void start(String requestId, String version) {
         collectOutput(); // what the runtime wrote between invocations belongs to this one, as on AWS
-        append("START RequestId: " + requestId + " Version: " + version + "\n");
+        if (!json) {
+            append("START RequestId: " + requestId + " Version: " + version + "\n");
+        } else if (systemLevelAllows(INFO)) {
+            var record = Json.object().put("requestId", requestId).put("version", version);
+            platform("platform.start", record);
+        }
+    }
+
+    /**
+     * An init that failed ({@code errorType}: the runtime's init error or {@code Runtime.ExitError}),
+     * as Lambda's {@code INIT_REPORT} line or {@code platform.initReport} record says it.
+     */
+    void initFailed(long initNanos, String errorType) {
+        if (!json) {
+            append("INIT_REPORT Init Duration: " + millis(initNanos / 1e6) + " ms\tPhase: init\tStatus: error\tError Type: "
+                    + errorType + "\n");
+        } else if (systemLevelAllows(INFO)) {
+            var record = Json.object().put("initializationType", "on-demand").put("phase", "init")
+                    .put("status", "error").put("errorType", errorType);
+            record.putObject("metrics").put("durationMs", round(initNanos / 1e6));
+            platform("platform.initReport", record);
+        }
     }
 
     void timedOut(String requestId, int timeoutSeconds) {
-        append(Instant.now() + " " + requestId + " Task timed out after " + timeoutSeconds + ".00 seconds\n");
+        if (!json) {
+            append(Instant.now() + " " + requestId + " Task timed out after " + timeoutSeconds + ".00 seconds\n");
+        }
     }
 
-    /** Writes END and REPORT and returns this invocation's log; the next one starts empty. */
-    String finish(String requestId, String reportLine) {
-        append("END RequestId: " + requestId + "\n");
-        append(reportLine);
+    /**
+     * The runtime failed the invocation itself (it exited, or failed its init): Lambda's two lines,
+     * {@code RequestId: ... Error: ...} and the error type, in the text format.
+     */
+    void runtimeFailed(String errorMessage, String errorType) {
+        if (!json) {
+            append(errorMessage + "\n" + errorType + "\n");
+        }
+    }
+
+    /** Writes END and REPORT (or the {@code platform.report} record) and returns this invocation's log. */
+    String finish(Report report) {
+        if (!json) {
+            append("END RequestId: " + report.requestId() + "\n");
+            append(report.textLine());
+        } else {
+            if (systemLevelAllows(DEBUG)) {
+                var done = Json.object().put("requestId", report.requestId()).put("status", report.status());
+                if (report.errorType() != null) {
+                    done.put("errorType", report.errorType());
+                }
+                done.putObject("metrics").put("durationMs", round(report.durationMs()));
+                platform("platform.runtimeDone", done);
+            }
+            if (systemLevelAllows(INFO)) {
+                platform("platform.report", report.record());
+            }
+        }
         String log = invocation.text();
         invocation.reset();
         return log;
@@ -95,23 +150,89 @@ final class InvocationLog implements AutoCloseable {
         functionLog.append(text);
     }
 
-    /** Lambda's REPORT line, tab-separated with a trailing tab. */
-    static String reportLine(String requestId, double durationMs, long initNanos, int memorySize, long maxMemoryUsedMb,
-                             boolean timedOut) {
-        boolean withInit = initNanos > 0;
-        StringBuilder line = new StringBuilder("REPORT RequestId: ").append(requestId)
-                .append("\tDuration: ").append(String.format(Locale.ROOT, "%.2f ms", durationMs))
-                .append("\tBilled Duration: ").append((long) Math.ceil(durationMs)
-                        + (withInit ? (long) Math.ceil(initNanos / 1e6) : 0)).append(" ms")
-                .append("\tMemory Size: ").append(memorySize).append(" MB")
-                .append("\tMax Memory Used: ").append(maxMemoryUsedMb).append(" MB\t");
-        if (withInit) {
-            line.append("Init Duration: ").append(String.format(Locale.ROOT, "%.2f ms", initNanos / 1e6)).append('\t');
+    /** One system log record in Lambda's JSON format: {@code {"time", "type", "record"}}, one line. */
+    private void platform(String type, com.fasterxml.jackson.databind.node.ObjectNode record) {
+        var line = Json.object().put("time", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString())
+                .put("type", type);
+        line.set("record", record);
+        append(line + "\n");
+    }
+
+    private boolean systemLevelAllows(int level) {
+        return level >= systemLevel;
+    }
+
+    private static final int DEBUG = 0;
+    private static final int INFO = 1;
+    private static final int WARN = 2;
+
+    /** SystemLogLevel: DEBUG, INFO (the default) or WARN, which keeps only warnings (no START or REPORT). */
+    private static int systemLevel(String name) {
+        return switch (name == null ? "INFO" : name) {
+            case "DEBUG" -> DEBUG;
+            case "WARN" -> WARN;
+            default -> INFO;
+        };
+    }
+
+    private static String millis(double ms) {
+        return String.format(Locale.ROOT, "%.2f", ms);
+    }
+
+    private static double round(double ms) {
+        return Math.round(ms * 1000) / 1000.0;
+    }
+
+    /**
+     * What Lambda reports at the end of an invocation: its REPORT line or {@code platform.report} record.
+     *
+     * @param initNanos  the init's duration on a cold start, else negative
+     * @param status     {@code success}, {@code timeout} or {@code error} (the runtime failed: it exited, or its init failed)
+     * @param errorType  with {@code error}: {@code Runtime.ExitError}, the init error's type...; else null
+     */
+    record Report(String requestId, double durationMs, long initNanos, int memorySize, long maxMemoryUsedMb,
+                  String status, String errorType) {
+
+        private boolean withInit() {
+            return initNanos > 0;
         }
-        if (timedOut) {
-            line.append("Status: timeout\t");
+
+        private long billedMs() {
+            return (long) Math.ceil(durationMs) + (withInit() ? (long) Math.ceil(initNanos / 1e6) : 0);
         }
-        return line.append('\n').toString();
+
+        /** Lambda's REPORT line, tab-separated with a trailing tab. */
+        String textLine() {
+            StringBuilder line = new StringBuilder("REPORT RequestId: ").append(requestId)
+                    .append("\tDuration: ").append(millis(durationMs)).append(" ms")
+                    .append("\tBilled Duration: ").append(billedMs()).append(" ms")
+                    .append("\tMemory Size: ").append(memorySize).append(" MB")
+                    .append("\tMax Memory Used: ").append(maxMemoryUsedMb).append(" MB\t");
+            if (withInit()) {
+                line.append("Init Duration: ").append(millis(initNanos / 1e6)).append(" ms\t");
+            }
+            if (status.equals("timeout")) {
+                line.append("Status: timeout\t");
+            } else if (status.equals("error")) {
+                line.append("Status: error\tError Type: ").append(errorType).append('\t');
+            }
+            return line.append('\n').toString();
+        }
+
+        com.fasterxml.jackson.databind.node.ObjectNode record() {
+            var record = Json.object().put("requestId", requestId);
+            var metrics = record.putObject("metrics");
+            metrics.put("durationMs", round(durationMs)).put("billedDurationMs", billedMs())
+                    .put("memorySizeMB", memorySize).put("maxMemoryUsedMB", maxMemoryUsedMb);
+            if (withInit()) {
+                metrics.put("initDurationMs", round(initNanos / 1e6));
+            }
+            record.put("status", status);
+            if (errorType != null) {
+                record.put("errorType", errorType);
+            }
+            return record;
+        }
     }
 
     @Override

@@ -12,16 +12,28 @@ final class LambdaException extends RuntimeException {
     private final int status;
     private final String code;
     private final String reason;
+    private final boolean typed;
 
     LambdaException(int status, String code, String message) {
-        this(status, code, message, null);
+        this(status, code, message, null, true);
     }
 
-    private LambdaException(int status, String code, String message, String reason) {
+    private LambdaException(int status, String code, String message, String reason, boolean typed) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
         this.reason = reason;
+        this.typed = typed;
+    }
+
+    /** Whether the body carries {@code Type}: a few of AWS's answers leave it out (recorded). */
+    boolean typed() {
+        return typed;
+    }
+
+    /** The same error without the body's {@code Type} member, as AWS sends some of them. */
+    LambdaException untyped() {
+        return new LambdaException(status, code, getMessage(), reason, false);
     }
 
     int status() {
@@ -62,6 +74,12 @@ final class LambdaException extends RuntimeException {
                 + "latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
     }
 
+    /** A stale RevisionId on AddPermission or RemovePermission (recorded 2025: AWS names GetPolicy there). */
+    static LambdaException policyPreconditionFailed() {
+        return new LambdaException(412, "PreconditionFailedException", "The Revision Id provided does not match the "
+                + "latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id");
+    }
+
     /** AWS's wording for a request field that breaks a constraint of the API model. */
     static LambdaException validation(Object value, String field, String constraint) {
         return validation(List.of(Violation.of(value, field, constraint)));
@@ -90,7 +108,7 @@ final class LambdaException extends RuntimeException {
     }
 
     static LambdaException tooManyRequests(String message, String reason) {
-        return new LambdaException(429, "TooManyRequestsException", message, reason);
+        return new LambdaException(429, "TooManyRequestsException", message, reason, true);
     }
 
     /** One broken constraint: {@code Value '<value>' at '<field>' failed to satisfy constraint: <constraint>}. */

@@ -35,9 +35,11 @@ final class LambdaRoutes {
     static final int PAGE_LIMIT = 50;
 
     private final FunctionRegistry functions;
+    private final NothingConfigured unconfigured;
 
     LambdaRoutes(FunctionRegistry functions) {
         this.functions = functions;
+        this.unconfigured = new NothingConfigured(functions);
     }
 
     ApiResponse answer(ApiRequest request) throws IOException {
@@ -63,7 +65,7 @@ final class LambdaRoutes {
                 && method.equals("GET")) {
             return ApiResponse.json(200, WireShapes.accountSettings(functions.usage()));
         }
-        throw Operations.unsupported(method, path);
+        return unconfigured.answer(request).orElseThrow(() -> Operations.unsupported(method, path));
     }
 
     private ApiResponse functions(ApiRequest request, List<String> rest) throws IOException {
@@ -77,7 +79,7 @@ final class LambdaRoutes {
         }
         String reference = rest.get(0);
         String resource = rest.size() > 1 ? rest.get(1) : "";
-        String qualifier = FunctionName.checkQualifier(request.query("Qualifier"));
+        String qualifier = FunctionName.checkQualifierOfRead(reference, request.query("Qualifier"));
         if (resource.equals("aliases") && rest.size() == 3) {
             return alias(request, FunctionName.parse(reference), rest.get(2));
         }
@@ -147,8 +149,11 @@ final class LambdaRoutes {
         JsonNode body = request.json(MAX_CREATE_REQUEST_BYTES, size -> LambdaException.tooLarge(
                 MAX_CREATE_REQUEST_BYTES, "UpdateFunctionCode"));
         FunctionVersion updated = functions.updateCode(name, WireRequests.codeChange(body));
-        return ApiResponse.json(200, WireShapes.configuration(updated, new WireShapes.View(updated.versionArn(),
-                LocalFunction.State.Active, LocalFunction.UpdateStatus.InProgress), functions.region()));
+        // With Publish, the new version: Pending (no update status) until the update's code is ready, as recorded.
+        WireShapes.View view = updated.isLatest()
+                ? new WireShapes.View(updated.versionArn(), LocalFunction.State.Active, LocalFunction.UpdateStatus.InProgress)
+                : new WireShapes.View(updated.versionArn(), LocalFunction.State.Pending, null);
+        return ApiResponse.json(200, WireShapes.configuration(updated, view, functions.region()));
     }
 
     private ApiResponse getFunction(FunctionName name, String qualifier) {
@@ -170,9 +175,14 @@ final class LambdaRoutes {
     private ObjectNode configuration(FunctionRegistry.Resolved resolved) {
         FunctionVersion version = resolved.version();
         LocalFunction function = resolved.function();
-        WireShapes.View view = version.isLatest()
-                ? new WireShapes.View(resolved.arn(), function.state(), function.lastUpdateStatus())
-                : new WireShapes.View(resolved.arn(), LocalFunction.State.Active, LocalFunction.UpdateStatus.Successful);
+        WireShapes.View view;
+        if (version.isLatest()) {
+            view = new WireShapes.View(resolved.arn(), function.state(), function.lastUpdateStatus());
+        } else if (function.isPending(version.version())) {
+            view = new WireShapes.View(resolved.arn(), LocalFunction.State.Pending, null);
+        } else {
+            view = new WireShapes.View(resolved.arn(), LocalFunction.State.Active, LocalFunction.UpdateStatus.Successful);
+        }
         return WireShapes.configuration(version, view, functions.region());
     }
 

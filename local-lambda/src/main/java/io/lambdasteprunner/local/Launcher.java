@@ -121,17 +121,18 @@ final class Launcher implements AutoCloseable {
         }
         Path directory = RuntimeProcess.createDirectory(environmentsDir);
         Path codeDir = function.code().directory();
-        RuntimeProtocol protocol = RuntimeProtocol.open();
+        String token = RuntimeProtocol.newToken();
+        RuntimeProtocol protocol = RuntimeProtocol.open(token, sandbox.isolated());
         try {
             List<String> command = command(function, family, sandbox.taskRoot(codeDir));
             environment.putAll(ExecutionEnvironment.ownVariables(protocol, function));
             if (!sandbox.isolated()) {
                 environment.put("TMPDIR", directory.resolve("tmp").toString());
             }
-            List<String> wrapped = sandbox.wrap(command, codeDir, directory.resolve("tmp"), bootstrapDir,
-                    Sandbox.installationsOf(command));
+            List<String> wrapped = sandbox.wrap(command, codeDir, bootstrapDir, Sandbox.installationsOf(command),
+                    sandbox.hostsFile(directory, token), Sandbox.DEFAULT_TMP_MB);
             RuntimeProcess runtime = tracked(RuntimeProcess.start(processes, wrapped, environment,
-                    sandbox.isolated() ? directory : codeDir, directory, sandbox.isolated(), false));
+                    sandbox.isolated() ? directory : codeDir, directory, sandbox.isolated(), false, token));
             return new ExecutionEnvironment(function, runtime, protocol, log, note, null);
         } catch (RuntimeException e) {
             protocol.close();
@@ -161,7 +162,7 @@ final class Launcher implements AutoCloseable {
             } else {
                 taskRoot = function.code().directory().toString();
             }
-            protocol = RuntimeProtocol.open();
+            protocol = RuntimeProtocol.open(runtime.runtimeApiToken(), sandbox.isolated());
             Map<String, String> complete = new LinkedHashMap<>(environment);
             complete.put("LAMBDA_TASK_ROOT", taskRoot);
             complete.putAll(ExecutionEnvironment.ownVariables(protocol, function));
@@ -343,10 +344,12 @@ final class Launcher implements AutoCloseable {
         if (!sandbox.isolated()) {
             environment.put("TMPDIR", directory.resolve("tmp").toString());
         }
-        List<String> wrapped = sandbox.wrap(command, directory.resolve("task"), directory.resolve("tmp"), bootstrapDir,
-                Sandbox.installationsOf(command));
+        // The spare's sandbox already names the Runtime API its function will get (its /etc/hosts).
+        String token = RuntimeProtocol.newToken();
+        List<String> wrapped = sandbox.wrap(command, directory.resolve("task"), bootstrapDir,
+                Sandbox.installationsOf(command), sandbox.hostsFile(directory, token), Sandbox.DEFAULT_TMP_MB);
         return new SpareRuntimes.Spare(tracked(RuntimeProcess.start(processes, wrapped, environment,
-                sandbox.isolated() ? directory : bootstrapDir, directory, sandbox.isolated(), true)));
+                sandbox.isolated() ? directory : bootstrapDir, directory, sandbox.isolated(), true, token)));
     }
 
     private RuntimeProcess tracked(RuntimeProcess runtime) {

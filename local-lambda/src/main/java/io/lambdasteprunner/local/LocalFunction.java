@@ -49,6 +49,8 @@ final class LocalFunction {
     private int lastVersionNumber;
     /** The {@code $LATEST} the newest version was published from, to tell whether anything changed since. */
     private FunctionVersion publishedFrom;
+    /** Versions published while an update of $LATEST runs: AWS shows them Pending until it ends. */
+    private final java.util.Set<String> pendingVersions = new java.util.HashSet<>();
     private final Map<String, Alias> aliases = new LinkedHashMap<>();
     private final Map<String, String> tags = new LinkedHashMap<>();
     private final Map<String, ResourcePolicy> policies = new HashMap<>();
@@ -178,8 +180,14 @@ final class LocalFunction {
             synchronized (this) {
                 latest = latest.withRevision(UUID.randomUUID().toString());
                 lastUpdateStatus = UpdateStatus.Successful;
+                pendingVersions.clear();
             }
         }
+    }
+
+    /** Whether a published version is still Pending: published with an update whose code is not ready yet. */
+    synchronized boolean isPending(String version) {
+        return pendingVersions.contains(version);
     }
 
     static void checkRevision(String expected, String actual) {
@@ -273,6 +281,11 @@ final class LocalFunction {
                 description == null ? latest.description() : description, UUID.randomUUID().toString());
         published.put(number, version);
         publishedFrom = latest;
+        if (lastUpdateStatus == UpdateStatus.InProgress) {
+            pendingVersions.add(version.version());
+        }
+        // Publishing changes $LATEST's RevisionId too (recorded), so a caller's RevisionId of before goes stale.
+        latest = latest.withRevision(UUID.randomUUID().toString());
         return version;
     }
 
@@ -405,11 +418,25 @@ final class LocalFunction {
                                                         String revisionId) {
         String key = qualifier == null ? FUNCTION_POLICY : qualifier;
         ResourcePolicy current = policies.getOrDefault(key, ResourcePolicy.EMPTY);
-        if (revisionId != null) {
-            checkRevision(revisionId, current.statements().isEmpty() ? latest.revisionId() : current.revisionId());
+        if (revisionId != null && !revisionId.equals(current.statements().isEmpty()
+                ? revisionOf(qualifier) : current.revisionId())) {
+            throw LambdaException.policyPreconditionFailed();
         }
         policies.put(key, current.with(statement));
         return statement;
+    }
+
+    /** Before a resource has a policy, its RevisionId is that of the function, version or alias it is about. */
+    private String revisionOf(String qualifier) {
+        if (qualifier == null) {
+            return latest.revisionId();
+        }
+        Alias alias = aliases.get(qualifier);
+        if (alias != null) {
+            return alias.revisionId();
+        }
+        FunctionVersion version = isVersionNumber(qualifier) ? published.get(Integer.parseInt(qualifier)) : null;
+        return version == null ? latest.revisionId() : version.revisionId();
     }
 
     synchronized void removePermission(String qualifier, String statementId, String revisionId) {
@@ -418,8 +445,8 @@ final class LocalFunction {
         if (current == null || current.statements().isEmpty()) {
             throw LambdaException.notFound("No policy is associated with the given resource.");
         }
-        if (revisionId != null) {
-            checkRevision(revisionId, current.revisionId());
+        if (revisionId != null && !revisionId.equals(current.revisionId())) {
+            throw LambdaException.policyPreconditionFailed();
         }
         ResourcePolicy rest = current.without(statementId);
         if (rest.statements().isEmpty()) {

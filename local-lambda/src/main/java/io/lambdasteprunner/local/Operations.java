@@ -11,7 +11,8 @@ final class Operations {
 
     static final String IMPLEMENTED = "It implements functions (create, get, list, update, delete), versions, "
             + "aliases, Invoke, tags, resource policies (AddPermission, GetPolicy, RemovePermission), reserved "
-            + "concurrency and GetAccountSettings.";
+            + "concurrency and GetAccountSettings, and reads of what it never configures (URLs, event invoke configs, "
+            + "code signing, provisioned concurrency, event source mappings, layers) as empty.";
 
     /** A path segment of Lambda's model, and the operations on it by HTTP method. */
     private record Resource(String create, String get, String update, String delete) {

@@ -20,10 +20,15 @@ import java.util.Map;
 /**
  * The server side of one execution environment's Runtime API, on a loopback port of its own.
  *
- * <p>Every process on the machine can reach a loopback port, so the address the runtime is given
- * ({@code AWS_LAMBDA_RUNTIME_API}) carries an unguessable path segment: {@code 127.0.0.1:PORT/TOKEN}.
- * The official clients and the bootstraps build {@code http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/...},
- * so their requests arrive under it; each {@link Request} says whether it did.
+ * <p>Every process on the machine can reach a loopback port (and read which ports listen, in
+ * {@code /proc/net/tcp}), so the address the runtime is given ({@code AWS_LAMBDA_RUNTIME_API}) carries
+ * an unguessable token. In a sandbox it is the host name: {@code lambda-runtime-TOKEN:PORT}, which
+ * only that sandbox's {@code /etc/hosts} resolves (to 127.0.0.1), so that the address has the
+ * {@code host:port} form every client parses (Python's {@code http.client} refuses anything else) and
+ * every request carries the token in its {@code Host} header. Without a sandbox there is no private
+ * {@code /etc/hosts}: the token is a path segment, {@code 127.0.0.1:PORT/TOKEN}, which clients that
+ * build {@code http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/...} send. Each {@link Request} says
+ * whether it carried the token, either way.
  *
  * <p>A runtime speaks strictly in turn: {@code next}, then {@code response} or {@code error}, then
  * {@code next} again. So the thread that runs the current invocation serves the Runtime API itself,
@@ -61,11 +66,19 @@ final class RuntimeApiServer implements AutoCloseable {
     private final ServerSocketChannel listener;
     private final int maxBody;
     private final String tokenPrefix;
+    private final String hostName;
+    private final boolean byName;
 
-    /** @param token the path segment that authenticates the runtime's requests */
-    RuntimeApiServer(int maxBody, String token) throws IOException {
+    /**
+     * @param token  the secret that authenticates the runtime's requests
+     * @param byName whether the runtime reaches us by {@link #hostName(String)} (its sandbox resolves
+     *               it), rather than by 127.0.0.1 with the token as a path segment
+     */
+    RuntimeApiServer(int maxBody, String token, boolean byName) throws IOException {
         this.maxBody = maxBody;
         this.tokenPrefix = "/" + token;
+        this.hostName = hostName(token);
+        this.byName = byName;
         this.selector = Selector.open();
         this.listener = ServerSocketChannel.open();
         listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -73,9 +86,15 @@ final class RuntimeApiServer implements AutoCloseable {
         listener.register(selector, SelectionKey.OP_ACCEPT);
     }
 
-    /** {@code host:port/token} for {@code AWS_LAMBDA_RUNTIME_API}. */
+    /** The host name that carries {@code token}, which a sandbox's {@code /etc/hosts} resolves to 127.0.0.1. */
+    static String hostName(String token) {
+        return "lambda-runtime-" + token;
+    }
+
+    /** {@code lambda-runtime-TOKEN:PORT}, or {@code 127.0.0.1:PORT/TOKEN}, for {@code AWS_LAMBDA_RUNTIME_API}. */
     String address() {
-        return "127.0.0.1:" + listener.socket().getLocalPort() + tokenPrefix;
+        int port = listener.socket().getLocalPort();
+        return byName ? hostName + ":" + port : "127.0.0.1:" + port + tokenPrefix;
     }
 
     /**
@@ -284,9 +303,10 @@ final class RuntimeApiServer implements AutoCloseable {
             String target = requestLine.length > 1 ? requestLine[1] : "/";
             int query = target.indexOf('?');
             String path = query < 0 ? target : target.substring(0, query);
-            boolean authenticated = path.startsWith(tokenPrefix + "/");
+            boolean underToken = path.startsWith(tokenPrefix + "/");
+            boolean authenticated = underToken || hostIsOurs(headers.get("host"));
             boolean tooLarge = body.size() > maxBody;
-            return new Request(channel, requestLine[0], authenticated ? path.substring(tokenPrefix.length()) : path,
+            return new Request(channel, requestLine[0], underToken ? path.substring(tokenPrefix.length()) : path,
                     headers, tooLarge ? new byte[0] : body.toByteArray(), tooLarge, authenticated);
         }
 
@@ -297,6 +317,15 @@ final class RuntimeApiServer implements AutoCloseable {
                 throw new IOException("connection closed");
             }
         }
+    }
+
+    /** Whether a {@code Host} header names this environment's host name (with or without the port). */
+    private boolean hostIsOurs(String host) {
+        if (host == null) {
+            return false;
+        }
+        int colon = host.lastIndexOf(':');
+        return (colon < 0 ? host : host.substring(0, colon)).equalsIgnoreCase(hostName);
     }
 
     /** Where the blank line after the headers starts, or -1. */

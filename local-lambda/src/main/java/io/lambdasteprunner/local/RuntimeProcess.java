@@ -35,6 +35,7 @@ final class RuntimeProcess {
     private final Process process;
     private final Path directory;
     private final boolean sandboxed;
+    private final String runtimeApiToken;
     private long runtimePid = -1;
     private FileChannel procStatus;
     private boolean killed;
@@ -42,10 +43,11 @@ final class RuntimeProcess {
     private boolean cleaned;
     private final java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
 
-    private RuntimeProcess(Process process, Path directory, boolean sandboxed) {
+    private RuntimeProcess(Process process, Path directory, boolean sandboxed, String runtimeApiToken) {
         this.process = process;
         this.directory = directory;
         this.sandboxed = sandboxed;
+        this.runtimeApiToken = runtimeApiToken;
     }
 
     /** A new environment directory under {@code parent}, with its {@code tmp/} and {@code task/}. */
@@ -67,6 +69,16 @@ final class RuntimeProcess {
      */
     static RuntimeProcess start(ProcessStarter starter, List<String> command, Map<String, String> environment,
                                 Path workingDir, Path directory, boolean sandboxed, boolean stdinPipe) {
+        return start(starter, command, environment, workingDir, directory, sandboxed, stdinPipe, RuntimeProtocol.newToken());
+    }
+
+    /**
+     * As above, for a sandbox whose {@code /etc/hosts} already names the Runtime API of {@code
+     * runtimeApiToken} (a spare's, before its function is known).
+     */
+    static RuntimeProcess start(ProcessStarter starter, List<String> command, Map<String, String> environment,
+                                Path workingDir, Path directory, boolean sandboxed, boolean stdinPipe,
+                                String runtimeApiToken) {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workingDir.toFile())
                 .redirectErrorStream(true)
@@ -78,7 +90,7 @@ final class RuntimeProcess {
         builder.environment().clear();
         builder.environment().putAll(environment);
         try {
-            return new RuntimeProcess(starter.start(builder), directory, sandboxed);
+            return new RuntimeProcess(starter.start(builder), directory, sandboxed, runtimeApiToken);
         } catch (IOException e) {
             deleteQuietly(directory);
             throw new UncheckedIOException(e);
@@ -109,6 +121,11 @@ final class RuntimeProcess {
 
     Process process() {
         return process;
+    }
+
+    /** The token of the Runtime API this process's sandbox resolves ({@link Sandbox#hostsFile}). */
+    String runtimeApiToken() {
+        return runtimeApiToken;
     }
 
     boolean isAlive() {

@@ -10,10 +10,11 @@ import java.util.function.BooleanSupplier;
  * The Lambda Runtime API as one execution environment speaks it with its runtime: the runtime asks for
  * the next event, gets it, answers it (or reports an init error), strictly in turn.
  *
- * <p>Only requests under the environment's token are served, with two exceptions whose requests carry
- * no secret to steal: an answer for the current request id (itself unguessable; Node's official client
- * posts streamed responses without the address's path) and an init error while the runtime
- * initialises (the same client posts it without the path). Anything else gets 403.
+ * <p>Only requests that carry the environment's token ({@link RuntimeApiServer}: in the host name, or
+ * as a path segment without a sandbox) are served, with two exceptions whose requests carry no secret
+ * to steal, for clients that drop an address's path: an answer for the current request id (itself
+ * unguessable; Node's official client posts streamed responses to {@code host:port} alone) and an init
+ * error while the runtime initialises. Anything else gets 403.
  *
  * <p>Used by the holder of the environment only; {@link #close()} and {@link #wakeUp()} from any thread.
  */
@@ -41,17 +42,26 @@ final class RuntimeProtocol implements AutoCloseable {
         this.server = server;
     }
 
-    static RuntimeProtocol open() {
+    /** A new environment's secret: 128 random bits, in hex. */
+    static String newToken() {
         byte[] token = new byte[16];
         TOKENS.nextBytes(token);
+        return HexFormat.of().formatHex(token);
+    }
+
+    /**
+     * Opens the Runtime API of an environment whose token is {@code token}; {@code byName} when the
+     * runtime's sandbox resolves {@link RuntimeApiServer#hostName(String)} (see {@link Sandbox#hostsFile}).
+     */
+    static RuntimeProtocol open(String token, boolean byName) {
         try {
-            return new RuntimeProtocol(new RuntimeApiServer(MAX_RESPONSE_BYTES, HexFormat.of().formatHex(token)));
+            return new RuntimeProtocol(new RuntimeApiServer(MAX_RESPONSE_BYTES, token, byName));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
     }
 
-    /** {@code AWS_LAMBDA_RUNTIME_API}: {@code 127.0.0.1:PORT/TOKEN}. */
+    /** {@code AWS_LAMBDA_RUNTIME_API}: {@code lambda-runtime-TOKEN:PORT}, or {@code 127.0.0.1:PORT/TOKEN}. */
     String address() {
         return server.address();
     }

@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>With bubblewrap ({@code bwrap}, Debian's {@code bubblewrap}) each runtime runs in namespaces of its
  * own: the function's code read-only at {@value #TASK_ROOT}, the bootstraps at {@value #RUNTIME_DIR},
- * a private {@code /tmp}, its own PID namespace and {@code /proc} (no other function's processes or
+ * a private {@code /tmp} of the function's ephemeral storage size (a tmpfs: writing past it fails with
+ * ENOSPC, as on Lambda), its own {@code /etc/hosts} (which names its Runtime API, see
+ * {@link RuntimeApiServer}), its own PID namespace and {@code /proc} (no other function's processes or
  * environment), no capabilities, a read-only root holding only the system directories and the
  * interpreters, and it dies with the service ({@code --die-with-parent}) and with its first process (a
  * PID namespace ends when its init does, taking double-forked children along). The network namespace
@@ -39,19 +41,26 @@ final class Sandbox {
             "/etc/localtime", "/etc/timezone", "/etc/ssl", "/etc/ca-certificates", "/etc/pki", "/etc/alternatives",
             "/etc/mime.types", "/etc/os-release", "/etc/ruby", "/etc/nodejs");
 
+    /** Lambda's default {@code EphemeralStorage}, in MB: the size of {@code /tmp}. */
+    static final int DEFAULT_TMP_MB = 512;
+    private static final String HOSTS = "/etc/hosts";
+
     private final Path bwrap;
     private final String unavailableReason;
     private final List<String> etcFiles;
+    /** The machine's /etc/hosts, which each sandbox's own copy starts with. */
+    private final byte[] machineHosts;
 
-    private Sandbox(Path bwrap, String unavailableReason, List<String> etcFiles) {
+    private Sandbox(Path bwrap, String unavailableReason, List<String> etcFiles, byte[] machineHosts) {
         this.bwrap = bwrap;
         this.unavailableReason = unavailableReason;
         this.etcFiles = etcFiles;
+        this.machineHosts = machineHosts;
     }
 
     /** No isolation beyond a private TMPDIR and the process tree; {@code reason} says why. */
     static Sandbox off(String reason) {
-        return new Sandbox(null, reason, List.of());
+        return new Sandbox(null, reason, List.of(), new byte[0]);
     }
 
     /**
@@ -67,14 +76,21 @@ final class Sandbox {
             return off("bubblewrap (bwrap) is not installed: run scripts/setup-tools.sh or apt-get install bubblewrap");
         }
         // Only what exists here: every bind is a mount at each start.
-        List<String> etc = new ArrayList<>(ETC_FILES.stream().filter(file -> Files.exists(Path.of(file))).toList());
+        List<String> etc = new ArrayList<>(ETC_FILES.stream()
+                .filter(file -> !file.equals(HOSTS) && Files.exists(Path.of(file))).toList());
         File[] javaConf = new File("/etc").listFiles((dir, name) -> name.startsWith("java-"));
         if (javaConf != null) {
             for (File conf : javaConf) {
                 etc.add(conf.getPath()); // Debian's OpenJDK keeps its conf/ there
             }
         }
-        Sandbox sandbox = new Sandbox(bwrap, null, List.copyOf(etc));
+        byte[] hosts;
+        try {
+            hosts = Files.readAllBytes(Path.of(HOSTS));
+        } catch (IOException e) {
+            hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost\n".getBytes(StandardCharsets.US_ASCII);
+        }
+        Sandbox sandbox = new Sandbox(bwrap, null, List.copyOf(etc), hosts);
         String failure = sandbox.trial();
         return failure == null ? sandbox : off("bubblewrap does not work here (" + failure + ")");
     }
@@ -98,7 +114,8 @@ final class Sandbox {
         try {
             Path tmp = Files.createTempDirectory("local-lambda-trial-");
             try {
-                List<String> command = wrap(List.of("/bin/true"), tmp, tmp, tmp, List.of());
+                List<String> command = wrap(List.of("/bin/true"), tmp, tmp, List.of(), hostsFile(tmp, "trial"),
+                        DEFAULT_TMP_MB);
                 Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
                 process.getOutputStream().close();
                 if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -108,6 +125,7 @@ final class Sandbox {
                 String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
                 return process.exitValue() == 0 ? null : "exit status " + process.exitValue() + ": " + output;
             } finally {
+                Files.deleteIfExists(tmp.resolve("hosts"));
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
@@ -138,19 +156,45 @@ final class Sandbox {
     }
 
     /**
-     * The command that runs {@code command} in a new sandbox: {@code taskDir} read-only at
-     * {@value #TASK_ROOT}, {@code tmpDir} at {@code /tmp}, {@code bootstrapDir} read-only at
-     * {@value #RUNTIME_DIR}, and each of {@code exposed} (interpreters and client installations outside
-     * the system directories) read-only at its own path. Without bubblewrap, the command itself.
+     * Writes the sandbox's own {@code /etc/hosts} into {@code environmentDir}: the machine's, and the
+     * host name that carries the environment's Runtime API token ({@link RuntimeApiServer#hostName})
+     * as 127.0.0.1. Null without bubblewrap (the token is then a path segment).
      */
-    List<String> wrap(List<String> command, Path taskDir, Path tmpDir, Path bootstrapDir, Collection<Path> exposed) {
+    Path hostsFile(Path environmentDir, String token) {
+        if (!isolated()) {
+            return null;
+        }
+        byte[] line = ("\n127.0.0.1\t" + RuntimeApiServer.hostName(token) + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] hosts = java.util.Arrays.copyOf(machineHosts, machineHosts.length + line.length);
+        System.arraycopy(line, 0, hosts, machineHosts.length, line.length);
+        Path file = environmentDir.resolve("hosts");
+        try {
+            Files.write(file, hosts);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    /**
+     * The command that runs {@code command} in a new sandbox: {@code taskDir} read-only at
+     * {@value #TASK_ROOT}, a tmpfs of {@code tmpMegabytes} at {@code /tmp}, {@code hostsFile} at
+     * {@code /etc/hosts}, {@code bootstrapDir} read-only at {@value #RUNTIME_DIR}, and each of
+     * {@code exposed} (interpreters and client installations outside the system directories) read-only
+     * at its own path. Without bubblewrap, the command itself.
+     */
+    List<String> wrap(List<String> command, Path taskDir, Path bootstrapDir, Collection<Path> exposed,
+                      Path hostsFile, int tmpMegabytes) {
         if (!isolated()) {
             return command;
         }
         List<String> args = new ArrayList<>(List.of(bwrap.toString(),
                 "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                 "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                "--proc", "/proc", "--dev", "/dev", "--bind", tmpDir.toString(), "/tmp"));
+                "--proc", "/proc", "--dev", "/dev",
+                // Lambda's /tmp holds EphemeralStorage.Size: past it, writes fail with ENOSPC.
+                "--perms", "1777", "--size", Long.toString(tmpMegabytes * 1024L * 1024L), "--tmpfs", "/tmp",
+                "--ro-bind", hostsFile.toString(), HOSTS));
         for (String dir : SYSTEM_DIRS) {
             Path path = Path.of(dir);
             if (Files.isSymbolicLink(path)) {

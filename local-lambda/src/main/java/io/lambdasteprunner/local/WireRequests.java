@@ -64,7 +64,8 @@ final class WireRequests {
         Integer timeout = checkTimeout(body.integer("Timeout"), violations);
         Integer memory = checkMemory(body.integer("MemorySize"), violations);
         List<String> architectures = checkArchitectures(body.stringList("Architectures"), violations);
-        Map<String, String> environment = checkEnvironment(body.object("Environment").stringMap("Variables"), violations);
+        Map<String, String> environment = body.has("Environment")
+                ? checkEnvironment(environmentVariables(body), violations) : null;
         Map<String, String> tags = checkTags(body.stringMap("Tags"), violations);
         ControlRequests.LoggingChange logging = loggingChange(body.object("LoggingConfig"), violations);
         String packageType = body.string("PackageType");
@@ -90,7 +91,7 @@ final class WireRequests {
         Integer timeout = checkTimeout(body.integer("Timeout"), violations);
         Integer memory = checkMemory(body.integer("MemorySize"), violations);
         Map<String, String> environment = body.has("Environment")
-                ? checkEnvironment(body.object("Environment").stringMap("Variables"), violations) : null;
+                ? checkEnvironment(environmentVariables(body), violations) : null;
         ControlRequests.LoggingChange logging = body.has("LoggingConfig")
                 ? loggingChange(body.object("LoggingConfig"), violations) : null;
         violations.throwIfAny();
@@ -147,6 +148,12 @@ final class WireRequests {
                     + "value set: " + ARCHITECTURES + ", Member must not be null]");
         }
         return architectures;
+    }
+
+    /** An {@code Environment} without {@code Variables} is an empty set of variables, as AWS answers it back. */
+    private static Map<String, String> environmentVariables(Body body) {
+        Map<String, String> variables = body.object("Environment").stringMap("Variables");
+        return variables == null ? Map.of() : variables;
     }
 
     private static Map<String, String> checkEnvironment(Map<String, String> variables, Violations violations) {

@@ -48,7 +48,7 @@ final class WireShapes {
                 .put("LastModified", version.lastModified())
                 .put("CodeSha256", version.code().sha256())
                 .put("Version", version.version());
-        if (!version.environment().isEmpty()) {
+        if (version.environmentShown() || !version.environment().isEmpty()) {
             body.putObject("Environment").set("Variables", Json.MAPPER.valueToTree(version.environment()));
         }
         body.putObject("TracingConfig").put("Mode", "PassThrough");
@@ -188,7 +188,7 @@ final class WireShapes {
     /** An error body in the shape botocore's model gives its code (Lambda's codes are not all alike). */
     static ApiResponse error(LambdaException error) {
         ObjectNode body = Json.object();
-        if (!UNMODELLED.contains(error.code())) {
+        if (!UNMODELLED.contains(error.code()) && error.typed()) {
             body.put("Type", error.status() >= 500 ? "Service" : "User");
         }
         body.put(CAPITAL_MESSAGE.contains(error.code()) ? "Message" : "message", error.getMessage());

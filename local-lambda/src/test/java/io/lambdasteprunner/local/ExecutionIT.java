@@ -113,6 +113,53 @@ class ExecutionIT {
         assertEquals("Unhandled", again.functionError(), "a new environment is started and fails the same way");
     }
 
+    /**
+     * A runtime that exits, as AWS answers it (LocalStack's recorded {@code test_lambda_handler_exit} and
+     * {@code test_lambda_runtime_exit}: {@code sys.exit(0)} in the handler or at import gives
+     * "RequestId: ... Error: Runtime exited without providing a reason"), and as AWS logs it: the error
+     * and its type before END, {@code Status: error} and the error type on REPORT.
+     */
+    @Test
+    void shouldAnswerAndLogRuntimeExitsAsLambdaDoes() throws Exception {
+        LocalLambda.createPython(lambda, "ex-exit-1", "import sys\ndef lambda_handler(e, c):\n    sys.exit(1)\n");
+        LocalLambda.createPython(lambda, "ex-exit-0", "import sys\ndef lambda_handler(e, c):\n    sys.exit(0)\n");
+        LocalLambda.createPython(lambda, "ex-exit-init", "import sys\nsys.exit(0)\n");
+        LocalLambda.createPython(lambda, "ex-kill", "import os, signal\ndef lambda_handler(e, c):\n    os.kill(os.getpid(), signal.SIGKILL)\n");
+        LocalLambda.create(lambda, "ex-node-exit", "nodejs22.x", "index.js", "index.handler",
+                "exports.handler = async () => { process.exit(2); };\n", 3);
+
+        InvokeResponse exit1 = lambda.invoke(r -> r.functionName("ex-exit-1").logType(LogType.TAIL));
+        InvokeResponse exit0 = lambda.invoke(r -> r.functionName("ex-exit-0"));
+        InvokeResponse exitInit = lambda.invoke(r -> r.functionName("ex-exit-init").logType(LogType.TAIL));
+        InvokeResponse killed = lambda.invoke(r -> r.functionName("ex-kill"));
+        InvokeResponse nodeExit = lambda.invoke(r -> r.functionName("ex-node-exit"));
+
+        String id = exit1.responseMetadata().requestId();
+        assertExitError(exit1, "RequestId: " + id + " Error: Runtime exited with error: exit status 1");
+        assertExitError(exit0, "RequestId: " + exit0.responseMetadata().requestId()
+                + " Error: Runtime exited without providing a reason");
+        assertExitError(exitInit, "RequestId: " + exitInit.responseMetadata().requestId()
+                + " Error: Runtime exited without providing a reason");
+        assertExitError(killed, "RequestId: " + killed.responseMetadata().requestId()
+                + " Error: Runtime exited with error: signal: killed");
+        assertExitError(nodeExit, "RequestId: " + nodeExit.responseMetadata().requestId()
+                + " Error: Runtime exited with error: exit status 2");
+        String log = LocalLambda.decodeLog(exit1.logResult());
+        assertTrue(log.contains("RequestId: " + id + " Error: Runtime exited with error: exit status 1\nRuntime.ExitError\nEND RequestId: "
+                + id + "\n"), log);
+        assertTrue(log.contains("\tStatus: error\tError Type: Runtime.ExitError"), log);
+        String initLog = LocalLambda.decodeLog(exitInit.logResult());
+        assertTrue(initLog.contains("INIT_REPORT Init Duration: "), initLog);
+        assertTrue(initLog.contains("\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n"), initLog);
+    }
+
+    private static void assertExitError(InvokeResponse response, String message) throws Exception {
+        assertEquals("Unhandled", response.functionError());
+        var error = JSON.readTree(response.payload().asUtf8String());
+        assertEquals("Runtime.ExitError", error.get("errorType").asText(), error.toString());
+        assertEquals(message, error.get("errorMessage").asText());
+    }
+
     @Test
     void shouldReportAnOversizedResponse() throws Exception {
         LocalLambda.createPython(lambda, "ex-big-response", "def lambda_handler(e, c):\n    return 'x' * (7 * 1024 * 1024)\n");
@@ -129,13 +176,22 @@ class ExecutionIT {
         LocalLambda.createPython(lambda, "ex-import", "import no_such_module\ndef lambda_handler(e, c):\n    return 1\n");
         LocalLambda.createPython(lambda, "ex-no-handler", "def other(e, c):\n    return 1\n");
 
-        var importError = JSON.readTree(lambda.invoke(r -> r.functionName("ex-import")).payload().asUtf8String());
+        InvokeResponse failed = lambda.invoke(r -> r.functionName("ex-import").logType(LogType.TAIL));
+        var importError = JSON.readTree(failed.payload().asUtf8String());
         var missingHandler = JSON.readTree(lambda.invoke(r -> r.functionName("ex-no-handler")).payload().asUtf8String());
 
         assertEquals("Runtime.ImportModuleError", importError.get("errorType").asText());
         assertEquals("Unable to import module 'lambda_function': No module named 'no_such_module'",
                 importError.get("errorMessage").asText());
         assertEquals("Runtime.HandlerNotFound", missingHandler.get("errorType").asText());
+        LocalLambda.create(lambda, "ex-ruby-import", "ruby3.2", "lambda_function.rb", "lambda_function.handler",
+                "require 'no_such_gem'\ndef handler(event:, context:)\n  1\nend\n", 3);
+        var rubyError = JSON.readTree(lambda.invoke(r -> r.functionName("ex-ruby-import")).payload().asUtf8String());
+        assertEquals("Init<LoadError>", rubyError.get("errorType").asText(), "as AWS's Ruby runtime: " + rubyError);
+        // As AWS logs a failed init: INIT_REPORT, then the REPORT line with the error type.
+        String log = LocalLambda.decodeLog(failed.logResult());
+        assertTrue(log.contains("\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError\n"), log);
+        assertTrue(log.contains("\tStatus: error\tError Type: Runtime.ImportModuleError\t\n"), log);
     }
 
     @Test

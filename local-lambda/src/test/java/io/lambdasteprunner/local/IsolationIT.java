@@ -54,16 +54,40 @@ class IsolationIT {
                             "wroteTask": wrote_task, "taskRoot": os.environ["LAMBDA_TASK_ROOT"],
                             "cwd": os.getcwd()}
                 if action == "runtime-api":
-                    # Knowing the port (listening sockets are visible: the network is shared) is not enough.
-                    host_port = event["address"].split("/")[0]
-                    results = {}
-                    for name, url in {"noToken": f"http://{host_port}/2018-06-01/runtime/invocation/next",
-                                      "wrongToken": f"http://{host_port}/0123456789abcdef0123456789abcdef/2018-06-01/runtime/invocation/next"}.items():
+                    # Knowing the port (listening sockets are visible: the network is shared) is not enough,
+                    # nor is a token of its own: a's address names a's token, which only a's sandbox resolves.
+                    port = int(event["address"].rsplit(":", 1)[1])
+                    own_host = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")[0]
+                    results = {"resolvesOthersName": True}
+                    try:
+                        socket.getaddrinfo(event["address"].split(":")[0], port)
+                    except OSError:
+                        results["resolvesOthersName"] = False
+                    path = "/2018-06-01/runtime/invocation/next"
+                    for name, (url, host) in {
+                            "noToken": (f"http://127.0.0.1:{port}{path}", None),
+                            "wrongToken": (f"http://127.0.0.1:{port}/0123456789abcdef0123456789abcdef{path}", None),
+                            "ownToken": (f"http://127.0.0.1:{port}{path}", f"{own_host}:{port}")}.items():
+                        request = urllib.request.Request(url, headers={"Host": host} if host else {})
                         try:
-                            results[name] = urllib.request.urlopen(url, timeout=5).status
+                            results[name] = urllib.request.urlopen(request, timeout=5).status
                         except urllib.error.HTTPError as e:
                             results[name] = e.code
                     return results
+                if action == "fill-tmp":
+                    written = 0
+                    try:
+                        with open("/tmp/fill.bin", "wb") as f:
+                            chunk = b"x" * (1 << 20)
+                            while written < 600 * (1 << 20):
+                                f.write(chunk)
+                                f.flush()
+                                written += len(chunk)
+                        error = None
+                    except OSError as e:
+                        error = e.errno
+                    os.remove("/tmp/fill.bin")
+                    return {"writtenMb": written >> 20, "errno": error}
                 if action == "address":
                     return os.environ["AWS_LAMBDA_RUNTIME_API"]
                 if action == "fork":
@@ -132,6 +156,16 @@ class IsolationIT {
             assertTrue(seenByA.get("tmp").toString().contains("secret.txt"), "a keeps its own /tmp between invokes");
         }
 
+        /** Lambda's /tmp holds EphemeralStorage.Size (512 MB by default); past it, writes fail with ENOSPC. */
+        @Test
+        void shouldBoundTmpToTheEphemeralStorageSize() throws Exception {
+            JsonNode filled = invoke(lambda, "iso-a", "{\"action\":\"fill-tmp\"}");
+
+            assertEquals(28, filled.get("errno").asInt(), "ENOSPC: " + filled);
+            assertTrue(filled.get("writtenMb").asInt() <= 512, filled.toString());
+            assertTrue(filled.get("writtenMb").asInt() >= 500, "the whole 512 MB is there: " + filled);
+        }
+
         @Test
         void shouldShowItsCodeReadOnlyAtVarTaskAndNoOtherFunctionsCode() throws Exception {
             String otherCode = lambda.getFunction(r -> r.functionName("iso-a")).code().location().replace("file://", "");
@@ -152,7 +186,8 @@ class IsolationIT {
         @Test
         void shouldRefuseAnotherProcessThatKnowsOnlyThePort() throws Exception {
             String address = invoke(lambda, "iso-a", "{\"action\":\"address\"}").asText();
-            assertTrue(address.matches("127\\.0\\.0\\.1:\\d+/[0-9a-f]{32}"), address);
+            // The token is the host name, which only a's sandbox resolves (its own /etc/hosts).
+            assertTrue(address.matches("lambda-runtime-[0-9a-f]{32}:\\d+"), address);
 
             // b calls a's Runtime API while a waits for its next event; a's next invoke serves those requests.
             java.util.concurrent.CompletableFuture<JsonNode> attack = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -171,6 +206,8 @@ class IsolationIT {
             JsonNode refused = attack.get(30, java.util.concurrent.TimeUnit.SECONDS);
             assertEquals(403, refused.get("noToken").asInt(), refused.toString());
             assertEquals(403, refused.get("wrongToken").asInt(), refused.toString());
+            assertEquals(403, refused.get("ownToken").asInt(), refused.toString());
+            assertFalse(refused.get("resolvesOthersName").asBoolean(), "b's sandbox does not resolve a's host name");
         }
     }
 

@@ -322,11 +322,14 @@ class LambdaApiIT {
 
     @Test
     void shouldNameAnOperationItDoesNotImplementInsteadOfHangingOrFailing() {
-        LambdaException e = assertThrows(LambdaException.class, () -> lambda.listEventSourceMappings(r -> r.functionName("x")));
+        LambdaException e = assertThrows(LambdaException.class, () -> lambda.createEventSourceMapping(
+                r -> r.functionName("x").eventSourceArn("arn:aws:sqs:us-east-1:000000000000:queue")));
 
         assertEquals(501, e.statusCode());
         assertEquals("NotImplementedException", e.awsErrorDetails().errorCode());
-        assertTrue(e.awsErrorDetails().errorMessage().contains("ListEventSourceMappings"), e.awsErrorDetails().errorMessage());
+        assertTrue(e.awsErrorDetails().errorMessage().contains("CreateEventSourceMapping"), e.awsErrorDetails().errorMessage());
+        // Reading what it never configures is no error: there are none, as AWS answers for an account without any.
+        assertTrue(lambda.listEventSourceMappings(r -> r.functionName("x")).eventSourceMappings().isEmpty());
     }
 
     @Test

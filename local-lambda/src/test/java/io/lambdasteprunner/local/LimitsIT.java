@@ -112,6 +112,47 @@ class LimitsIT {
     }
 
     @Nested
+    class Events {
+        /**
+         * Asynchronous invokes wait in a bounded queue per function, run by a few workers, not a thread
+         * each: beyond the queue's bound Invoke answers 429 saying so, and the service's stop drops the
+         * waiting events instead of waiting for them.
+         */
+        @Test
+        void shouldQueueABoundedNumberOfEventsAndStopWithoutWaitingForThem() throws Exception {
+            LocalLambdaService service = start(LocalLambdaConfig.defaults().withSpareRuntimes(false));
+            try (LambdaClient lambda = LocalLambda.client(service)) {
+                LocalLambda.create(lambda, "events-slow", "python3.12", "lambda_function.py",
+                        "lambda_function.lambda_handler", SLEEPER, 30);
+                int accepted = 0;
+                TooManyRequestsException refused = null;
+                for (int i = 0; i < EventQueues.MAX_QUEUED + EventQueues.MAX_WORKERS + 20 && refused == null; i++) {
+                    try {
+                        assertEquals(202, lambda.invoke(r -> r.functionName("events-slow")
+                                .invocationType("Event").payload(SdkBytes.fromUtf8String("{\"sleep\":20}"))).statusCode());
+                        accepted++;
+                    } catch (TooManyRequestsException e) {
+                        refused = e;
+                    }
+                }
+
+                assertTrue(refused != null, "a full queue refuses the next event");
+                assertTrue(accepted >= EventQueues.MAX_QUEUED && accepted <= EventQueues.MAX_QUEUED + EventQueues.MAX_WORKERS,
+                        accepted + " events accepted");
+                assertTrue(refused.awsErrorDetails().errorMessage().contains("queues at most 1000 asynchronous events"),
+                        refused.awsErrorDetails().errorMessage());
+                assertEquals(204, lambda.invoke(r -> r.functionName("events-slow").invocationType("DryRun")).statusCode(),
+                        "the function itself still answers");
+            } finally {
+                long began = System.nanoTime();
+                service.close();
+                long stopMillis = (System.nanoTime() - began) / 1_000_000;
+                assertTrue(stopMillis < 15_000, "the stop took " + stopMillis + " ms with 1000 events waiting");
+            }
+        }
+    }
+
+    @Nested
     class Code {
         @Test
         void shouldLeaveNothingOnDiskWhenAZipBombIsRefused() throws Exception {

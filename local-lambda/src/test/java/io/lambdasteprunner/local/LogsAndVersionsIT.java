@@ -10,6 +10,7 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.LogType;
 
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -112,6 +113,60 @@ class LogsAndVersionsIT {
                     () -> new AssertionError(log)));
             assertEquals("DEBUG", line.get("level").asText());
             assertEquals("app", line.get("logger").asText());
+        }
+
+        /**
+         * With the JSON log format Lambda writes its own lines as JSON records ({"time","type","record"},
+         * as CloudWatch shows them: platform.start with requestId and version, platform.report with
+         * metrics and status), and SystemLogLevel filters them: start and report at INFO, runtimeDone
+         * only at DEBUG, none at WARN.
+         */
+        @Test
+        void shouldWriteLambdasOwnLinesAsJsonRecordsFilteredBySystemLogLevel() throws Exception {
+            for (String level : List.of("DEBUG", "INFO", "WARN")) {
+                LOCAL.lambda().createFunction(r -> r.functionName("log-system-" + level).runtime("python3.12")
+                        .role(LocalLambda.ROLE).handler("lambda_function.lambda_handler")
+                        .loggingConfig(c -> c.logFormat("JSON").systemLogLevel(level))
+                        .code(c -> c.zipFile(LocalLambda.zip(Map.of("lambda_function.py",
+                                "def lambda_handler(event, context):\n    return 1\n")))));
+                LOCAL.lambda().waiter().waitUntilFunctionActiveV2(r -> r.functionName("log-system-" + level));
+            }
+
+            InvokeResponse debug = invoke("log-system-DEBUG");
+            InvokeResponse info = invoke("log-system-INFO");
+            InvokeResponse warn = invoke("log-system-WARN");
+
+            List<JsonNode> records = records(debug);
+            assertEquals(List.of("platform.start", "platform.runtimeDone", "platform.report"),
+                    records.stream().map(r -> r.get("type").asText()).toList(), records.toString());
+            JsonNode start = records.get(0);
+            JsonNode report = records.get(2);
+            String requestId = debug.responseMetadata().requestId();
+            assertTrue(start.get("time").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), start.toString());
+            assertEquals(requestId, start.get("record").get("requestId").asText());
+            assertEquals("$LATEST", start.get("record").get("version").asText());
+            assertEquals(requestId, report.get("record").get("requestId").asText());
+            assertEquals("success", report.get("record").get("status").asText());
+            JsonNode metrics = report.get("record").get("metrics");
+            assertEquals(128, metrics.get("memorySizeMB").asInt());
+            for (String field : List.of("durationMs", "billedDurationMs", "maxMemoryUsedMB", "initDurationMs")) {
+                assertTrue(metrics.has(field), field + " in " + metrics);
+            }
+            assertEquals(List.of("platform.start", "platform.report"),
+                    records(info).stream().map(r -> r.get("type").asText()).toList());
+            assertEquals(List.of(), records(warn), "WARN keeps no START or REPORT");
+            assertFalse(LocalLambda.decodeLog(info.logResult()).contains("REPORT RequestId"), "no text lines in JSON");
+        }
+
+        private static List<JsonNode> records(InvokeResponse response) throws Exception {
+            List<JsonNode> records = new java.util.ArrayList<>();
+            String log = response.logResult() == null ? "" : LocalLambda.decodeLog(response.logResult());
+            for (String line : log.split("\n")) {
+                if (line.startsWith("{\"time\"")) {
+                    records.add(JSON.readTree(line));
+                }
+            }
+            return records;
         }
 
         @Test

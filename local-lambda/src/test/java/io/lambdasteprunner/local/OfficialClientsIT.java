@@ -119,27 +119,63 @@ class OfficialClientsIT {
     }
 
     /**
-     * The clients' init errors: Node's client posts its init error without the address's path (the
-     * Runtime API accepts an init error without the token while the runtime initialises); Python's
-     * client cannot post it to an address with a path (http.client refuses "port/token"), so the
-     * runtime's exit is what the caller sees.
+     * The clients' init errors reach the service as on AWS, so the caller sees the client's error
+     * type and message, not the runtime's exit. Python's awslambdaric posts its init error with
+     * http.client, which takes only {@code host:port}: the address the sandbox gives it has that form,
+     * its token in the host name. Expected shapes: AWS's Python runtime ("Unable to import module",
+     * "Syntax error in module", an exception raised at import under its own type, as LocalStack's
+     * recorded {@code test_lambda_runtime_error} shows) and Node's {@code Runtime.HandlerNotFound}.
      */
     @Test
     void initErrorsUnderTheOfficialClients() throws Exception {
         LocalLambda.create(officialLambda, "ric-node-broken", "nodejs22.x", "index.js", "index.missing", NODE, 5);
-        LocalLambda.create(officialLambda, "ric-python-broken", "python3.12", "lambda_function.py",
+        LocalLambda.create(officialLambda, "ric-python-missing", "python3.12", "lambda_function.py",
+                "lambda_function.lambda_handler", "import no_such_module\n" + PYTHON, 5);
+        LocalLambda.create(officialLambda, "ric-python-syntax", "python3.12", "lambda_function.py",
+                "lambda_function.lambda_handler", "def lambda_handler(event, context)\n    return 1\n", 5);
+        LocalLambda.create(officialLambda, "ric-python-raises", "python3.12", "lambda_function.py",
+                "lambda_function.lambda_handler", "raise Exception('Runtime startup fails')\n", 5);
+        LocalLambda.create(officialLambda, "ric-python-no-handler", "python3.12", "lambda_function.py",
                 "lambda_function.missing", PYTHON, 5);
 
-        InvokeResponse node = officialLambda.invoke(r -> r.functionName("ric-node-broken"));
-        InvokeResponse python = officialLambda.invoke(r -> r.functionName("ric-python-broken"));
+        JsonNode node = initError("ric-node-broken");
+        JsonNode missing = initError("ric-python-missing");
+        JsonNode syntax = initError("ric-python-syntax");
+        JsonNode raises = initError("ric-python-raises");
+        JsonNode noHandler = initError("ric-python-no-handler");
 
-        assertEquals("Unhandled", node.functionError());
-        assertEquals("Runtime.HandlerNotFound", JSON.readTree(node.payload().asUtf8String()).get("errorType").asText(),
-                node.payload().asUtf8String());
-        assertEquals("Unhandled", python.functionError());
-        String pythonError = JSON.readTree(python.payload().asUtf8String()).get("errorType").asText();
-        assertTrue(pythonError.equals("Runtime.HandlerNotFound") || pythonError.equals("Runtime.ExitError"),
-                python.payload().asUtf8String());
+        assertEquals("Runtime.HandlerNotFound", node.get("errorType").asText(), node.toString());
+        assertEquals("Runtime.ImportModuleError", missing.get("errorType").asText(), missing.toString());
+        assertEquals("Unable to import module 'lambda_function': No module named 'no_such_module'",
+                missing.get("errorMessage").asText());
+        assertEquals("Runtime.UserCodeSyntaxError", syntax.get("errorType").asText(), syntax.toString());
+        assertTrue(syntax.get("errorMessage").asText().startsWith("Syntax error in module 'lambda_function'"),
+                syntax.toString());
+        assertEquals("Exception", raises.get("errorType").asText(), raises.toString());
+        assertEquals("Runtime startup fails", raises.get("errorMessage").asText());
+        assertEquals("Runtime.HandlerNotFound", noHandler.get("errorType").asText(), noHandler.toString());
+    }
+
+    /** The Java client's init error (a handler class that is not there) reaches the caller too. */
+    @Test
+    void javaInitErrorUnderTheOfficialClient() throws Exception {
+        String classFile = "io/lambdasteprunner/local/fixtures/EchoHandler.class";
+        Path classes = Path.of(System.getProperty("test.classes.dir", "target/test-classes"));
+        officialLambda.createFunction(r -> r.functionName("ric-java-broken").runtime("java21").role(LocalLambda.ROLE)
+                .handler("io.lambdasteprunner.local.fixtures.NoSuchHandler::handleRequest").timeout(20).memorySize(512)
+                .code(c -> c.zipFile(LocalLambda.zipFiles(Map.of(classFile, readAllBytes(classes.resolve(classFile)))))));
+        officialLambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName("ric-java-broken"));
+
+        JsonNode error = initError("ric-java-broken");
+
+        assertEquals("java.lang.ClassNotFoundException", error.get("errorType").asText(), error.toString());
+        assertTrue(error.get("errorMessage").asText().contains("NoSuchHandler"), error.toString());
+    }
+
+    private static JsonNode initError(String function) throws IOException {
+        InvokeResponse response = officialLambda.invoke(r -> r.functionName(function));
+        assertEquals("Unhandled", response.functionError(), response.payload().asUtf8String());
+        return JSON.readTree(response.payload().asUtf8String());
     }
 
     private static byte[] readAllBytes(Path file) {

@@ -97,7 +97,7 @@ public final class RequestRunner {
                  ToIntFunction<StepResult> sizeOf) {
         try {
             return switch (request) {
-                case SweepRequest sweep -> sweep(sweep, deadline, self);
+                case SweepRequest sweep -> sweep(sweep, deadline, self, sizeOf != null);
                 case StepRequest step -> {
                     StepResult result = runStep(step, shape, deadline, depth, self);
                     yield (sizeOf == null ? result : runner.resultFitter().fit(result, self.requestId(), sizeOf))
@@ -123,11 +123,14 @@ public final class RequestRunner {
                 "unexpected failure in the step runner; its log has the details for this request id");
     }
 
-    private JsonNode sweep(SweepRequest request, Deadline deadline, RunnerInvocation self) {
+    /** @param escaped whether the entry point escapes the report into a string (API Gateway's body) */
+    private JsonNode sweep(SweepRequest request, Deadline deadline, RunnerInvocation self, boolean escaped) {
         OrphanSweeper.SweepResult swept = (request.target().isRunnersOwn() ? sweeper
                 : sweeperIn.apply(runner.gatewayFor(request.target(), self))).sweep(deadline);
         telemetry.swept(swept);
-        return swept.toJson();
+        // Escaping a report of names and counts at most doubles it: half the bound leaves room for it.
+        int max = runner.resultFitter().maxResultBytes();
+        return swept.toJson(escaped ? max / 2 : max);
     }
 
     private StepResult runStep(StepRequest request, String shape, Deadline deadline, CallDepth depth,

@@ -192,15 +192,59 @@ public final class OrphanSweeper {
         public record Failure(String functionName, StepError error, String message) {
         }
 
-        /** {@code {"sweep": {"deleted": [...], "failed": [{"functionName", "error", "message"}], ...}}}. */
+        /** {@code {"sweep": {"deleted": [...], "failed": [{"functionName", "error", "message"}], ...}}}, every name listed. */
         public ObjectNode toJson() {
+            return toJson(Integer.MAX_VALUE);
+        }
+
+        /**
+         * The report within {@code maxBytes}: the counts ({@code deletedCount}, {@code failedCount}) always,
+         * and as many names of each list as fit, the first ones. {@code listsShortened} says some were left
+         * out (the runner's {@code sweep finished} log line names them all).
+         */
+        public ObjectNode toJson(int maxBytes) {
+            ObjectNode full = report(deleted.size(), failed.size(), false);
+            if (bytes(full) <= maxBytes) {
+                return full;
+            }
+            // Halve the names kept until the report fits, then give back what still fits: the report
+            // is measured about 2 log2(n) times, never once per name.
+            int low = 0;
+            int high = deleted.size() + failed.size();
+            while (low < high) {
+                int middle = (low + high + 1) >>> 1;
+                if (bytes(keeping(middle)) <= maxBytes) {
+                    low = middle;
+                } else {
+                    high = middle - 1;
+                }
+            }
+            return keeping(low);
+        }
+
+        /** The report with the first {@code names} names: failures first (they need a person), then deletions. */
+        private ObjectNode keeping(int names) {
+            int failures = Math.min(names, failed.size());
+            return report(Math.min(names - failures, deleted.size()), failures, true);
+        }
+
+        private static int bytes(ObjectNode report) {
+            return report.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        }
+
+        private ObjectNode report(int deletedListed, int failedListed, boolean shortened) {
             ObjectNode sweep = JsonNodeFactory.instance.objectNode();
             ArrayNode deletedNames = sweep.putArray("deleted");
-            deleted.forEach(deletedNames::add);
+            deleted.subList(0, deletedListed).forEach(deletedNames::add);
             ArrayNode failures = sweep.putArray("failed");
-            for (Failure failure : failed) {
+            for (Failure failure : failed.subList(0, failedListed)) {
                 failures.addObject().put("functionName", failure.functionName())
                         .put("error", failure.error().errorName()).put("message", failure.message());
+            }
+            sweep.put("deletedCount", deleted.size());
+            sweep.put("failedCount", failed.size());
+            if (shortened) {
+                sweep.put("listsShortened", true);
             }
             sweep.put("examined", examined);
             sweep.put("candidates", candidates);

@@ -34,6 +34,11 @@ public final class ResultFitter {
         this.listener = listener;
     }
 
+    /** {@code MAX_RESULT_BYTES}: what a response may weigh as its entry point sends it. */
+    public int maxResultBytes() {
+        return settings.maxResultBytes();
+    }
+
     /** The bytes of {@code {"data": {...}}}: what a direct invoke, Step Functions or EventBridge receives. */
     public static int stepOutputBytes(StepResult result) {
         return result.toJson().toString().getBytes(StandardCharsets.UTF_8).length;

@@ -233,4 +233,45 @@ class OrphanSweeperTest {
         assertEquals(2, deleted.size());
         assertTrue(deleted.containsAll(List.of("reusable-a", generated(1L))));
     }
+
+    @Test
+    void shouldKeepTheReportWithinTheResultBoundAndCountEverything() {
+        // Given a sweep that deleted 5,000 functions and failed on 100
+        List<String> deleted = new java.util.ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            deleted.add(generated(1763950000000L + i));
+        }
+        List<OrphanSweeper.SweepResult.Failure> failed = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            failed.add(new OrphanSweeper.SweepResult.Failure(generated(1763960000000L + i), StepError.THROTTLED,
+                    "Rate exceeded"));
+        }
+        OrphanSweeper.SweepResult result = new OrphanSweeper.SweepResult(6000, 5100, deleted, failed, true);
+
+        // When it is reported within 32 KiB
+        JsonNode report = result.toJson(32 * 1024).get("sweep");
+
+        // Then it fits, counts all, lists every failure first and as many deletions as fit, in order
+        assertTrue(result.toJson(32 * 1024).toString().length() <= 32 * 1024);
+        assertEquals(5000, report.get("deletedCount").asInt());
+        assertEquals(100, report.get("failedCount").asInt());
+        assertTrue(report.get("listsShortened").asBoolean());
+        assertEquals(100, report.get("failed").size());
+        int listed = report.get("deleted").size();
+        assertTrue(listed > 100 && listed < 5000, "listed " + listed);
+        assertEquals(deleted.get(listed - 1), report.get("deleted").get(listed - 1).asText());
+        // and no more room was left than one more name takes
+        assertTrue(result.toJson(32 * 1024).toString().length() > 32 * 1024 - 64);
+    }
+
+    @Test
+    void shouldListEveryNameWhenTheReportFits() {
+        OrphanSweeper.SweepResult result = new OrphanSweeper.SweepResult(3, 1, List.of(generated(1L)), List.of(), true);
+
+        JsonNode report = result.toJson(32 * 1024).get("sweep");
+
+        assertEquals(1, report.get("deleted").size());
+        assertEquals(1, report.get("deletedCount").asInt());
+        assertFalse(report.has("listsShortened"));
+    }
 }

@@ -2,8 +2,8 @@
 // Loads index.js (CommonJS), index.cjs or index.mjs (ES module) the way Lambda's Node runtime does,
 // supports async and callback handlers, and writes console output as Lambda does: text lines
 // `<time>\t<request id>\t<LEVEL>\t<message>`, or JSON lines with AWS_LAMBDA_LOG_FORMAT=JSON, and
-// AWS_LAMBDA_LOG_LEVEL silences the levels below it. AWS_LAMBDA_RUNTIME_API is host:port/token (the
-// path segment is the environment's token). Started as a spare (LOCAL_LAMBDA_SPARE=1), it reads its
+// AWS_LAMBDA_LOG_LEVEL silences the levels below it. AWS_LAMBDA_RUNTIME_API is host:port (the host name
+// carries the environment's token), or host:port/token without a sandbox. Started as a spare (LOCAL_LAMBDA_SPARE=1), it reads its
 // function's directory and environment from standard input first.
 import http from 'node:http';
 import fs from 'node:fs';

@@ -2,8 +2,8 @@
 # Handlers are "file.method" (a top-level method) or "file.Module::Class.method", called with
 # event: and context:, and errors take the shapes of AWS's Ruby runtime. A Logger writing to standard
 # output or error formats its lines as AWS's Ruby runtime does (request id included).
-# AWS_LAMBDA_RUNTIME_API is host:port/token (the path segment is the environment's token). Started as a
-# spare (LOCAL_LAMBDA_SPARE=1), it reads its function's directory and environment from standard input first.
+# AWS_LAMBDA_RUNTIME_API is host:port (the host name carries the environment's token), or host:port/token
+# without a sandbox. Started as a spare (LOCAL_LAMBDA_SPARE=1), it reads its function's directory and environment from standard input first.
 require 'json'
 require 'logger'
 require 'socket'

@@ -101,6 +101,72 @@ class ConformanceScenariosIT {
 
             assertNotEquals(created.revisionId(), active);
         }
+
+        /**
+         * Source: TestLambdaRevisions::test_function_revisions_version_and_alias (get_function_latest_rev3:
+         * publishing renews $LATEST's RevisionId; the version keeps the one PublishVersion answered).
+         */
+        @Test
+        void publishingRenewsTheRevisionIdOfLatest() throws Exception {
+            create("sc-publish-revision", Packages.ECHO_CODE);
+            String before = lambda.getFunction(r -> r.functionName("sc-publish-revision")).configuration().revisionId();
+
+            var published = lambda.publishVersion(r -> r.functionName("sc-publish-revision").revisionId(before));
+
+            String after = lambda.getFunction(r -> r.functionName("sc-publish-revision")).configuration().revisionId();
+            String version = lambda.getFunction(r -> r.functionName("sc-publish-revision").qualifier("1"))
+                    .configuration().revisionId();
+            assertNotEquals(before, after);
+            assertEquals(published.revisionId(), version);
+        }
+
+        /**
+         * Source: TestLambdaVersions::test_publish_with_update (get_function_version_result: Pending while
+         * the update runs), and the published_version_active waiter that follows it in AWS's tests.
+         */
+        @Test
+        void aVersionPublishedByAnUpdateIsPendingUntilTheUpdateEnds() throws Exception {
+            create("sc-publish-update", Packages.ECHO_CODE);
+
+            var updated = lambda.updateFunctionCode(r -> r.functionName("sc-publish-update").publish(true)
+                    .zipFile(SdkBytes.fromByteArray(Packages.zip(Map.of("lambda_function.py",
+                            "def lambda_handler(event, context):\n    return 2\n".getBytes(StandardCharsets.UTF_8))))));
+            Packages.awaitSettled(lambda, "sc-publish-update");
+            var version = lambda.getFunction(r -> r.functionName("sc-publish-update").qualifier("1")).configuration();
+
+            assertEquals("Pending", updated.stateAsString());
+            assertEquals(null, updated.lastUpdateStatus());
+            assertEquals("Active", version.stateAsString());
+            assertEquals(LastUpdateStatus.SUCCESSFUL, version.lastUpdateStatus());
+        }
+    }
+
+    /**
+     * Source: TestLambdaPermissions::test_lambda_permission_fn_versioning (recorded 2025): before an alias
+     * has a policy, AddPermission takes the alias's RevisionId; a wrong one is 412 naming GetPolicy.
+     */
+    @Nested
+    class PolicyRevisions {
+
+        @Test
+        void aFirstPermissionOnAnAliasTakesTheAliasRevisionId() throws Exception {
+            create("sc-policy-alias", Packages.ECHO_CODE);
+            lambda.publishVersion(r -> r.functionName("sc-policy-alias"));
+            String aliasRevision = lambda.createAlias(r -> r.functionName("sc-policy-alias").name("live")
+                    .functionVersion("1")).revisionId();
+
+            var stale = assertThrows(software.amazon.awssdk.services.lambda.model.PreconditionFailedException.class,
+                    () -> lambda.addPermission(r -> r.functionName("sc-policy-alias").qualifier("live")
+                            .statementId("s3").action("lambda:InvokeFunction").principal("s3.amazonaws.com")
+                            .revisionId("wrong")));
+            lambda.addPermission(r -> r.functionName("sc-policy-alias:live").qualifier("live").statementId("s3")
+                    .action("lambda:InvokeFunction").principal("s3.amazonaws.com").revisionId(aliasRevision));
+
+            assertEquals("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to "
+                    + "retrieve the latest Revision Id", stale.awsErrorDetails().errorMessage());
+            assertTrue(lambda.getPolicy(r -> r.functionName("sc-policy-alias").qualifier("live")).policy()
+                    .contains("\"s3\""));
+        }
     }
 
     /** Source: test_lambda_api.snapshot.json, test_function_lifecycle and test_lambda_concurrent_config_updates. */

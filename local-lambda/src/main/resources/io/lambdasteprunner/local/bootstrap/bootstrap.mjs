@@ -5,6 +5,7 @@
 // AWS_LAMBDA_LOG_LEVEL silences the levels below it. AWS_LAMBDA_RUNTIME_API is host:port (the host name
 // carries the environment's token), or host:port/token without a sandbox. Started as a spare (LOCAL_LAMBDA_SPARE=1), it reads its
 // function's directory and environment from standard input first.
+import dns from 'node:dns';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -165,10 +166,21 @@ async function warmModuleLoader() {
   }
 }
 
+// Resolves a name from the sandbox's /etc/hosts, as the first call to the Runtime API will resolve its
+// host name: Node starts its thread pool for the first lookup (3-50 ms here; 0.9 ms once it runs).
+async function warmResolver() {
+  try {
+    await dns.promises.lookup('localhost');
+  } catch {
+    // Only a warm-up: the first call resolves its name the slow way instead.
+  }
+}
+
 async function main() {
   if (process.env.LOCAL_LAMBDA_SPARE === '1') {
     await warmHttpClient();
     await warmModuleLoader();
+    await warmResolver();
     takeFunction();
   }
   setupConsole();

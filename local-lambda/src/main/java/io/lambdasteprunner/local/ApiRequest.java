@@ -73,9 +73,26 @@ record ApiRequest(String method, List<String> path, Map<String, List<String>> qu
     byte[] bytes(int limit, Function<Integer, LambdaException> tooLarge) throws IOException {
         byte[] bytes = body.readNBytes(limit + 1);
         if (bytes.length > limit) {
+            drain();
             throw tooLarge.apply(bytes.length);
         }
         return bytes;
+    }
+
+    /** How much of a refused body is read and dropped before the refusal is answered. */
+    static final long MAX_DRAINED_BYTES = 128L * 1024 * 1024;
+
+    /**
+     * Reads and drops the rest of a refused body, up to {@link #MAX_DRAINED_BYTES}: an SDK that is still
+     * sending it (the Java SDK's URL-connection client) then reads the 413, where a connection closed
+     * under it (the JDK's server drains only 64 KB by itself) would be an I/O error it retries.
+     */
+    private void drain() throws IOException {
+        byte[] buffer = new byte[65536];
+        long drained = 0;
+        for (int n; drained < MAX_DRAINED_BYTES && (n = body.read(buffer)) > 0; ) {
+            drained += n;
+        }
     }
 
     /** The body as a JSON object ({@code {}} when empty), read up to {@code limit} bytes. */

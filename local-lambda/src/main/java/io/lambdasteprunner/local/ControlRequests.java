@@ -15,14 +15,15 @@ final class ControlRequests {
 
     /** CreateFunction. {@code zip} is null when the code came another way (S3, image). */
     record NewFunction(FunctionName name, String runtime, String role, String handler, String description,
-                       Integer timeout, Integer memorySize, Map<String, String> environment,
+                       Integer timeout, Integer memorySize, Integer ephemeralStorage, Map<String, String> environment,
                        List<String> architectures, byte[] zip, boolean codeFromS3, Map<String, String> tags,
                        LoggingChange logging, boolean publish) {
     }
 
     /** UpdateFunctionConfiguration. */
     record ConfigurationChange(String runtime, String role, String handler, String description, Integer timeout,
-                               Integer memorySize, Map<String, String> environment, LoggingChange logging,
+                               Integer memorySize, Integer ephemeralStorage, Map<String, String> environment,
+                               LoggingChange logging,
                                String revisionId) {
     }
 

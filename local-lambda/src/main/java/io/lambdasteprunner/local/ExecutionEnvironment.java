@@ -210,9 +210,9 @@ final class ExecutionEnvironment implements AutoCloseable {
             return switch (protocol.awaitAnswer(deadlineNanos, runtime::isAlive)) {
                 case RuntimeProtocol.Answer.Response response -> new Invocation.Reply(response.body(), null);
                 case RuntimeProtocol.Answer.Error error -> new Invocation.Reply(error.body(), "Unhandled");
-                case RuntimeProtocol.Answer.TooLarge tooLarge -> failure("Function.ResponseSizeTooLarge",
-                        "Response payload size exceeded maximum allowed payload size ("
-                                + RuntimeProtocol.MAX_RESPONSE_BYTES + " bytes).");
+                case RuntimeProtocol.Answer.TooLarge tooLarge -> new Invocation.Reply(Json.errorMessageFirst(
+                        "Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size ("
+                                + RuntimeProtocol.MAX_RESPONSE_BYTES + " bytes)."), "Unhandled");
             };
         } catch (RuntimeApiServer.Timeout e) {
             timedOut[0] = true;

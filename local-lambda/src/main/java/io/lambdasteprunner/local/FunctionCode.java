@@ -4,6 +4,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -62,7 +66,49 @@ record FunctionCode(String sha256, long size, Path directory) {
         if (entries == 0) {
             throw LambdaException.invalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.");
         }
+        markExecutables(zip, directory);
         return new FunctionCode(sha256(zip), zip.length, directory);
+    }
+
+    /**
+     * Lambda keeps the Unix permissions a zip records: a file stored executable (a wrapper script, a
+     * binary, a custom runtime's bootstrap) is executable in {@code /var/task}. {@link ZipInputStream}
+     * does not read them, so they come from the zip's central directory: each entry's "external
+     * attributes", whose upper 16 bits are the Unix mode when the entry was made on Unix.
+     */
+    private static void markExecutables(byte[] zip, Path directory) {
+        ByteBuffer buffer = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
+        int end = -1;
+        for (int i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 65535); i--) {
+            if (buffer.getInt(i) == 0x06054b50) {
+                end = i;
+                break;
+            }
+        }
+        if (end < 0) {
+            return; // no end record found (a zip64 or unusual archive): permissions stay as unpacked
+        }
+        int count = Short.toUnsignedInt(buffer.getShort(end + 10));
+        long at = Integer.toUnsignedLong(buffer.getInt(end + 16));
+        for (int n = 0; n < count && at + 46 <= zip.length && buffer.getInt((int) at) == 0x02014b50; n++) {
+            int i = (int) at;
+            int madeBy = Short.toUnsignedInt(buffer.getShort(i + 4)) >>> 8;
+            int nameLength = Short.toUnsignedInt(buffer.getShort(i + 28));
+            int extraLength = Short.toUnsignedInt(buffer.getShort(i + 30));
+            int commentLength = Short.toUnsignedInt(buffer.getShort(i + 32));
+            int mode = buffer.getInt(i + 38) >>> 16;
+            if (i + 46 + nameLength > zip.length) {
+                return;
+            }
+            String name = new String(zip, i + 46, nameLength, StandardCharsets.UTF_8);
+            if (madeBy == 3 && (mode & 0111) != 0 && !name.endsWith("/")) {
+                Path file = directory.resolve(name).normalize();
+                if (file.startsWith(directory) && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    file.toFile().setExecutable(true, false);
+                }
+            }
+            at += 46L + nameLength + extraLength + commentLength;
+        }
     }
 
     private static long copyLimited(InputStream in, Path target, long budget) throws IOException {
@@ -71,7 +117,8 @@ record FunctionCode(String sha256, long size, Path directory) {
         try (OutputStream out = Files.newOutputStream(target)) {
             for (int n; (n = in.read(buffer)) > 0; ) {
                 written += n;
-                if (written > budget) {
+                // "smaller than": AWS refuses a package of exactly 262144000 unzipped bytes.
+                if (written >= budget) {
                     throw LambdaException.invalidParameter(
                             "Unzipped size must be smaller than " + MAX_UNZIPPED_BYTES + " bytes");
                 }

@@ -146,7 +146,8 @@ final class FunctionRegistry {
                 request.runtime(), request.handler(), request.role(),
                 request.description() == null ? "" : request.description(),
                 request.timeout() == null ? 3 : request.timeout(),
-                request.memorySize() == null ? 128 : request.memorySize(), environment,
+                request.memorySize() == null ? 128 : request.memorySize(),
+                request.ephemeralStorage() == null ? Sandbox.DEFAULT_TMP_MB : request.ephemeralStorage(), environment,
                 request.environment() != null,
                 request.architectures() == null ? List.of("x86_64") : request.architectures(), code, logging, now(),
                 UUID.randomUUID().toString());
@@ -258,6 +259,7 @@ final class FunctionRegistry {
                 change.description() != null ? change.description() : old.description(),
                 change.timeout() != null ? change.timeout() : old.timeout(),
                 change.memorySize() != null ? change.memorySize() : old.memorySize(),
+                change.ephemeralStorage() != null ? change.ephemeralStorage() : old.ephemeralStorage(),
                 environment != null ? environment : old.environment(),
                 environment != null || old.environmentShown(), old.architectures(), old.code(), logging(old.loggingConfig(), change.logging()), now(),
                 UUID.randomUUID().toString()), change.revisionId());
@@ -274,7 +276,7 @@ final class FunctionRegistry {
         try {
             function.beginUpdate(old -> new FunctionVersion(old.name(), old.functionArn(), old.version(),
                     old.runtime(), old.handler(), old.role(), old.description(), old.timeout(), old.memorySize(),
-                    old.environment(), old.environmentShown(), change.architectures() != null ? change.architectures() : old.architectures(),
+                    old.ephemeralStorage(), old.environment(), old.environmentShown(), change.architectures() != null ? change.architectures() : old.architectures(),
                     code, old.loggingConfig(), now(), UUID.randomUUID().toString()), change.revisionId());
         } catch (LambdaException e) {
             deleteQuietly(code.directory());

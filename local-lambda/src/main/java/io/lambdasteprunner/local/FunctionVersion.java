@@ -12,6 +12,7 @@ import java.util.Objects;
  *
  * @param environmentShown whether answers carry an {@code Environment} member: AWS shows one (even
  *                         {@code {"Variables":{}}}) once a request gave it, and none before
+ * @param ephemeralStorage {@code EphemeralStorage.Size} in MB: the size of the execution environment's {@code /tmp}
  * @param loggingConfig the advanced logging controls the execution environment applies
  *                      ({@code AWS_LAMBDA_LOG_FORMAT}, {@code AWS_LAMBDA_LOG_LEVEL})
  */
@@ -25,6 +26,7 @@ record FunctionVersion(
         String description,
         int timeout,
         int memorySize,
+        int ephemeralStorage,
         Map<String, String> environment,
         boolean environmentShown,
         List<String> architectures,
@@ -58,13 +60,15 @@ record FunctionVersion(
 
     FunctionVersion asVersion(String newVersion, String newDescription, String newRevisionId) {
         return new FunctionVersion(name, functionArn, newVersion, runtime, handler, role, newDescription, timeout,
-                memorySize, environment, environmentShown, architectures, code, loggingConfig, lastModified,
+                memorySize, ephemeralStorage, environment, environmentShown, architectures, code, loggingConfig,
+                lastModified,
                 newRevisionId);
     }
 
     FunctionVersion withRevision(String newRevisionId) {
         return new FunctionVersion(name, functionArn, version, runtime, handler, role, description, timeout,
-                memorySize, environment, environmentShown, architectures, code, loggingConfig, lastModified,
+                memorySize, ephemeralStorage, environment, environmentShown, architectures, code, loggingConfig,
+                lastModified,
                 newRevisionId);
     }
 
@@ -76,7 +80,8 @@ record FunctionVersion(
         return source != null && code.sha256().equals(source.code.sha256()) && runtime.equals(source.runtime)
                 && handler.equals(source.handler) && role.equals(source.role)
                 && description.equals(source.description) && timeout == source.timeout
-                && memorySize == source.memorySize && environment.equals(source.environment)
+                && memorySize == source.memorySize && ephemeralStorage == source.ephemeralStorage
+                && environment.equals(source.environment)
                 && architectures.equals(source.architectures) && loggingConfig.equals(source.loggingConfig);
     }
 }

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
 /**
@@ -26,6 +28,9 @@ import java.util.Locale;
  * <p>Used by the holder of the environment only.
  */
 final class InvocationLog implements AutoCloseable {
+
+    private static final DateTimeFormatter MILLIS_UTC =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     static final int MAX_KEPT_BYTES = 256 * 1024;
     private static final long EMPTY_AT_BYTES = 8L << 20;
     private static final int CHUNK = 1 << 20;
@@ -102,7 +107,9 @@ final class InvocationLog implements AutoCloseable {
 
     void timedOut(String requestId, int timeoutSeconds) {
         if (!json) {
-            append(Instant.now() + " " + requestId + " Task timed out after " + timeoutSeconds + ".00 seconds\n");
+            // Lambda writes this line's time to the millisecond: 2024-01-01T00:00:00.000Z.
+            append(MILLIS_UTC.format(Instant.now()) + " " + requestId + " Task timed out after " + timeoutSeconds
+                    + ".00 seconds\n");
         }
     }
 
@@ -139,9 +146,13 @@ final class InvocationLog implements AutoCloseable {
         return log;
     }
 
-    /** A line from the service itself (e.g. which interpreter version runs the function), before START. */
+    /**
+     * A line from the service itself (e.g. which interpreter version runs the function), before START:
+     * in the function's log only, as Lambda's INIT_START, never in an invocation's log tail (AWS's
+     * recorded tails start with START).
+     */
     void note(String line) {
-        append(line + "\n");
+        functionLog.append(line + "\n");
     }
 
     private void append(String text) {

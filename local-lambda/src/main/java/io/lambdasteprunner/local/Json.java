@@ -29,4 +29,10 @@ final class Json {
         ObjectNode node = object().put("errorType", errorType).put("errorMessage", errorMessage);
         return node.toString().getBytes(StandardCharsets.UTF_8);
     }
+
+    /** The same, members in the other order: AWS writes Function.ResponseSizeTooLarge's message first. */
+    static byte[] errorMessageFirst(String errorType, String errorMessage) {
+        ObjectNode node = object().put("errorMessage", errorMessage).put("errorType", errorType);
+        return node.toString().getBytes(StandardCharsets.UTF_8);
+    }
 }

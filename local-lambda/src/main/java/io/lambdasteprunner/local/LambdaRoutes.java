@@ -331,8 +331,9 @@ final class LambdaRoutes {
             try {
                 Json.MAPPER.readTree(payload);
             } catch (JsonProcessingException e) {
+                // Jackson's message with its location, as AWS's own parser (Jackson too) words it.
                 throw LambdaException.invalidContent("Could not parse request body into json: Could not parse payload "
-                        + "into json: " + e.getOriginalMessage());
+                        + "into json: " + e.getMessage());
             }
         }
         String clientContext = decodeClientContext(request.header("X-Amz-Client-Context", null));

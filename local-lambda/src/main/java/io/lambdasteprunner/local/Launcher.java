@@ -78,6 +78,8 @@ final class Launcher implements AutoCloseable {
         this.budget = new EnvironmentBudget(config.maxEnvironments());
     }
 
+    private static final String EXEC_WRAPPER = "AWS_LAMBDA_EXEC_WRAPPER";
+
     /** The service-wide bound every function's environments draw on. */
     EnvironmentBudget budget() {
         return budget;
@@ -105,7 +107,7 @@ final class Launcher implements AutoCloseable {
         }
         String note = note(function.runtime());
         Map<String, String> environment = environment(function, scope, family);
-        if (usesSpares(family) && SpareRuntimes.canServe(function.environment())) {
+        if (usesSpares(family) && fitsASpare(function)) {
             SpareKind kind = new SpareKind(family, config.interpreters().executable(function.runtime()).orElseThrow());
             Optional<SpareRuntimes.Spare> spare = spares.take(kind);
             if (spare.isPresent()) {
@@ -129,8 +131,8 @@ final class Launcher implements AutoCloseable {
             if (!sandbox.isolated()) {
                 environment.put("TMPDIR", directory.resolve("tmp").toString());
             }
-            List<String> wrapped = sandbox.wrap(command, codeDir, bootstrapDir, Sandbox.installationsOf(command),
-                    sandbox.hostsFile(directory, token), Sandbox.DEFAULT_TMP_MB);
+            List<String> wrapped = sandbox.wrap(withExecWrapper(command, function), codeDir, bootstrapDir,
+                    Sandbox.installationsOf(command), sandbox.hostsFile(directory, token), function.ephemeralStorage());
             RuntimeProcess runtime = tracked(RuntimeProcess.start(processes, wrapped, environment,
                     sandbox.isolated() ? directory : codeDir, directory, sandbox.isolated(), false, token));
             return new ExecutionEnvironment(function, runtime, protocol, log, note, null);
@@ -139,6 +141,36 @@ final class Launcher implements AutoCloseable {
             RuntimeProcess.deleteQuietly(directory);
             throw e;
         }
+    }
+
+    /**
+     * Whether a spare runtime can be this function's process: in a sandbox, the spare's {@code /tmp} is
+     * the default 512 MB (a function with other {@code EphemeralStorage} starts cold, with its own size),
+     * and the spare started without the variables an interpreter reads as it starts.
+     */
+    private boolean fitsASpare(FunctionVersion function) {
+        boolean tmpFits = !sandbox.isolated() || function.ephemeralStorage() == Sandbox.DEFAULT_TMP_MB;
+        return tmpFits && !function.environment().containsKey(EXEC_WRAPPER)
+                && SpareRuntimes.canServe(function.environment());
+    }
+
+    /**
+     * With {@code AWS_LAMBDA_EXEC_WRAPPER}, the runtime starts through that script, which gets the
+     * runtime's command as its arguments, as Lambda's runtimes start it: a wrapper that does not exist
+     * exits with status 127, one that is not executable with 126 (Lambda then answers Runtime.ExitError).
+     */
+    private static List<String> withExecWrapper(List<String> command, FunctionVersion function) {
+        if (!function.environment().containsKey(EXEC_WRAPPER)) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", """
+                wrapper="$AWS_LAMBDA_EXEC_WRAPPER"
+                if [ ! -f "$wrapper" ]; then echo "$wrapper: does not exist" >&2; exit 127; fi
+                if [ ! -x "$wrapper" ]; then echo "$wrapper: is not an executable" >&2; exit 126; fi
+                exec "$wrapper" "$@"
+                """, "bootstrap"));
+        wrapped.addAll(command);
+        return wrapped;
     }
 
     /**

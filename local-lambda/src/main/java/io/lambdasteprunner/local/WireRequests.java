@@ -45,6 +45,8 @@ final class WireRequests {
     static final int MAX_TIMEOUT_SECONDS = 900;
     static final int MIN_MEMORY_MB = 128;
     static final int MAX_MEMORY_MB = 10240;
+    static final int MIN_EPHEMERAL_STORAGE_MB = 512;
+    static final int MAX_EPHEMERAL_STORAGE_MB = 10240;
 
     private WireRequests() {
     }
@@ -63,6 +65,7 @@ final class WireRequests {
         violations.maxLength(description, "description", 256);
         Integer timeout = checkTimeout(body.integer("Timeout"), violations);
         Integer memory = checkMemory(body.integer("MemorySize"), violations);
+        Integer ephemeralStorage = checkEphemeralStorage(body, violations);
         List<String> architectures = checkArchitectures(body.stringList("Architectures"), violations);
         Map<String, String> environment = body.has("Environment")
                 ? checkEnvironment(environmentVariables(body), violations) : null;
@@ -76,7 +79,8 @@ final class WireRequests {
         violations.throwIfAny();
         // The name goes last: its own errors (and the 64-character rule) come after the model's.
         return new ControlRequests.NewFunction(FunctionName.parseForCreate(name), body.string("Runtime"), role,
-                handler, description, timeout, memory, environment, architectures, zip, fromS3, tags, logging,
+                handler, description, timeout, memory, ephemeralStorage, environment, architectures, zip, fromS3, tags,
+                logging,
                 body.bool("Publish"));
     }
 
@@ -90,13 +94,14 @@ final class WireRequests {
         violations.maxLength(description, "description", 256);
         Integer timeout = checkTimeout(body.integer("Timeout"), violations);
         Integer memory = checkMemory(body.integer("MemorySize"), violations);
+        Integer ephemeralStorage = checkEphemeralStorage(body, violations);
         Map<String, String> environment = body.has("Environment")
                 ? checkEnvironment(environmentVariables(body), violations) : null;
         ControlRequests.LoggingChange logging = body.has("LoggingConfig")
                 ? loggingChange(body.object("LoggingConfig"), violations) : null;
         violations.throwIfAny();
         return new ControlRequests.ConfigurationChange(body.string("Runtime"), role, handler, description, timeout,
-                memory, environment, logging, body.string("RevisionId"));
+                memory, ephemeralStorage, environment, logging, body.string("RevisionId"));
     }
 
     static ControlRequests.CodeChange codeChange(JsonNode json) {
@@ -133,6 +138,17 @@ final class WireRequests {
     private static Integer checkMemory(Integer memory, Violations violations) {
         violations.range(memory, "memorySize", MIN_MEMORY_MB, MAX_MEMORY_MB);
         return memory;
+    }
+
+    /** {@code EphemeralStorage.Size}, null when the request has no {@code EphemeralStorage}. */
+    private static Integer checkEphemeralStorage(Body body, Violations violations) {
+        if (!body.has("EphemeralStorage")) {
+            return null;
+        }
+        Integer size = body.object("EphemeralStorage").integer("Size");
+        violations.required(size, "ephemeralStorage.size");
+        violations.range(size, "ephemeralStorage.size", MIN_EPHEMERAL_STORAGE_MB, MAX_EPHEMERAL_STORAGE_MB);
+        return size;
     }
 
     private static List<String> checkArchitectures(List<String> architectures, Violations violations) {

@@ -70,7 +70,7 @@ final class WireShapes {
         body.put("PackageType", "Zip");
         ArrayNode architectures = body.putArray("Architectures");
         version.architectures().forEach(architectures::add);
-        body.putObject("EphemeralStorage").put("Size", 512);
+        body.putObject("EphemeralStorage").put("Size", version.ephemeralStorage());
         body.putObject("SnapStart").put("ApplyOn", "None").put("OptimizationStatus", "Off");
         if (view.state() != null) {
             body.putObject("RuntimeVersionConfig").put("RuntimeVersionArn",

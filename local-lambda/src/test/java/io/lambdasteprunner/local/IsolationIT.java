@@ -11,6 +11,7 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -79,7 +80,7 @@ class IsolationIT {
                     try:
                         with open("/tmp/fill.bin", "wb") as f:
                             chunk = b"x" * (1 << 20)
-                            while written < 600 * (1 << 20):
+                            while written < event.get("mb", 600) * (1 << 20):
                                 f.write(chunk)
                                 f.flush()
                                 written += len(chunk)
@@ -123,6 +124,19 @@ class IsolationIT {
         service.close();
     }
 
+    /** The pid of the idle spare runtime, once one is there (ten seconds at most). */
+    private static long awaitSpare() throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<ProcessHandle> spares = service.spareRuntimeProcesses();
+            if (!spares.isEmpty()) {
+                return spares.get(0).pid();
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no spare runtime started");
+    }
+
     private static JsonNode invoke(LambdaClient client, String name, String event) throws Exception {
         InvokeResponse response = client.invoke(r -> r.functionName(name).payload(SdkBytes.fromUtf8String(event)));
         assertNull(response.functionError(), response.payload().asUtf8String());
@@ -164,6 +178,35 @@ class IsolationIT {
             assertEquals(28, filled.get("errno").asInt(), "ENOSPC: " + filled);
             assertTrue(filled.get("writtenMb").asInt() <= 512, filled.toString());
             assertTrue(filled.get("writtenMb").asInt() >= 500, "the whole 512 MB is there: " + filled);
+        }
+
+        /**
+         * EphemeralStorage.Size is the size of /tmp: 1024 MB holds 700 MB where the default 512 MB does
+         * not. The larger function starts a runtime of its own: the idle spare (whose /tmp is 512 MB) stays.
+         */
+        @Test
+        void shouldSizeTmpToTheFunctionsEphemeralStorage() throws Exception {
+            invoke(lambda, "iso-a", "{}");
+            long spare = awaitSpare();
+            lambda.createFunction(r -> r.functionName("iso-big-tmp").runtime("python3.12").role(LocalLambda.ROLE)
+                    .handler("lambda_function.lambda_handler").timeout(60).ephemeralStorage(e -> e.size(1024))
+                    .code(c -> c.zipFile(LocalLambda.zip(Map.of("lambda_function.py", PROBE)))));
+            try {
+                lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName("iso-big-tmp"));
+
+                JsonNode big = invoke(lambda, "iso-big-tmp", "{\"action\":\"fill-tmp\",\"mb\":700}");
+                JsonNode small = invoke(lambda, "iso-a", "{\"action\":\"fill-tmp\",\"mb\":700}");
+
+                assertTrue(big.get("errno").isNull(), "1024 MB of /tmp holds 700 MB: " + big);
+                assertEquals(700, big.get("writtenMb").asInt(), big.toString());
+                assertEquals(28, small.get("errno").asInt(), "512 MB of /tmp does not (ENOSPC): " + small);
+                assertEquals(1024, lambda.getFunctionConfiguration(r -> r.functionName("iso-big-tmp"))
+                        .ephemeralStorage().size());
+                assertTrue(service.spareRuntimeProcesses().stream().anyMatch(p -> p.pid() == spare),
+                        "the 512 MB spare was not taken by the 1024 MB function");
+            } finally {
+                lambda.deleteFunction(r -> r.functionName("iso-big-tmp"));
+            }
         }
 
         @Test

@@ -206,17 +206,18 @@ async function main() {
     const identity = next.headers['lambda-runtime-cognito-identity'];
     process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] ?? '';
     currentRequestId = requestId;
+    // Members in the order Lambda's Node.js runtime makes them (JSON.stringify(context) shows it).
     const context = {
-      awsRequestId: requestId,
-      invokedFunctionArn: next.headers['lambda-runtime-invoked-function-arn'],
-      functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+      callbackWaitsForEmptyEventLoop: true,
       functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+      functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
       memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
       logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
       logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
       clientContext: clientContext ? JSON.parse(clientContext) : undefined,
       identity: identity ? JSON.parse(identity) : undefined,
-      callbackWaitsForEmptyEventLoop: true,
+      invokedFunctionArn: next.headers['lambda-runtime-invoked-function-arn'],
+      awsRequestId: requestId,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     };
     try {

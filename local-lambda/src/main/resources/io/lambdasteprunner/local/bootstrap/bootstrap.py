@@ -193,12 +193,22 @@ def log_error(payload):
     sys.stdout.write("\r".join(lines) + "\n")
 
 
+def stack_trace(exc):
+    """The frames as awslambdaric reports them: the runtime's own leading frames left out, and each
+    frame as a plain (file, line, function, text) tuple, so no column markers (^^^^) are drawn."""
+    frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(exc.__traceback__)]
+    for i, frame in enumerate(frames):
+        if not frame[0].endswith("/bootstrap.py"):
+            return traceback.format_list(frames[i:])
+    return traceback.format_list(frames)
+
+
 def error_payload(exc, request_id, error_type=None, message=None):
     return {
         "errorMessage": message if message is not None else str(exc),
         "errorType": error_type or type(exc).__name__,
         "requestId": request_id,
-        "stackTrace": traceback.format_list(traceback.extract_tb(exc.__traceback__)) if exc else [],
+        "stackTrace": stack_trace(exc) if exc else [],
     }
 
 

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.lambdasteprunner.facts.LambdaRuntimes;
+import io.lambdasteprunner.local.Interpreters;
+import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,13 +56,20 @@ class ConformanceIT {
     static final String ARN = "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:";
     static final String ROLE = "arn:aws:iam::" + ACCOUNT + ":role/lambda-role";
 
+    /** With the Java runtime interface client (mvn package copies it to target/java-ric), for java21 functions. */
     @RegisterExtension
-    static final LocalLambdaExtension LOCAL = new LocalLambdaExtension();
+    static final LocalLambdaExtension LOCAL = new LocalLambdaExtension(withJavaClient(LocalLambdaConfig.defaults()));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static LambdaClient lambda;
     private static StsClient sts;
     private static SdkCalls sdk;
     private static SignedHttp http;
+
+    private static LocalLambdaConfig withJavaClient(LocalLambdaConfig defaults) {
+        String javaRic = System.getProperty("java.ric.dir", "target/java-ric");
+        return defaults.withInterpreters(defaults.interpreters()
+                .withClient(LambdaRuntimes.Family.JAVA, Interpreters.javaClient(javaRic + "/*")));
+    }
 
     @BeforeAll
     static void clients() {
@@ -208,26 +218,61 @@ class ConformanceIT {
             assertNotNull(outcome.message(), seen);
             assertTrue(outcome.message().startsWith(then.get("messageStartsWith").asText()), seen);
         }
-        then.path("fields").properties().forEach(field -> {
-            JsonNode actual = at(outcome.body(), field.getKey());
-            assertNotNull(actual, id + ": no member " + field.getKey() + " in " + outcome.body());
-            JsonNode expected = field.getValue();
-            if (expected.isTextual() && expected.asText().startsWith("~")) {
-                assertTrue(actual.asText().matches(expected.asText().substring(1)),
-                        id + ": " + field.getKey() + " = " + actual + " does not match " + expected);
-            } else if (expected.isTextual() || expected.isNumber() || expected.isBoolean()) {
-                assertEquals(expected.asText(), actual.isValueNode() ? actual.asText() : actual.toString(),
-                        id + ": " + field.getKey());
-            } else {
-                assertEquals(expected, actual, id + ": " + field.getKey());
-            }
-        });
+        checkFields(id, then.path("fields"), outcome.body());
         then.path("absent").forEach(field -> assertEquals(null, at(outcome.body(), field.asText()),
                 id + ": " + field.asText() + " should be absent from " + outcome.body()));
         then.path("headers").properties().forEach(header -> assertEquals(header.getValue().asText(),
                 outcome.headers().get(header.getKey().toLowerCase()), id + ": header " + header.getKey()));
         then.path("absentHeaders").forEach(header -> assertFalse(
                 outcome.headers().containsKey(header.asText().toLowerCase()), id + ": header " + header.asText()));
+        if (then.has("payload") || then.has("payloadAbsent")) {
+            JsonNode payload = parsed(outcome.body().path("Payload").asText());
+            checkFields(id + " (Payload)", then.path("payload"), payload);
+            then.path("payloadAbsent").forEach(field -> assertEquals(null, at(payload, field.asText()),
+                    id + ": " + field.asText() + " should be absent from the payload " + payload));
+        }
+        if (then.has("logTail")) {
+            String tail = new String(java.util.Base64.getDecoder().decode(outcome.body().path("LogResult").asText()),
+                    StandardCharsets.UTF_8);
+            List<String> lines = tail.lines().filter(line -> !line.startsWith("REPORT ")).toList();
+            List<JsonNode> expected = new ArrayList<>();
+            then.get("logTail").forEach(expected::add);
+            assertEquals(expected.size(), lines.size(), id + ": log tail lines (REPORT left out) " + lines);
+            for (int i = 0; i < lines.size(); i++) {
+                assertTrue(matches(expected.get(i), TextNode.valueOf(lines.get(i))),
+                        id + ": log tail line " + i + " = " + lines.get(i) + ", expected " + expected.get(i));
+            }
+        }
+    }
+
+    /** Members by dotted path: exact, or a regular expression after {@code ~}. */
+    private static void checkFields(String id, JsonNode fields, JsonNode body) {
+        fields.properties().forEach(field -> {
+            JsonNode actual = at(body, field.getKey());
+            assertNotNull(actual, id + ": no member " + field.getKey() + " in " + body);
+            assertTrue(matches(field.getValue(), actual),
+                    id + ": " + field.getKey() + " = " + actual + ", expected " + field.getValue());
+        });
+    }
+
+    private static boolean matches(JsonNode expected, JsonNode actual) {
+        if (expected.isTextual() && expected.asText().startsWith("~")) {
+            return actual.isValueNode() && Pattern.compile(expected.asText().substring(1), Pattern.DOTALL)
+                    .matcher(actual.asText()).matches();
+        }
+        if (expected.isTextual() || expected.isNumber() || expected.isBoolean()) {
+            return expected.asText().equals(actual.isValueNode() ? actual.asText() : actual.toString());
+        }
+        return expected.equals(actual);
+    }
+
+    /** An Invoke's payload as JSON (a JSON text, as every case's function answers one). */
+    private static JsonNode parsed(String payload) {
+        try {
+            return JSON.readTree(payload);
+        } catch (IOException e) {
+            throw new AssertionError("the payload is not JSON: " + payload, e);
+        }
     }
 
     private static final Pattern SELECTOR = Pattern.compile("(\\w+)\\[(\\w+)=([^\\]]*)]");
@@ -252,7 +297,9 @@ class ConformanceIT {
                 }
                 node = found;
             } else {
-                node = node.isArray() && part.matches("\\d+") ? node.get(Integer.parseInt(part)) : node.get(part);
+                // An index counts from the end when negative: stackTrace.-1 is the last frame.
+                int index = node.isArray() && part.matches("-?\\d+") ? Integer.parseInt(part) : Integer.MIN_VALUE;
+                node = index == Integer.MIN_VALUE ? node.get(part) : node.get(index < 0 ? node.size() + index : index);
             }
         }
         return node == null || node.isNull() ? null : node;

@@ -12,13 +12,20 @@ import software.amazon.awssdk.services.lambda.model.State;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -46,11 +53,28 @@ final class Packages {
 
     /**
      * Replaces package tokens in a case's parameters: {@code "$zip:echo"} is the echo function's zip,
-     * {@code "$zip:other"} a second code, {@code "$zip:random:<bytes>"} an incompressible zip of that size.
+     * {@code "$zip:other"} a second code, {@code "$zip:random:<bytes>"} an incompressible zip of that size,
+     * {@code "$zip:fn:<dir>"} the files of {@code conformance/functions/<dir>/} (the recorded tests'
+     * functions), {@code "$zip:class:<name>"} a compiled test class (a Java function), {@code "$zip:sized:<bytes>"} a zip of one {@code handler.py} that long (it compresses
+     * to almost nothing), and {@code "$base64:<text>"} the bytes it encodes (a payload that is no text).
      */
     static JsonNode expand(JsonNode node) {
+        if (node.isTextual() && node.asText().startsWith("$base64:")) {
+            return BinaryNode.valueOf(Base64.getDecoder().decode(node.asText().substring(8)));
+        }
         if (node.isTextual() && node.asText().startsWith("$zip:")) {
             String what = node.asText().substring(5);
+            if (what.startsWith("class:")) {
+                return BinaryNode.valueOf(classZip(what.substring(6)));
+            }
+            if (what.startsWith("fn:")) {
+                return BinaryNode.valueOf(functionZip(what.substring(3)));
+            }
+            if (what.startsWith("sized:")) {
+                byte[] code = new byte[Integer.parseInt(what.substring(6))];
+                Arrays.fill(code, (byte) '#');
+                return BinaryNode.valueOf(zip(Map.of("handler.py", code)));
+            }
             if (what.equals("echo")) {
                 return BinaryNode.valueOf(ECHO_ZIP);
             }
@@ -87,6 +111,41 @@ final class Packages {
             Thread.sleep(50);
         }
         throw new AssertionError(name + " did not become Active with its update done within a minute");
+    }
+
+    /** A compiled test class (a Java function), zipped at its package path. */
+    static byte[] classZip(String className) {
+        String path = className.replace('.', '/') + ".class";
+        try (var in = Packages.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no class " + className + " on the test class path");
+            }
+            return zip(Map.of(path, in.readAllBytes()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The files under the test resource directory {@code conformance/functions/<dir>/}, zipped. */
+    static byte[] functionZip(String dir) {
+        try {
+            URL url = Packages.class.getResource("/conformance/functions/" + dir);
+            if (url == null) {
+                throw new IllegalArgumentException("no conformance/functions/" + dir + " on the test class path");
+            }
+            Path root = Path.of(url.toURI());
+            Map<String, byte[]> files = new TreeMap<>();
+            try (Stream<Path> paths = Files.walk(root)) {
+                for (Path file : paths.filter(Files::isRegularFile).toList()) {
+                    files.put(root.relativize(file).toString(), Files.readAllBytes(file));
+                }
+            }
+            return zip(files);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     static byte[] zip(Map<String, byte[]> files) {

@@ -1,0 +1,3 @@
+def handler(event:, context:)
+    raise "Error: " + event["error_msg"]
+end

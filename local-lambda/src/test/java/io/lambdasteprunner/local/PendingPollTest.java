@@ -25,7 +25,7 @@ class PendingPollTest {
     private static LocalFunction pendingFunction() {
         FunctionVersion latest = new FunctionVersion("held", "arn:aws:lambda:us-east-1:000000000000:function:held",
                 FunctionVersion.LATEST, "python3.12", "lambda_function.lambda_handler",
-                "arn:aws:iam::000000000000:role/test", "", 3, 128, Map.of(), false, List.of("x86_64"),
+                "arn:aws:iam::000000000000:role/test", "", 3, 128, 512, Map.of(), false, List.of("x86_64"),
                 new FunctionCode("sha", 1, Path.of("/nonexistent")), LoggingConfig.defaultFor("held"),
                 "2026-11-30T00:00:00.000+0000", "r1");
         return new LocalFunction(latest, Map.of(), new FunctionLog(text -> { }), version -> {

@@ -30,9 +30,19 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# A venv is usable when its entry script's interpreter (first line) exists: a venv created at another
+# path (a moved checkout, a worktree) has scripts that point there, and is made again.
+venv_ok() { # venv-dir entry-script requirements-file
+  local script="$1/bin/$2" interpreter
+  [ -x "$script" ] || return 1
+  interpreter=$(head -1 "$script" | sed 's/^#!//')
+  [ -x "$interpreter" ] && [ "${interpreter#"$PWD/$1/"}" != "$interpreter" ] && cmp -s "$3" "$1/.requirements"
+}
+
 # Debian's python3 starts in ~13 ms; a version-manager shim on PATH adds ~100 ms to every function start.
-if [ ! -x .venv/bin/python ] || ! cmp -s tools/requirements.txt .venv/.requirements; then
+if ! venv_ok .venv aws tools/requirements.txt; then
   echo "setup: creating .venv"
+  rm -rf .venv
   /usr/bin/python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r tools/requirements.txt
   cp tools/requirements.txt .venv/.requirements
@@ -45,7 +55,7 @@ if [ ! -d tools/node_modules ] || ! cmp -s tools/package.json tools/node_modules
 fi
 
 # The SAM CLI pins boto3 exactly, which would fight the AWS CLI pinned above: its own venv.
-if [ ! -x .tools/sam-venv/bin/sam ] || ! cmp -s tools/sam-requirements.txt .tools/sam-venv/.requirements; then
+if ! venv_ok .tools/sam-venv sam tools/sam-requirements.txt; then
   echo "setup: creating .tools/sam-venv (AWS SAM CLI, cfn-lint)"
   rm -rf .tools/sam-venv
   /usr/bin/python3 -m venv .tools/sam-venv
@@ -55,7 +65,7 @@ fi
 
 # moto's server: real S3 on loopback for the result-offload tests (RESULT_BUCKET). Its own venv, so its
 # boto3 never fights the AWS CLI's pin above.
-if [ ! -x .tools/moto-venv/bin/moto_server ] || ! cmp -s tools/moto-requirements.txt .tools/moto-venv/.requirements; then
+if ! venv_ok .tools/moto-venv moto_server tools/moto-requirements.txt; then
   echo "setup: creating .tools/moto-venv (moto's server)"
   rm -rf .tools/moto-venv
   mkdir -p .tools

@@ -8,8 +8,8 @@
 // written), 2 a usage mistake or a definition that cannot run (one message saying what to fix),
 // 130 interrupted.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeFileName, planSubstitutions, readTemplate, stateMachineFor } from './lib/template.mjs';
@@ -30,6 +30,9 @@ const USAGE = `usage: scripts/run-workflow.sh STATE_MACHINE.json [INPUT.json] [-
 
 class UsageError extends Error {}
 
+const SHORT_USAGE = 'usage: scripts/run-workflow.sh STATE_MACHINE.json [INPUT.json] [--sub NAME=VALUE]... [--name EXECUTION] '
+  + '[--template TEMPLATE.yaml] [--reports DIR] [--endpoint URL]; --help says more';
+
 const started = performance.now();
 const timings = {};
 function mark(name, since) {
@@ -43,7 +46,8 @@ function parseArguments(argv) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
-      if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
+      // "--name --reports x": the next option is not a value.
+      if (i + 1 >= argv.length || /^--[a-z]/.test(argv[i + 1])) throw new UsageError(`${arg} needs a value (${SHORT_USAGE})`);
       return argv[++i];
     };
     switch (arg) {
@@ -64,13 +68,15 @@ function parseArguments(argv) {
       case '--jar': options.jar = value(); break;
       case '--java': options.java = value(); break;
       default:
-        if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
+        if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg} (${SHORT_USAGE})`);
         options.positional.push(arg);
     }
   }
   if (options.help) return options;
-  if (options.positional.length === 0) throw new UsageError('no state machine definition given');
-  if (options.positional.length > 2) throw new UsageError(`unexpected argument ${options.positional[2]}`);
+  if (options.positional.length === 0) throw new UsageError(`no state machine definition given (${SHORT_USAGE})`);
+  if (options.positional.length > 2) {
+    throw new UsageError(`unexpected argument ${options.positional[2]}: one definition and one input file at most (${SHORT_USAGE})`);
+  }
   [options.definitionFile, options.inputFile] = options.positional;
   if (options.name !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(options.name)) {
     throw new UsageError(`--name '${options.name}': an execution name is 1-80 letters, digits, '-' or '_'`);
@@ -93,7 +99,9 @@ function readJsonFile(file, what) {
   try {
     return { text, value: JSON.parse(text) };
   } catch (error) {
-    throw new UsageError(`${file}: ${what} is not JSON: ${error.message}`);
+    // JSON.parse quotes the text it stopped at, newlines and all: one line, so the message stays one.
+    throw new UsageError(`${file}: ${what} is not JSON: ${error.message.replace(/\r?\n/g, '\\n')}; `
+      + `write it as JSON${what.includes('input') ? ' (an object such as {"host": "web-1"})' : ''}`);
   }
 }
 
@@ -128,10 +136,25 @@ function placeholders(text) {
 
 // ---------------------------------------------------------------- validation
 
+// A definition asl-validator accepted once is not checked again (0.3 s of CPU that the service's start
+// would rather have): the same text, the same validator version, the same verdict.
+const VALIDATED = join(ROOT, 'target', 'asl-validated');
+
 async function validate(definition, file) {
+  const version = JSON.parse(readFileSync(join(HERE, 'node_modules/asl-validator/package.json'), 'utf8')).version;
+  const marker = join(VALIDATED, createHash('sha256').update(`asl-validator ${version}\n${JSON.stringify(definition)}`).digest('hex'));
+  if (existsSync(marker)) return;
   const { default: aslValidator } = await import('asl-validator');
   const result = aslValidator(definition, { checkArn: true, checkPaths: true });
-  if (result.isValid) return;
+  if (result.isValid) {
+    try {
+      mkdirSync(VALIDATED, { recursive: true });
+      writeFileSync(marker, `${file}\n`);
+    } catch {
+      // checked again next time
+    }
+    return;
+  }
   const findings = result.errors.map((error) => `  ${error['Error code']}: ${error.Message}${hint(definition, error)}`);
   throw new UsageError(`${file}: the definition does not validate (asl-validator):\n${findings.join('\n')}`);
 }
@@ -177,10 +200,21 @@ function startService(options, env, serviceLog) {
   // From the repository, where serve finds the step runner's jar when it is not beside its own.
   // A short-lived JVM: C1 only, and a class-data archive beside the jar that the JVM writes on the
   // first run and rebuilds when the jar changes (about half a second of the service's start).
-  const jvm = ['-XX:TieredStopAtLevel=1', '-XX:+AutoCreateSharedArchive', `-XX:SharedArchiveFile=${join(dirname(resolve(jar)), 'serve-cds.jsa')}`,
+  // The JVM writes a missing archive at exit but does not replace one it finds stale (JDK 25: it only
+  // warns and runs without), so an archive older than the jar goes first.
+  const archive = join(dirname(resolve(jar)), 'serve-cds.jsa');
+  try {
+    if (statSync(archive).mtimeMs < statSync(jar).mtimeMs) unlinkSync(archive);
+  } catch {
+    // no archive yet: the JVM writes it
+  }
+  const jvm = ['-XX:TieredStopAtLevel=1', '-XX:+AutoCreateSharedArchive', `-XX:SharedArchiveFile=${archive}`,
     '-Xlog:cds=off', '-Xlog:cds+dynamic=off'];
   const child = spawn(java, [...jvm, '-jar', jar, 'serve', '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const service = { child, exited: new Promise((done) => child.once('exit', (code, signal) => done({ code, signal }))) };
+  // `started`: the service answers (serve says so before it deploys the runner); `endpoint`: the runner is deployed.
+  let started;
+  service.started = new Promise((resolved) => { started = resolved; });
   service.endpoint = new Promise((ready, failed) => {
     let buffered = '';
     const onData = (chunk) => {
@@ -191,13 +225,19 @@ function startService(options, env, serviceLog) {
         buffered = buffered.slice(newline + 1);
         serviceLog.push(line);
         if (serviceLog.length > 5000) serviceLog.splice(0, serviceLog.length - 5000);
+        const up = /started on (http:\/\/[^\s,]+)/.exec(line);
+        if (up) started(up[1]);
         const listening = /listening on (http:\/\/\S+)/.exec(line);
-        if (listening) ready(listening[1]);
+        if (listening) {
+          started(listening[1]);
+          ready(listening[1]);
+        }
       }
     };
     child.stdout.setEncoding('utf8').on('data', onData);
     child.stderr.setEncoding('utf8').on('data', onData);
     child.once('error', (error) => failed(new UsageError(`cannot start ${java}: ${error.message}`)));
+    service.exited.then(() => started(null));
     service.exited.then(({ code, signal }) => failed(new Error(
       `the local Lambda service stopped before it was ready (exit ${code ?? signal}):\n${serviceLog.slice(-15).join('\n')}`)));
   });
@@ -258,7 +298,7 @@ function taskHandler(sdk, lambda, resource, record) {
     const functionName = optimised ? input?.FunctionName : resource;
     const payload = optimised ? (input?.Payload ?? {}) : input;
     const attempt = { startedAt: Date.now(), functionName, request: payload };
-    record(attempt);
+    const recorded = await record(attempt);
     try {
       const response = await lambda.send(new sdk.InvokeCommand({
         FunctionName: functionName,
@@ -269,6 +309,9 @@ function taskHandler(sdk, lambda, resource, record) {
       attempt.finishedAt = Date.now();
       attempt.runnerLog = response.LogResult ? Buffer.from(response.LogResult, 'base64').toString('utf8') : null;
       Object.assign(attempt, runnerPhases(attempt.runnerLog));
+      // The runtime's own cold start, as Lambda reports it on an environment's first invoke.
+      const init = /Init Duration: ([\d.]+) ms/.exec(attempt.runnerLog ?? '');
+      if (init) attempt.initDurationMs = Number(init[1]);
       const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
       let value = null;
       if (text) {
@@ -284,10 +327,38 @@ function taskHandler(sdk, lambda, resource, record) {
       return optimised ? { ExecutedVersion: response.ExecutedVersion, Payload: value, StatusCode: response.StatusCode } : value;
     } catch (error) {
       attempt.finishedAt ??= Date.now();
-      if (!attempt.errorPayload) attempt.sdkError = { name: error.name, message: error.message };
-      throw error;
+      if (attempt.errorPayload) throw error;
+      attempt.sdkError = { name: error.name, message: error.message };
+      throw serviceError(error, sdk);
+    } finally {
+      recorded.done();
     }
   };
+}
+
+/**
+ * An error the Lambda service (or the SDK's call to it) raised, not the function, as Step Functions
+ * reports it to a state, so that Retry and Catch match the same names as on AWS: `Lambda.` and the
+ * exception's name (Lambda.ServiceException, Lambda.TooManyRequestsException,
+ * Lambda.ResourceNotFoundException ...); an error Lambda does not model is Lambda.AWSLambdaException,
+ * one that never got an answer Lambda.SdkClientException (Lambda.ClientExecutionTimeoutException when
+ * it timed out). The cause as the Java SDK Step Functions uses words it.
+ */
+export function serviceError(error, sdk) {
+  let name;
+  let cause = error.message;
+  if (error.$metadata || error.$fault) {
+    const modelled = /Exception$/.test(error.name) && typeof sdk?.[error.name] === 'function';
+    name = `Lambda.${modelled ? error.name : 'AWSLambdaException'}`;
+    const { httpStatusCode, requestId } = error.$metadata ?? {};
+    cause = `${error.message} (Service: Lambda, Status Code: ${httpStatusCode ?? '?'}, Request ID: ${requestId ?? '?'})`;
+  } else {
+    name = error.name === 'TimeoutError' ? 'Lambda.ClientExecutionTimeoutException' : 'Lambda.SdkClientException';
+    cause = `Unable to execute HTTP request: ${error.message}`;
+  }
+  const named = new Error(cause);
+  named.name = name;
+  return named;
 }
 
 /**
@@ -369,14 +440,27 @@ function partialData(errorPayload) {
 
 async function execute(definition, input, context, sdk, lambda, onState, signal) {
   const { StateMachine } = await import('aws-local-stepfunctions');
-  const machine = new StateMachine(definition, { validationOptions: { checkPaths: true, checkArn: true } });
+  // validate() ran asl-validator with the engine's checks already: not a second time here.
+  const machine = new StateMachine(definition, { validationOptions: { noValidate: true } });
   const topLevel = new Set(Object.keys(definition.States));
   const pendingAttempts = {};
+  const running = {}; // state name -> its visits entered and not yet finished, oldest first
   const taskResourceLocalHandlers = {};
   for (const [name, resource] of Object.entries(taskStates(definition))) {
     if (resource) {
-      taskResourceLocalHandlers[name] = taskHandler(sdk, lambda, resource, (attempt) => {
-        (pendingAttempts[name] ??= []).push(attempt);
+      // An attempt belongs to the oldest running visit of its state without an attempt in flight: with
+      // a Map's iterations (or Parallel branches) calling the same state at once, each gets its own.
+      // The engine logs StateEntered before it calls the task; a turn of the event loop lets it arrive.
+      taskResourceLocalHandlers[name] = taskHandler(sdk, lambda, resource, async (attempt) => {
+        await new Promise((resolved) => setImmediate(resolved));
+        const visit = (running[name] ?? []).find((candidate) => !candidate.inFlight);
+        if (!visit) {
+          (pendingAttempts[name] ??= []).push(attempt);
+          return { done() {} };
+        }
+        visit.inFlight = true;
+        visit.attempts.push(attempt);
+        return { done() { visit.inFlight = false; } };
       });
     }
   }
@@ -390,8 +474,12 @@ async function execute(definition, input, context, sdk, lambda, onState, signal)
   const finish = (visit, status) => {
     visit.status = status;
     visit.exitedAt ??= Date.now();
-    visit.attempts = pendingAttempts[visit.name] ?? [];
-    delete pendingAttempts[visit.name];
+    running[visit.name] = (running[visit.name] ?? []).filter((other) => other !== visit);
+    if (!visit.attempts.length) {
+      visit.attempts = pendingAttempts[visit.name] ?? [];
+      delete pendingAttempts[visit.name];
+    }
+    delete visit.inFlight;
     delete open[visit.key];
     if (visit.type === 'Choice' && status === 'succeeded') choice = visit; else onState(visit);
   };
@@ -412,6 +500,7 @@ async function execute(definition, input, context, sdk, lambda, onState, signal)
           enteredAt: event.timestamp, input: event.state.input, retries: [], attempts: [], children: [],
         };
         open[key] = visit;
+        (running[name] ??= []).push(visit);
         if (inner) parent.children.push(visit); else visits.push(visit);
         if (!inner && topLevel.has(name) && (event.state.type === 'Parallel' || event.state.type === 'Map')) parent = visit;
         break;
@@ -563,20 +652,28 @@ async function main(argv) {
   }
   mark('validate', since);
   try {
-    let endpoint = options.endpoint;
     const sdkLoaded = import('@aws-sdk/client-lambda');
-    if (service) {
-      endpoint = await service.endpoint;
-      mark('serviceStart', since);
-    }
+    const engineLoaded = import('aws-local-stepfunctions');
+    // The template's functions are deployed while serve deploys the step runner.
+    const endpoint = options.endpoint ?? await service.started ?? await service.endpoint;
+    if (service) mark('serviceStart', since);
     Object.assign(process.env, env, { AWS_ENDPOINT_URL_LAMBDA: endpoint });
     const sdk = await sdkLoaded;
     const lambda = new sdk.LambdaClient({ region, endpoint, maxAttempts: 1 });
-    since = performance.now();
-    for (const how of toDeploy) await deployInlineFunction(lambda, sdk, how.name, how.spec);
-    mark('deployFunctions', since);
+    const deployStarted = performance.now();
+    const deployed = Promise.all(toDeploy.map((how) => deployInlineFunction(lambda, sdk, how.name, how.spec)))
+      .then(() => mark('deployFunctions', deployStarted));
+    deployed.catch(() => {}); // awaited below, after the runner
+    if (service) {
+      await service.endpoint;
+      mark('runnerDeploy', deployStarted);
+    }
+    await deployed;
+    await engineLoaded;
 
-    const width = Math.max(...Object.keys(definition.States).map((name) => name.length), 8);
+    const allNames = (machine) => Object.entries(machine.States ?? {}).flatMap(([name, state]) => [name,
+      ...[...(state.Branches ?? []), state.Iterator, state.ItemProcessor].filter(Boolean).flatMap(allNames).map((inner) => `${inner}[0]  `)]);
+    const width = Math.max(...allNames(definition).map((name) => name.length), 8);
     since = performance.now();
     const context = {
       Execution: {
@@ -589,6 +686,22 @@ async function main(argv) {
     const outcome = await execute(definition, input, context, sdk, lambda,
       (visit) => process.stdout.write(`${stateLine(visit, width)}\n`), signal);
     mark('execution', since);
+    // serve's own account splits the time until it was ready: CreateFunction, then Pending while the
+    // runner's first environment started (the runner's cold start, which on AWS the first step
+    // carries); the rest is its JVM, HTTP server, SDK client and alias. On a service already running,
+    // the Init Duration the first step reports, if it was a cold start.
+    const serveSaid = serviceLog.map((line) => /CreateFunction ([\d.]+) s, then ([\d.]+) s Pending while its first environment started/.exec(line)).find(Boolean);
+    const firstInit = outcome.visits.flatMap(function attempts(visit) {
+      return [...visit.attempts, ...visit.children.flatMap(attempts)];
+    }).find((attempt) => attempt.initDurationMs !== undefined && String(attempt.functionName).includes(RUNNER));
+    if (serveSaid && timings.serviceStart !== undefined) {
+      const ready = timings.serviceStart + timings.runnerDeploy;
+      timings.runnerDeploy = Math.round(Number(serveSaid[1]) * 1000);
+      timings.runnerColdStart = Math.round(Number(serveSaid[2]) * 1000);
+      timings.serviceStart = Math.max(0, ready - timings.runnerDeploy - timings.runnerColdStart);
+    } else if (firstInit) {
+      timings.runnerColdStart = Math.round(firstInit.initDurationMs);
+    }
     Object.assign(run, outcome, { finishedAt: Date.now() });
     lambda.destroy();
   } catch (error) {
@@ -625,9 +738,7 @@ try {
 } catch (error) {
   if (error instanceof UsageError) {
     process.stderr.write(`run-workflow: ${error.message}\n`);
-    if (/no state machine definition given|unknown option|unexpected argument|needs a value/.test(error.message)) {
-      process.stderr.write(`${USAGE}\n`);
-    }
+    // One message: a usage mistake names the usage in the same line; --help shows it whole.
     process.exitCode = 2;
   } else {
     process.stderr.write(`run-workflow: ${error.message}\n`);

@@ -69,19 +69,51 @@ function nodeWidth(name) {
   return Math.min(260, Math.max(150, Math.round(name.length * 7.6) + 36));
 }
 
+const HEADER_H = 40;
+const INNER_PAD = 12;
+const INNER_GAP = 14;
+
+/** The state machines inside a state: a Parallel state's branches, a Map state's item processor. */
+export function innerMachines(state) {
+  if (state?.Type === 'Parallel') return (state.Branches ?? []).filter((branch) => branch?.States);
+  if (state?.Type === 'Map') return [state.ItemProcessor ?? state.Iterator].filter((machine) => machine?.States);
+  return [];
+}
+
+/**
+ * A Parallel or Map state is drawn as a box holding its branches (or its item processor) laid out
+ * the same way, side by side, under a header with its name.
+ */
+function containerNode(name, state) {
+  const inner = innerMachines(state).map((machine) => layout(machine, { nested: true }));
+  if (!inner.length) return { id: name, width: nodeWidth(name), height: NODE_H };
+  let x = INNER_PAD;
+  const branches = inner.map((sub) => {
+    const placed = { layout: sub, dx: x, dy: HEADER_H };
+    x += sub.width + INNER_GAP;
+    return placed;
+  });
+  const innerWidth = x - INNER_GAP + INNER_PAD;
+  const width = Math.max(nodeWidth(name), innerWidth);
+  const shift = (width - innerWidth) / 2;
+  branches.forEach((branch) => { branch.dx += shift; });
+  return { id: name, width, height: HEADER_H + Math.max(...inner.map((sub) => sub.height)) + INNER_PAD, branches };
+}
+
 /**
  * A layered (Sugiyama-style) layout: ranks by longest path from the start over the forward edges,
  * dummy nodes on edges that span ranks, a few barycentre sweeps to untangle, each rank centred.
+ * Parallel and Map states hold their inner state machines' layouts ({@code branches}).
  */
-export function layout(definition) {
+export function layout(definition, { nested = false } = {}) {
   const states = definition.States ?? {};
   const names = Object.keys(states);
   const nodes = new Map();
-  nodes.set('__start', { id: '__start', terminal: true, width: 64 });
-  for (const name of names) nodes.set(name, { id: name, width: nodeWidth(name) });
+  nodes.set('__start', { id: '__start', terminal: true, width: 64, height: 28 });
+  for (const name of names) nodes.set(name, containerNode(name, states[name]));
   const edges = [{ from: '__start', to: definition.StartAt, kind: 'next', label: '' }];
   for (const name of names) edges.push(...edgesOf(name, states[name]).filter((edge) => edge.to in states || edge.to === '__end'));
-  if (edges.some((edge) => edge.to === '__end')) nodes.set('__end', { id: '__end', terminal: true, width: 64 });
+  if (edges.some((edge) => edge.to === '__end')) nodes.set('__end', { id: '__end', terminal: true, width: 64, height: 28 });
 
   // Depth-first from the start: an edge to a state on the current path goes back (a loop).
   const out = new Map([...nodes.keys()].map((id) => [id, []]));
@@ -119,7 +151,7 @@ export function layout(definition) {
     if (edge.back || edge.from === edge.to) continue;
     for (let r = rank.get(edge.from) + 1; r < rank.get(edge.to); r++) {
       const id = `__dummy${nodes.size}`;
-      nodes.set(id, { id, dummy: true, width: DUMMY_W });
+      nodes.set(id, { id, dummy: true, width: DUMMY_W, height: 0 });
       rank.set(id, r);
       place(id);
       edge.points.push(id);
@@ -155,17 +187,25 @@ export function layout(definition) {
   }
 
   const rowWidth = (layer) => layer.reduce((sum, id) => sum + nodes.get(id).width, 0) + NODE_GAP * Math.max(0, layer.length - 1);
-  const width = Math.max(...layers.map(rowWidth), 200) + 2 * BACK_EDGE_MARGIN + 60;
-  layers.forEach((layer, r) => {
-    let x = (width - 60 - rowWidth(layer)) / 2;
+  // Room on the right for loops drawn around the side; a nested layout keeps its margins small.
+  const margin = nested ? 10 : BACK_EDGE_MARGIN;
+  const loopRoom = nested ? (edges.some((edge) => edge.back || edge.from === edge.to) ? 50 : 0) : 60;
+  const width = Math.max(...layers.map(rowWidth), nested ? 80 : 200) + 2 * margin + loopRoom;
+  const top = nested ? 8 : 28;
+  let y = top;
+  const gap = nested ? RANK_GAP * 0.7 : RANK_GAP;
+  layers.forEach((layer) => {
+    const rankHeight = Math.max(NODE_H, ...layer.map((id) => nodes.get(id).height));
+    let x = (width - loopRoom - rowWidth(layer)) / 2;
     for (const id of layer) {
       const node = nodes.get(id);
       node.x = x + node.width / 2;
-      node.y = 28 + r * (NODE_H + RANK_GAP) + NODE_H / 2;
+      node.y = y + rankHeight / 2;
       x += node.width + NODE_GAP;
     }
+    y += rankHeight + gap;
   });
-  const height = 28 * 2 + layers.length * NODE_H + (layers.length - 1) * RANK_GAP;
+  const height = y - gap + top;
   return { nodes, edges, width, height };
 }
 
@@ -190,7 +230,7 @@ function assignPorts(edges, nodes) {
 function edgePath(edge, nodes) {
   const from = nodes.get(edge.from);
   const to = nodes.get(edge.to);
-  const half = (node) => (node.terminal ? 14 : node.dummy ? 0 : NODE_H / 2);
+  const half = (node) => (node.terminal ? 14 : node.dummy ? 0 : node.height / 2);
   if (edge.back || edge.from === edge.to) {
     const side = Math.max(from.x + from.width / 2, to.x + to.width / 2) + 40;
     const sx = from.x + from.width / 2;
@@ -218,26 +258,61 @@ function edgePath(edge, nodes) {
 }
 
 function renderGraph(run, outcomes, ids) {
-  const { nodes, edges, width, height } = layout(run.definition);
-  assignPorts(edges, nodes);
-  const taken = new Set();
+  const lay = layout(run.definition);
   const visits = run.visits ?? [];
+  const taken = new Set();
   if (visits.length) taken.add(`__start>${visits[0].name}|next`);
   visits.forEach((visit, i) => {
     const next = visits[i + 1];
     if (next) taken.add(`${visit.name}>${next.name}|${visit.status === 'caught' ? 'catch' : 'other'}`);
     else if (visit.status === 'succeeded' && run.status === 'SUCCEEDED') taken.add(`${visit.name}>__end|other`);
   });
-  const isTaken = (edge) => taken.has(`${edge.from}>${edge.to}|${edge.kind === 'catch' ? 'catch' : 'other'}`)
-    || (edge.from === '__start' && taken.has(`__start>${edge.to}|next`));
+  const top = {
+    visitsOf: (name) => visits.filter((visit) => visit.name === name),
+    outcomeOf: (name) => outcomes.get(name),
+    isTaken: (edge) => taken.has(`${edge.from}>${edge.to}|${edge.kind === 'catch' ? 'catch' : 'other'}`)
+      || (edge.from === '__start' && taken.has(`__start>${edge.to}|next`)),
+    link: (name) => ids.get(name),
+    parent: null,
+  };
   const parts = [];
-  const labels = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="graph" role="img" aria-label="State machine graph" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="graph" role="img" aria-label="State machine graph" width="${lay.width}" height="${lay.height}" viewBox="0 0 ${lay.width} ${lay.height}">`);
   parts.push('<defs><marker id="arrow" viewBox="0 0 10 10" refX="8" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker>'
     + '<marker id="arrow-taken" viewBox="0 0 10 10" refX="8" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#111827"/></marker></defs>');
+  drawLayout(lay, run.definition, top, parts);
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+/**
+ * The states inside a Parallel or Map state, as the run saw them: every visit of a state nested in
+ * {@code container}'s visits (at any depth), each state's outcome over all its iterations, and an
+ * edge taken when the run went through both of its ends.
+ */
+function innerContext(container, outer) {
+  const descendants = (visit) => (visit.children ?? []).flatMap((child) => [child, ...descendants(child)]);
+  const visits = outer.visitsOf(container).flatMap(descendants);
+  const outcomeOfInner = (name) => outcomeOf(name, visits);
+  const reached = (name) => name === '__start' || outcomeOfInner(name) !== 'not-reached';
+  return {
+    visitsOf: (name) => visits.filter((visit) => visit.name === name),
+    outcomeOf: outcomeOfInner,
+    isTaken: (edge) => reached(edge.from) && (edge.kind === 'catch'
+      ? ['caught'].includes(outcomeOfInner(edge.from)) && reached(edge.to)
+      : edge.to === '__end' ? outcomeOfInner(edge.from) === 'succeeded' : reached(edge.to)),
+    link: outer.link(container) ? () => outer.link(container) : outer.link,
+    parent: container,
+  };
+}
+
+/** Draws a layout's edges, then its states (a Parallel or Map state with its inner layouts inside). */
+function drawLayout(lay, definition, context, parts) {
+  const { nodes, edges } = lay;
+  assignPorts(edges, nodes);
+  const labels = [];
   for (const edge of edges) {
     const path = edgePath(edge, nodes);
-    const on = isTaken(edge);
+    const on = context.isTaken(edge);
     if (edge.label) labels.push(`<text x="${path.lx + 4}" y="${path.ly}" class="edge-label">${esc(edge.label)}</text>`);
     parts.push(`<g class="edge ${esc(edge.kind)}${on ? ' taken' : ''}"><path d="${path.d}" marker-end="url(#${on ? 'arrow-taken' : 'arrow'})"/>`
       + `<title>${esc(`${edge.from === '__start' ? 'Start' : edge.from} → ${edge.to === '__end' ? 'End' : edge.to}${edge.errors ? ` on ${edge.errors.join(', ')}` : edge.label ? ` (${edge.label})` : ''}`)}</title></g>`);
@@ -249,26 +324,38 @@ function renderGraph(run, outcomes, ids) {
       parts.push(`<g class="terminal"><circle cx="${node.x}" cy="${node.y}" r="14"/><text x="${node.x}" y="${node.y + 4}" text-anchor="middle">${label}</text></g>`);
       continue;
     }
-    const state = run.definition.States[node.id];
-    const outcome = outcomes.get(node.id);
+    const state = definition.States[node.id];
+    const outcome = context.outcomeOf(node.id);
     const colours = OUTCOMES[outcome];
-    const stateVisits = visits.filter((visit) => visit.name === node.id);
+    const stateVisits = context.visitsOf(node.id);
     const duration = stateVisits.reduce((sum, visit) => sum + (visit.exitedAt - visit.enteredAt || 0), 0);
-    const maxChars = Math.floor((node.width - 20) / 7.6);
+    const maxChars = Math.floor((Math.min(node.width, 260) - 20) / 7.6);
     const shown = node.id.length > maxChars ? `${node.id.slice(0, maxChars - 1)}…` : node.id;
     const detail = outcome === 'not-reached' ? `${state.Type} · not reached`
       : `${state.Type} · ${seconds(duration)}${stateVisits.length > 1 ? ` · ×${stateVisits.length}` : ''}`;
     const x = node.x - node.width / 2;
-    const y = node.y - NODE_H / 2;
-    parts.push(`<a href="#${ids.get(node.id)}" class="node-link"><g class="state-node ${outcome}" data-state="${esc(node.id)}" data-outcome="${outcome}">`
-      + `<title>${esc(`${node.id} (${state.Type}): ${colours.label}`)}</title>`
-      + `<rect x="${x}" y="${y}" width="${node.width}" height="${NODE_H}" rx="${state.Type === 'Choice' ? 18 : 7}" fill="${colours.fill}" stroke="${colours.stroke}"/>`
-      + `<text x="${node.x}" y="${node.y - 3}" text-anchor="middle" class="node-name">${esc(shown)}</text>`
-      + `<text x="${node.x}" y="${node.y + 13}" text-anchor="middle" class="node-detail">${esc(detail)}</text></g></a>`);
+    const y = node.y - node.height / 2;
+    const parent = context.parent === null ? '' : ` data-parent="${esc(context.parent)}"`;
+    const textY = node.branches ? y + 17 : node.y - 3;
+    parts.push(`<a href="#${context.link(node.id)}" class="node-link"><g class="state-node ${outcome}" data-state="${esc(node.id)}" data-outcome="${outcome}"${parent}>`
+      + `<title>${esc(`${node.id} (${state.Type}${context.parent === null ? '' : ` in ${context.parent}`}): ${colours.label}`)}</title>`
+      + `<rect x="${x}" y="${y}" width="${node.width}" height="${node.height}" rx="${state.Type === 'Choice' ? 18 : 7}" fill="${colours.fill}" stroke="${colours.stroke}"/>`
+      + `<text x="${node.x}" y="${textY}" text-anchor="middle" class="node-name">${esc(shown)}</text>`
+      + `<text x="${node.x}" y="${textY + 16}" text-anchor="middle" class="node-detail">${esc(detail)}</text></g></a>`);
+    if (node.branches) {
+      const inner = innerContext(node.id, context);
+      const machines = innerMachines(state);
+      node.branches.forEach((branch, i) => {
+        const bx = x + branch.dx;
+        const by = y + branch.dy;
+        parts.push(`<g class="branch" transform="translate(${bx},${by})"><rect class="branch-box" x="0" y="0" width="${branch.layout.width}" height="${branch.layout.height}" rx="6"/>`
+          + `<title>${esc(state.Type === 'Map' ? `${node.id}: each item` : `${node.id}: branch ${i + 1} of ${machines.length}`)}</title>`);
+        drawLayout(branch.layout, machines[i], inner, parts);
+        parts.push('</g>');
+      });
+    }
   }
   parts.push(`<g class="edge-labels">${labels.join('')}</g>`);
-  parts.push('</svg>');
-  return parts.join('\n');
 }
 
 // ------------------------------------------------------------------------------------------- page
@@ -405,6 +492,7 @@ main { display: grid; grid-template-columns: minmax(320px, max-content) minmax(0
 .graph .edge.taken path { stroke: #111827; stroke-width: 2.2; }
 .graph .edge-label { fill: #6b7280; font-size: 10.5px; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 .graph .terminal circle { fill: #374151; }
+.graph .branch-box { fill: #ffffff; fill-opacity: 0.75; stroke: #9ca3af; stroke-dasharray: 3 3; }
 .graph .terminal text { fill: #fff; font-size: 9.5px; font-weight: 600; }
 .legend { display: flex; flex-wrap: wrap; gap: 10px; margin-top: 8px; font-size: 12px; color: var(--muted); }
 .legend i { display: inline-block; width: 12px; height: 12px; border-radius: 3px; vertical-align: -2px; margin-right: 4px; border: 1.5px solid; }
@@ -458,6 +546,19 @@ ul.retries { margin: 4px 0; padding-left: 18px; color: #7c4a00; }
 @media (max-width: 900px) { main { grid-template-columns: 1fr; } .graph-panel { position: static; max-height: none; } .io { grid-template-columns: 1fr; } }
 `;
 
+/** What each of run.timings measured, in the order they happen. */
+const TIMINGS = {
+  validate: 'asl-validator on the definition (while the service starts)',
+  serviceStart: 'starting the local Lambda service (serve: its JVM, the HTTP server, an SDK client, the alias)',
+  deployFunctions: "deploying the template's functions (while the step runner deploys)",
+  runnerDeploy: 'deploying the step runner: packing the jar and CreateFunction (with Publish)',
+  runnerColdStart: "the step runner's cold start: its first environment starting while the function was Pending (on AWS the first step carries it)",
+  execution: 'the execution (aws-local-stepfunctions, from run to result)',
+  serviceStop: 'stopping the service',
+  total: 'the whole run until the report',
+  report: 'writing this report',
+};
+
 /** The report page for one run (see run-workflow.mjs for the shape of {@code run}). */
 export function renderReport(run) {
   const states = run.definition?.States ?? {};
@@ -484,7 +585,7 @@ export function renderReport(run) {
     + `<span>State machine <b>${esc(run.machineName)}</b> (${esc(run.definitionFile)})</span>`
     + `<span>Input ${esc(run.inputFile ?? '{}')}</span>`
     + `<span>Started ${esc(new Date(run.startedAt).toISOString())}</span>`
-    + `<span>Execution ${esc(seconds(executionTime))}${run.timings?.serviceStart ? ` (run ${esc(seconds(duration))}, with ${esc(seconds(run.timings.serviceStart))} to start the local Lambda service)` : ''}</span>`
+    + `<span>Execution ${esc(seconds(executionTime))}${run.timings?.serviceStart !== undefined ? ` (run ${esc(seconds(duration))}, with ${esc(seconds(run.timings.serviceStart + (run.timings.runnerDeploy ?? 0)))} to start the local Lambda service and deploy the step runner, and ${esc(seconds(run.timings.runnerColdStart ?? 0))} for the runner's cold start)` : ''}</span>`
     + `<span>${esc(Object.entries(counts).map(([outcome, n]) => `${n} ${OUTCOMES[outcome].label}`).join(' · '))}</span></div></header>`);
   html.push('<main>');
   html.push('<div class="panel graph-panel"><h2>Workflow</h2>');
@@ -514,7 +615,9 @@ export function renderReport(run) {
     html.push('</section>');
   }
 
-  const timings = Object.entries(run.timings ?? {}).map(([key, ms]) => `<tr><th>${esc(key)}</th><td>${esc(ms)} ms</td></tr>`).join('');
+  const timings = Object.entries(run.timings ?? {})
+    .sort(([a], [b]) => Object.keys(TIMINGS).indexOf(a) - Object.keys(TIMINGS).indexOf(b))
+    .map(([key, ms]) => `<tr><th>${esc(TIMINGS[key] ?? key)}</th><td>${esc(seconds(ms))}</td></tr>`).join('');
   const substitutions = Object.entries(run.substitutions ?? {}).map(([key, value]) => `<tr><th>\${${esc(key)}}</th><td><code>${esc(value)}</code></td></tr>`).join('');
   html.push('<div class="panel"><h2>Run</h2>');
   if (substitutions) html.push(`<table class="vars"><caption>Definition substitutions</caption><tbody>${substitutions}</tbody></table>`);

@@ -26,6 +26,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -203,10 +204,12 @@ public final class Main {
             err.println("could not start the local Lambda service: " + e.getMessage());
             return USAGE;
         }
-        String runnerArn;
+        // Said before the runner is deployed, so that a caller can deploy its own functions meanwhile.
+        out.println("Local Lambda service started on " + service.endpoint() + ", deploying the step runner");
+        out.flush();
+        LocalDeployment.Deployed runner;
         try (LambdaClient client = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), serviceConfig.region()))) {
-            runnerArn = LocalDeployment.deploy(client, jar, LOCAL_ROLE_ARN,
-                    LocalDeployment.localEnvironment(env, LOCAL_ROLE_ARN)).functionArn();
+            runner = LocalDeployment.deploy(client, jar, LOCAL_ROLE_ARN, LocalDeployment.localEnvironment(env, LOCAL_ROLE_ARN));
         } catch (RuntimeException e) {
             err.println("could not deploy the step runner from " + jar + ": " + e.getMessage());
             service.close();
@@ -224,10 +227,14 @@ public final class Main {
                 + "(AWS_ACCESS_KEY_ID=111122223333), AssumeRole's keys are the role's account, any other key is "
                 + serviceConfig.accountId() + "; the region is the one requests are signed for.");
         out.println("The step runner is deployed as function " + SELF_FUNCTION_NAME + " (java21, alias "
-                + LocalDeployment.ALIAS + ", " + runnerArn + "): aws lambda invoke --function-name "
+                + LocalDeployment.ALIAS + ", " + runner.configuration().functionArn() + "): aws lambda invoke --function-name "
                 + LocalDeployment.FUNCTION_NAME + " --endpoint-url " + service.endpoint() + " --region "
                 + serviceConfig.region()
                 + " --cli-binary-format raw-in-base64-out --payload file://events/custom-code-python.json out.json");
+        out.printf(Locale.ROOT, "Deployed it in %.2f s: CreateFunction %.2f s, then %.2f s Pending while its first environment "
+                + "started (the step runner's cold start, which the first invoke carries on AWS)%n",
+                (runner.created().toMillis() + runner.pending().toMillis()) / 1000.0, runner.created().toMillis() / 1000.0,
+                runner.pending().toMillis() / 1000.0);
         out.flush();
         try {
             stopped.await();

@@ -84,6 +84,7 @@ class LocalDeploymentTest {
         try (ZipInputStream entries = new ZipInputStream(new ByteArrayInputStream(zip))) {
             ZipEntry entry = entries.getNextEntry();
             assertEquals("lib/lambda-step-runner.jar", entry.getName());
+            assertEquals(ZipEntry.STORED, entry.getMethod(), "the jar is compressed already: stored, not deflated again");
             assertArrayEquals(new byte[] {1, 2, 3}, entries.readAllBytes());
             assertNull(entries.getNextEntry());
         }

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -40,7 +41,9 @@ class RunWorkflowIT {
     private static final Path RUNBOOK = Tools.STATE_MACHINES.resolve("runbook.asl.json");
     private static final List<String> STATES = List.of("CheckDisk", "RemediateHost", "DidRemediationFail", "Summarise",
             "Report", "RemediationFailed", "StepRefused", "RunbookFailed");
-    private static final Pattern NODE = Pattern.compile("<g class=\"state-node [a-z-]+\" data-state=\"([^\"]+)\" data-outcome=\"([a-z-]+)\">");
+    private static final Path SWEEP = Tools.STATE_MACHINES.resolve("disk-sweep.asl.json");
+    private static final Pattern NODE = Pattern.compile(
+            "<g class=\"state-node [a-z-]+\" data-state=\"([^\"]+)\" data-outcome=\"([a-z-]+)\"( data-parent=\"([^\"]+)\")?>");
 
     private static Path work;
 
@@ -99,12 +102,16 @@ class RunWorkflowIT {
         return report;
     }
 
-    /** The graph's nodes as the browser rendered them: state name → outcome. */
+    /**
+     * The graph's nodes as the browser rendered them: state name → outcome; a state inside a Parallel
+     * or Map state as {@code Parent/State}.
+     */
     private static java.util.Map<String, String> graphOutcomes(String dom) {
         java.util.Map<String, String> outcomes = new java.util.LinkedHashMap<>();
         Matcher matcher = NODE.matcher(dom);
         while (matcher.find()) {
-            outcomes.put(matcher.group(1), matcher.group(2));
+            String name = matcher.group(4) == null ? matcher.group(1) : matcher.group(4) + "/" + matcher.group(1);
+            assertNull(outcomes.put(name, matcher.group(2)), "drawn twice: " + name);
         }
         return outcomes;
     }
@@ -153,6 +160,37 @@ class RunWorkflowIT {
     }
 
     @Test
+    void shouldDrawTheStatesInsideMapAndParallelStatesWithTheirOutcomes() throws Exception {
+        // Given two hosts, both low on space: MarkOk is not reached in any iteration
+        Path input = input("""
+                {"hosts": [{"name": "web-1", "diskFreePercent": 5}, {"name": "web-2", "diskFreePercent": 3}],
+                 "minFreePercent": 10}""");
+
+        Run run = runWorkflow(SWEEP.toString(), input.toString(), "--name", "it-fan-out");
+
+        assertEquals(0, run.status(), run.stdout() + run.stderr());
+        List<String> lines = run.lines();
+        assertEquals(11, lines.size(), run.stdout());
+        assertTrue(lines.stream().anyMatch(line -> line.matches("  ok +CheckHostDisk\\[0] +Task +customCode python3\\.13  "
+                + "created=yes invoked=yes deleted=yes .*")), run.stdout());
+        assertTrue(lines.stream().anyMatch(line -> line.matches("  ok +CheckHostDisk\\[1] +Task +customCode python3\\.13  "
+                + "created=yes invoked=yes deleted=yes .*")), "each iteration has its own step: " + run.stdout());
+        assertTrue(lines.stream().anyMatch(line -> line.matches("ok +Report +Parallel .*")), run.stdout());
+        JsonNode output = JSON.readTree(lines.get(10));
+        assertEquals(2, output.at("/report/lowHosts").asInt(), run.stdout());
+        assertEquals("web-1: 5% free (low); web-2: 3% free (low)", output.at("/report/summary").asText(), run.stdout());
+
+        HeadlessChromium.Load page = HeadlessChromium.load(reportOf(run));
+        assertSelfContained(page);
+        java.util.Map<String, String> outcomes = graphOutcomes(page.dom());
+        assertEquals(java.util.Map.of(
+                "CheckEveryHost", "succeeded", "Report", "succeeded",
+                "CheckEveryHost/CheckHostDisk", "succeeded", "CheckEveryHost/IsLow", "succeeded",
+                "CheckEveryHost/MarkLow", "succeeded", "CheckEveryHost/MarkOk", "not-reached",
+                "Report/CountLowHosts", "succeeded", "Report/WriteSummary", "succeeded"), outcomes, page.dom());
+    }
+
+    @Test
     void shouldExitOneWithTheErrorAndStillReportWhenTheExecutionFails() throws Exception {
         Path input = input("""
                 {"host": "<script>document.title='owned'</script>", "ticket": "INC-1236", "minFreePercent": 10, "crash": true}""");
@@ -194,7 +232,9 @@ class RunWorkflowIT {
                 Arguments.of(List.of(runbook, notJsonInput.toString()), "the execution input is not JSON"),
                 Arguments.of(List.of(runbook, "events/missing-input.json"), "events/missing-input.json: no such file"),
                 Arguments.of(List.of(unfilled.toString()), "no value for ${NotifyFunctionArn}; give one with --sub NAME=VALUE"),
-                Arguments.of(List.of(runbook, "--sub", "TargetFunction"), "--sub takes NAME=VALUE"));
+                Arguments.of(List.of(runbook, "--sub", "TargetFunction"), "--sub takes NAME=VALUE"),
+                Arguments.of(List.of(runbook, "--verbose"), "unknown option --verbose (usage: scripts/run-workflow.sh "),
+                Arguments.of(List.of(runbook, "--name"), "--name needs a value (usage: "));
     }
 
     @ParameterizedTest
@@ -206,6 +246,9 @@ class RunWorkflowIT {
         assertTrue(run.stderr().startsWith("run-workflow: "), run.stderr());
         assertTrue(run.stderr().contains(message), run.stderr());
         assertFalse(run.stderr().contains("    at "), "a stack trace: " + run.stderr());
+        List<String> more = run.stderr().strip().lines().skip(1).toList();
+        assertTrue(more.stream().allMatch(line -> line.startsWith("  ")), "one message (asl-validator's findings "
+                + "under it): " + run.stderr());
         assertEquals("", run.stdout());
         assertFalse(run.stderr().contains("Report:"), run.stderr());
     }

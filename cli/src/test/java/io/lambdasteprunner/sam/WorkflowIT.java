@@ -7,7 +7,7 @@ import io.lambdasteprunner.cli.LocalDeployment;
 import io.lambdasteprunner.cli.Main;
 import io.lambdasteprunner.lambda.LambdaClientConfig;
 import io.lambdasteprunner.lambda.LambdaClients;
-import io.lambdasteprunner.lambda.ZipPackager;
+import io.lambdasteprunner.local.FaultInjection;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -22,27 +23,30 @@ import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The example workflow end to end, offline: statemachine/runbook.asl.json runs under
- * aws-local-stepfunctions, whose Lambda tasks invoke the step runner built by {@code sam build} and
- * deployed in the local Lambda service as the {@code java21} function {@code lambda-step-runner}
+ * The example workflow end to end, offline: statemachine/runbook.asl.json runs as
+ * {@code scripts/run-workflow.sh} runs it (aws-local-stepfunctions), whose Lambda tasks invoke the step
+ * runner built by {@code sam build} and deployed in the local Lambda service as the {@code java21} function {@code lambda-step-runner}
  * (alias {@code live}, under the official Java runtime interface client). The runner creates,
  * invokes and deletes real Python and Node.js functions there, and invokes the template's example
  * target function. No generated function may be left behind.
  */
 class WorkflowIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String TARGET = "runbook-target";
+    /** The template's RunbookTargetFunction, which run-workflow deploys from its inline code. */
+    private static final String TARGET = "RunbookTargetFunction";
 
     private static LocalLambdaService service;
     private static LambdaClient lambda;
@@ -57,19 +61,6 @@ class WorkflowIT {
         lambda = LambdaClients.create(LambdaClientConfig.local(service.endpoint(), config.region()));
         LocalDeployment.deploy(lambda, jar, Main.LOCAL_ROLE_ARN,
                 LocalDeployment.localEnvironment(Map.of("POWERTOOLS_LOG_LEVEL", "WARN"), Main.LOCAL_ROLE_ARN));
-        deployTheTemplatesTargetFunction();
-    }
-
-    /** The template's RunbookTargetFunction, its inline code as written in template.yaml. */
-    private static void deployTheTemplatesTargetFunction() {
-        JsonNode target = Tools.templateJson().at("/Resources/RunbookTargetFunction/Properties");
-        String handler = target.get("Handler").asText();
-        String file = handler.substring(0, handler.lastIndexOf('.')) + ".py";
-        byte[] zip = new ZipPackager().zip(Map.of(file, target.get("InlineCode").asText().getBytes()), LocalDateTime.now());
-        lambda.createFunction(r -> r.functionName(TARGET).runtime(target.get("Runtime").asText()).handler(handler)
-                .role(Main.LOCAL_ROLE_ARN).timeout(target.get("Timeout").asInt())
-                .code(c -> c.zipFile(SdkBytes.fromByteArray(zip))));
-        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(TARGET));
     }
 
     @AfterAll
@@ -84,27 +75,42 @@ class WorkflowIT {
 
     @AfterEach
     void noGeneratedFunctionIsLeft() {
-        assertEquals(new TreeSet<>(Set.of(LocalDeployment.FUNCTION_NAME, TARGET)), new TreeSet<>(service.functionNames()));
+        Set<String> expected = new TreeSet<>(Set.of(LocalDeployment.FUNCTION_NAME));
+        if (service.functionNames().contains(TARGET)) {
+            expected.add(TARGET); // deployed by the first run of the workflow
+        }
+        assertEquals(expected, new TreeSet<>(service.functionNames()));
     }
 
-    private static String arn(String function) {
-        return "arn:aws:lambda:" + config.region() + ":" + config.accountId() + ":function:" + function;
-    }
-
-    /** Runs the example state machine with {@code input}; the outcome as tools/sfn/run-state-machine.mjs prints it. */
+    /**
+     * Runs the example state machine with {@code input} as {@code scripts/run-workflow.sh} does (the same
+     * tools/sfn/run-workflow.mjs), on this test's service ({@code --endpoint}): the runner's ARN and the
+     * template's target function come from template.yaml's DefinitionSubstitutions, as for a user.
+     * The outcome as {@code {"status", "output"}} or {@code {"status", "error", "cause"}}.
+     */
     private static JsonNode execute(String input) throws Exception {
-        String substitutions = JSON.writeValueAsString(Map.of(
-                "StepRunnerFunctionArn", arn(LocalDeployment.FUNCTION_NAME + ":" + LocalDeployment.ALIAS),
-                "TargetFunctionArn", arn(TARGET)));
-        Tools.Result run = Tools.run(Tools.SFN, Map.of(
-                        "AWS_ENDPOINT_URL_LAMBDA", service.endpoint().toString(),
+        return execute(Tools.STATE_MACHINES.resolve("runbook.asl.json"), input);
+    }
+
+    private static JsonNode execute(Path definition, String input) throws Exception {
+        Path reports = Files.createTempDirectory("workflow-it");
+        Path inputFile = Files.writeString(reports.resolve("input.json"), input);
+        Tools.Result run = Tools.run(Tools.ROOT, Map.of(
                         "AWS_REGION", config.region(),
                         "AWS_ACCESS_KEY_ID", "local", "AWS_SECRET_ACCESS_KEY", "local"), 180,
-                List.of(Tools.node22().toString(), "run-state-machine.mjs",
-                        Tools.STATE_MACHINES.resolve("runbook.asl.json").toString(), substitutions, input));
-        assertEquals(0, run.status(), run.output());
+                List.of(Tools.node22().toString(), Tools.SFN.resolve("run-workflow.mjs").toString(),
+                        definition.toString(), inputFile.toString(),
+                        "--endpoint", service.endpoint().toString(), "--reports", reports.toString()));
         String[] lines = run.output().strip().split("\n");
-        return JSON.readTree(lines[lines.length - 1]);
+        String last = lines[lines.length - 1];
+        ObjectNode outcome = JSON.createObjectNode();
+        if (run.status() == 0) {
+            return outcome.put("status", "SUCCEEDED").set("output", JSON.readTree(last));
+        }
+        assertEquals(1, run.status(), run.output());
+        Matcher failed = Pattern.compile("Execution failed: ([^:]+): (.*)").matcher(last);
+        assertTrue(failed.matches(), run.output());
+        return outcome.put("status", "FAILED").put("error", failed.group(1)).put("cause", failed.group(2));
     }
 
     @Test
@@ -139,6 +145,53 @@ class WorkflowIT {
         assertEquals("FAILED", outcome.get("status").asText(), outcome.toString());
         assertEquals("FunctionFailed", outcome.get("error").asText(), outcome.toString());
         assertTrue(outcome.get("cause").asText().contains("disk check crashed on web-3"), outcome.toString());
+    }
+
+    @ParameterizedTest(name = "{0} on the {1} integration")
+    @CsvSource({"TooManyRequestsException, direct", "TooManyRequestsException, optimised",
+            "ServiceException, direct", "ServiceException, optimised"})
+    void shouldNameTheLambdaServicesOwnErrorsAsStepFunctionsDoSoThatCatchMatches(String exception, String integration)
+            throws Exception {
+        // Given a step whose only Catch is Step Functions' name for the service's error, and a service
+        // that answers every call with that error (the runner is never reached)
+        String task = integration.equals("direct")
+                ? "\"Resource\": \"${StepRunnerFunctionArn}\", \"Parameters\": {\"action\": \"invoke\", \"functionName\": \"x\"}"
+                : "\"Resource\": \"arn:aws:states:::lambda:invoke\", \"Parameters\": {\"FunctionName\": \"${StepRunnerFunctionArn}\","
+                        + " \"Payload\": {\"action\": \"invoke\", \"functionName\": \"x\"}}";
+        Path definition = Files.writeString(Files.createTempDirectory("workflow-it").resolve("service-error.asl.json"), """
+                {"StartAt": "Step", "States": {
+                  "Step": {"Type": "Task", %s,
+                    "Catch": [{"ErrorEquals": ["Lambda.%s"], "ResultPath": "$.error", "Next": "Caught"}], "End": true},
+                  "Caught": {"Type": "Pass", "Result": true, "ResultPath": "$.caught", "End": true}}}""".formatted(task, exception));
+        boolean throttle = exception.equals("TooManyRequestsException");
+        service.injectFaults(new FaultInjection(throttle ? 1 : 0, throttle ? 0 : 1, 0, 0, 0, Duration.ZERO, 1));
+        JsonNode outcome;
+        try {
+            // When it runs
+            outcome = execute(definition, "{}");
+        } finally {
+            service.injectFaults(FaultInjection.NONE);
+        }
+
+        // Then the error reached the state as Lambda.<exception> and the Catch took it
+        assertEquals("SUCCEEDED", outcome.get("status").asText(), outcome.toString());
+        assertEquals("Lambda." + exception, outcome.at("/output/error/Error").asText(), outcome.toString());
+        assertTrue(outcome.at("/output/caught").asBoolean(), outcome.toString());
+    }
+
+    @Test
+    void shouldNameAMissingFunctionLambdaResourceNotFoundException() throws Exception {
+        Path definition = Files.writeString(Files.createTempDirectory("workflow-it").resolve("missing.asl.json"), """
+                {"StartAt": "Step", "States": {
+                  "Step": {"Type": "Task", "Resource": "arn:aws:lambda:%s:%s:function:no-such-function",
+                    "Catch": [{"ErrorEquals": ["Lambda.ResourceNotFoundException"], "ResultPath": "$.error", "Next": "Caught"}],
+                    "End": true},
+                  "Caught": {"Type": "Pass", "End": true}}}""".formatted(config.region(), config.accountId()));
+
+        JsonNode outcome = execute(definition, "{}");
+
+        assertEquals("SUCCEEDED", outcome.get("status").asText(), outcome.toString());
+        assertTrue(outcome.at("/output/error/Cause").asText().contains("no-such-function"), outcome.toString());
     }
 
     @ParameterizedTest

@@ -159,7 +159,8 @@ final class FunctionRegistry {
             throw LambdaException.conflict("Function already exist: " + name);
         }
         FunctionVersion published = request.publish() ? function.publish(null, null, null) : null;
-        executor.execute(() -> function.activate(config.initTimeout(), faults.settings().pendingDelay()));
+        executor.execute(() -> function.activate(config.initTimeout(), faults.settings().pendingDelay(),
+                published != null ? published : latest));
         return new Created(latest, published);
     }
 

@@ -96,13 +96,15 @@ final class LocalFunction {
      * Gets the function ready to run, as Lambda does while it reports {@code Pending}: starts one
      * execution environment and waits for its initialisation, then reports {@code Active} with a new
      * RevisionId. An init that fails still leaves the function Active; the error surfaces on invoke, as on AWS.
+     * The environment is {@code warm}'s: the version CreateFunction published, when it did, since that is
+     * what callers then invoke (by its number or an alias), else {@code $LATEST}.
      */
-    void activate(Duration initTimeout, Duration extraPending) {
+    void activate(Duration initTimeout, Duration extraPending, FunctionVersion warm) {
         try {
             if (!extraPending.isZero()) {
                 Thread.sleep(extraPending.toMillis());
             }
-            prewarm(initTimeout);
+            prewarm(warm, initTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -138,10 +140,9 @@ final class LocalFunction {
         }
     }
 
-    private void prewarm(Duration initTimeout) {
-        FunctionVersion version = latest();
+    private void prewarm(FunctionVersion version, Duration initTimeout) {
         try {
-            pool(FunctionVersion.LATEST).prewarm(() -> launcher.apply(version), initTimeout);
+            pool(version.version()).prewarm(() -> launcher.apply(version), initTimeout);
         } catch (RuntimeException e) {
             // Nothing to keep warm; the first invoke starts the runtime and reports what fails.
         }
@@ -175,7 +176,7 @@ final class LocalFunction {
     /** Finishes an update once the new {@code $LATEST} has an environment ready (or failed to start one). */
     void finishUpdate(Duration initTimeout) {
         try {
-            prewarm(initTimeout);
+            prewarm(latest(), initTimeout);
         } finally {
             synchronized (this) {
                 latest = latest.withRevision(UUID.randomUUID().toString());

@@ -208,4 +208,23 @@ class ExecutionIT {
             assertFalse(Sandboxes.environmentAlive(namespace), "runtime process reaped");
         }
     }
+
+    @Test
+    void shouldStartTheVersionCreateFunctionPublishedWhileTheFunctionIsPending() throws Exception {
+        // Given a function created with Publish: true, whose module records when it was imported
+        String code = "import time\nIMPORTED = time.time()\ndef lambda_handler(e, c):\n    return IMPORTED\n";
+        String version = lambda.createFunction(r -> r.functionName("ex-published").runtime("python3.12")
+                .handler("lambda_function.lambda_handler").role(LocalLambda.ROLE).publish(true)
+                .code(c -> c.zipFile(LocalLambda.zip(java.util.Map.of("lambda_function.py", code))))).version();
+        lambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName("ex-published"));
+
+        // When the published version (what callers invoke, by number or alias) is invoked once Active
+        double invokedAt = System.currentTimeMillis() / 1000.0;
+        double imported = Double.parseDouble(lambda.invoke(r -> r.functionName("ex-published").qualifier(version))
+                .payload().asUtf8String());
+
+        // Then its environment had started while the function was Pending, not at this invoke
+        assertEquals("1", version);
+        assertTrue(imported < invokedAt, "imported at " + imported + ", invoked at " + invokedAt);
+    }
 }

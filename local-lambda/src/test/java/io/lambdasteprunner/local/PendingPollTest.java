@@ -46,7 +46,7 @@ class PendingPollTest {
             });
 
             // When the function's activation ends (after a Pending of 200 ms)
-            function.activate(Duration.ofSeconds(1), Duration.ofMillis(200));
+            function.activate(Duration.ofSeconds(1), Duration.ofMillis(200), function.latest());
 
             // Then the held poll answers Active, long before its patience runs out
             assertEquals(LocalFunction.State.Active, poll.get(20, TimeUnit.SECONDS));
@@ -75,7 +75,7 @@ class PendingPollTest {
         void shouldNotHoldAPoll() throws Exception {
             // Given an Active function
             LocalFunction function = pendingFunction();
-            function.activate(Duration.ofSeconds(1), Duration.ZERO);
+            function.activate(Duration.ofSeconds(1), Duration.ZERO, function.latest());
 
             // When a poll comes with an hour of patience
             CompletableFuture<Void> poll = CompletableFuture.runAsync(() -> function.awaitActive(Duration.ofHours(1)));

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -34,6 +35,8 @@ final class FunctionRegistry {
     /** An account's concurrency, and what must stay unreserved (AWS's defaults). */
     private static final int ACCOUNT_CONCURRENCY = 1000;
     private static final int MIN_UNRESERVED_CONCURRENCY = 100;
+    /** How long GetFunction(Configuration) may hold its answer while the function is about to be Active. */
+    static final Duration PENDING_POLL_PATIENCE = Duration.ofMillis(50);
     private static final Set<String> RESERVED_VARIABLES = Set.of(
             "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
             "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
@@ -459,7 +462,11 @@ final class FunctionRegistry {
         return functions.values().stream().sorted(Comparator.comparing(LocalFunction::name)).toList();
     }
 
-    /** The version a name and qualifier reach, and the ARN answers show: the alias's for an alias. */
+    /**
+     * The version a name and qualifier reach, and the ARN answers show: the alias's for an alias. Used by
+     * GetFunction and GetFunctionConfiguration, which wait up to {@link #PENDING_POLL_PATIENCE} while
+     * the function is Pending ({@link LocalFunction#awaitActive}).
+     */
     Resolved version(FunctionName name, String qualifierParameter) {
         String qualifier = name.qualifierWith(qualifierParameter);
         checkScope(name);
@@ -467,6 +474,7 @@ final class FunctionRegistry {
         if (function == null) {
             throw LambdaException.functionNotFound(scope.functionArn(name.name(), qualifier));
         }
+        function.awaitActive(PENDING_POLL_PATIENCE);
         FunctionVersion version = function.resolve(qualifier).orElseThrow(() ->
                 LambdaException.functionNotFound(functionArn(name.name()) + ":" + qualifier));
         // A qualifier asked for, $LATEST included, is in the ARN AWS answers; none, and the ARN is unqualified.
@@ -559,7 +567,19 @@ final class FunctionRegistry {
         if (functions.remove(name.name(), function)) {
             events.forget(function);
             function.close();
-            function.versions().forEach(version -> deleteQuietly(version.code().directory()));
+            removeLater(function.versions().stream().map(version -> version.code().directory()).distinct().toList());
+        }
+    }
+
+    /**
+     * Removes a deleted function's code after DeleteFunction has answered: no environment runs it any
+     * more (a spare's copy is its own hard links), and the service's stop removes what is left.
+     */
+    private void removeLater(List<Path> directories) {
+        try {
+            executor.execute(() -> directories.forEach(FunctionRegistry::deleteQuietly));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            directories.forEach(FunctionRegistry::deleteQuietly);
         }
     }
 

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,6 +36,12 @@ final class Launcher implements AutoCloseable {
     /** Where the Java runtime interface client finds its native library, instead of its fixed file in /tmp. */
     private static final String JNI_PROPERTY = "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI";
     private static final String JNI_LIBRARY = "libaws-lambda-jni.so";
+    /**
+     * How long after a spare's function has run its first invoke the next spare starts, unless the
+     * function is gone first: a start (bwrap, an interpreter loading its runtime) takes a core for tens
+     * of milliseconds, which the function's next calls (a step's DeleteFunction) would otherwise share.
+     */
+    static final Duration SPARE_RESTART_DELAY = Duration.ofMillis(50);
 
     private final LocalLambdaConfig config;
     private final Sandbox sandbox;
@@ -102,10 +109,16 @@ final class Launcher implements AutoCloseable {
         Map<String, String> environment = environment(function, scope, family);
         if (usesSpares(family) && fitsASpare(function)) {
             SpareKind kind = new SpareKind(family, config.interpreters().executable(function.runtime()).orElseThrow());
-            Optional<ExecutionEnvironment> adopted = spares.take(kind)
-                    .flatMap(spare -> adopt(function, spare, environment, log, note, () -> spares.replenish(kind)));
-            if (adopted.isPresent()) {
-                return adopted.get();
+            Optional<SpareRuntimes.Spare> spare = spares.take(kind);
+            if (spare.isPresent()) {
+                // The next spare starts a moment after this one's function has run its first invoke, or
+                // once it is gone (deleted, timed out), whichever comes first.
+                spare.get().runtime().gone().thenRun(() -> spares.replenish(kind));
+                Optional<ExecutionEnvironment> adopted = adopt(function, spare.get(), environment, log, note,
+                        () -> spares.replenishAfter(kind, SPARE_RESTART_DELAY));
+                if (adopted.isPresent()) {
+                    return adopted.get();
+                }
             }
         }
         Path directory = RuntimeProcess.createDirectory(environmentsDir);

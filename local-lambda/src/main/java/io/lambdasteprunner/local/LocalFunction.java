@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -111,6 +112,30 @@ final class LocalFunction {
                 latest = latest.withRevision(UUID.randomUUID().toString());
                 lastUpdateStatus = UpdateStatus.Successful;
                 state = State.Active;
+                notifyAll(); // GetFunction polls held by awaitActive
+            }
+        }
+    }
+
+    /**
+     * Holds a GetFunction a moment while the function is {@code Pending}, so that a poll made just before
+     * it turns {@code Active} answers {@code Active}: with a spare runtime a new function is Active a few
+     * milliseconds after CreateFunction answers, while pollers wait 10 ms and more (the SDK's waiter)
+     * or a second (the AWS CLI's, boto3's) between polls. At most {@code patience}, well within the
+     * time AWS's own GetFunction takes to answer; the answer then says what the state is by then.
+     */
+    void awaitActive(Duration patience) {
+        if (state != State.Pending) {
+            return;
+        }
+        long deadline = System.nanoTime() + patience.toNanos();
+        synchronized (this) {
+            try {
+                for (long left; state == State.Pending && (left = deadline - System.nanoTime()) > 0; ) {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

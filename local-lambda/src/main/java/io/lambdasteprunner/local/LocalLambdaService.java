@@ -68,7 +68,8 @@ public final class LocalLambdaService implements AutoCloseable {
         }
     }
 
-    private static final List<String> BOOTSTRAPS = List.of("bootstrap.py", "bootstrap.mjs", "bootstrap.rb");
+    private static final List<String> BOOTSTRAPS = List.of("bootstrap.py", "bootstrap.mjs", "bootstrap.rb",
+            "spare-warm-up.cjs");
 
     private final HttpServer server;
     private final ExecutorService executor;

@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -20,7 +22,8 @@ import java.util.function.Function;
  *
  * <p>An interpreter (a key: python3.12 and python3.13 run on different ones) gets its first spare when
  * its first function starts, and a new one in the background each time the function a spare was handed
- * to has run its first invoke; so there are at most as many spares as interpreters. Thread-safe;
+ * to is gone or has run its first invoke (a moment later: {@link #replenishAfter}); so there are at most
+ * as many spares as interpreters. Thread-safe;
  * {@link #close()} kills the spares and starts no more.
  *
  * @param <K> what tells interpreters apart
@@ -92,6 +95,16 @@ final class SpareRuntimes<K> implements AutoCloseable {
         if (!closed && !idle.containsKey(family) && starting.add(family)) {
             executor.execute(() -> startSpare(family));
         }
+    }
+
+    /**
+     * Starts a spare in {@code delay}, unless one is idle or starting by then ({@link #replenish}):
+     * so that it does not compete with what usually follows a function's first invoke at once (its
+     * next invoke, or its DeleteFunction) for the processor.
+     */
+    void replenishAfter(K family, Duration delay) {
+        CompletableFuture.delayedExecutor(delay.toNanos(), TimeUnit.NANOSECONDS, executor)
+                .execute(() -> replenish(family));
     }
 
     private void startSpare(K family) {

@@ -75,6 +75,43 @@ class SpareRuntimesTest {
     }
 
     @Test
+    void shouldStartTheNextSpareAMomentLaterWhenAskedToWait() throws Exception {
+        // Given the Python spare taken by a function
+        SpareRuntimes<Family> spares = new SpareRuntimes<>(this::sleeper, executor);
+        spares.take(Family.PYTHON);
+        awaitSpares(spares, 1);
+        spares.take(Family.PYTHON).orElseThrow();
+
+        // When its function has run its first invoke and asks for the next spare in a while
+        spares.replenishAfter(Family.PYTHON, java.time.Duration.ofSeconds(2));
+
+        // Then none starts meanwhile, and one starts once the while is over
+        Thread.sleep(200);
+        assertEquals(List.of(), spares.processes(), "not while the function's next calls may run");
+        awaitSpares(spares, 1);
+        spares.close();
+    }
+
+    @Test
+    void shouldStartOnlyOneSpareWhenTheFunctionIsGoneBeforeTheDelay() throws Exception {
+        // Given a spare taken, whose function asked for the next one in a while
+        SpareRuntimes<Family> spares = new SpareRuntimes<>(this::sleeper, executor);
+        spares.take(Family.RUBY);
+        awaitSpares(spares, 1);
+        spares.take(Family.RUBY).orElseThrow();
+        spares.replenishAfter(Family.RUBY, java.time.Duration.ofMillis(300));
+
+        // When the function is deleted first (its environment gone), which asks at once
+        spares.replenish(Family.RUBY);
+        ProcessHandle next = awaitSpares(spares, 1).get(0);
+        Thread.sleep(600);
+
+        // Then the delayed request finds that spare and starts none
+        assertEquals(List.of(next), spares.processes());
+        spares.close();
+    }
+
+    @Test
     void shouldNotHandOutASpareThatDiedAndStartAnother() throws Exception {
         SpareRuntimes<Family> spares = new SpareRuntimes<>(this::sleeper, executor);
         spares.take(Family.NODEJS);

@@ -232,6 +232,13 @@ def load_handler():
     return handler, None
 
 
+def warm_up():
+    """What a spare does ahead of its function that a fresh process would do while importing it:
+    the first compile() of a process costs ~1 ms (and two collections) more than the next ones here,
+    and the handler's module is compiled as it is imported (its read-only task root keeps no bytecode)."""
+    compile("def handler(event, context):\n    return {'ok': True}\n", "<spare>", "exec")
+
+
 def take_function():
     """Makes a spare runtime, started before its function was known, what a fresh process started
     for the function would be. The spare started with the variables every function shares; the
@@ -249,6 +256,7 @@ CONN = None
 def main():
     global CONN, REQUEST_ID
     if os.environ.get("LOCAL_LAMBDA_SPARE") == "1":
+        warm_up()
         take_function()
     setup_logging()
     CONN = RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])

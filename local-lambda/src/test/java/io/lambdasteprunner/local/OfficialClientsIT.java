@@ -92,14 +92,19 @@ class OfficialClientsIT {
         assertSameResults("ric-node", "TypeError", "log from node");
     }
 
-    @Test
-    void javaRunsUnderTheOfficialJavaRuntimeInterfaceClient() throws Exception {
+    /** A java21 function of the test fixture EchoHandler's class, with {@code handler}, once it is Active. */
+    private static void createJavaFunction(String name, String handler) throws IOException {
         String classFile = "io/lambdasteprunner/local/fixtures/EchoHandler.class";
         Path classes = Path.of(System.getProperty("test.classes.dir", "target/test-classes"));
-        officialLambda.createFunction(r -> r.functionName("ric-java").runtime("java21").role(LocalLambda.ROLE)
-                .handler("io.lambdasteprunner.local.fixtures.EchoHandler::handleRequest").timeout(20).memorySize(512)
-                .code(c -> c.zipFile(LocalLambda.zipFiles(Map.of(classFile, readAllBytes(classes.resolve(classFile)))))));
-        officialLambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName("ric-java"));
+        SdkBytes code = LocalLambda.zipFiles(Map.of(classFile, readAllBytes(classes.resolve(classFile))));
+        officialLambda.createFunction(r -> r.functionName(name).runtime("java21").role(LocalLambda.ROLE)
+                .handler(handler).timeout(20).memorySize(512).code(c -> c.zipFile(code)));
+        officialLambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+    }
+
+    @Test
+    void javaRunsUnderTheOfficialJavaRuntimeInterfaceClient() throws Exception {
+        createJavaFunction("ric-java", "io.lambdasteprunner.local.fixtures.EchoHandler::handleRequest");
 
         InvokeResponse ok = officialLambda.invoke(r -> r.functionName("ric-java").logType(LogType.TAIL)
                 .payload(SdkBytes.fromUtf8String("{\"n\":1}")));
@@ -159,12 +164,7 @@ class OfficialClientsIT {
     /** The Java client's init error (a handler class that is not there) reaches the caller too. */
     @Test
     void javaInitErrorUnderTheOfficialClient() throws Exception {
-        String classFile = "io/lambdasteprunner/local/fixtures/EchoHandler.class";
-        Path classes = Path.of(System.getProperty("test.classes.dir", "target/test-classes"));
-        officialLambda.createFunction(r -> r.functionName("ric-java-broken").runtime("java21").role(LocalLambda.ROLE)
-                .handler("io.lambdasteprunner.local.fixtures.NoSuchHandler::handleRequest").timeout(20).memorySize(512)
-                .code(c -> c.zipFile(LocalLambda.zipFiles(Map.of(classFile, readAllBytes(classes.resolve(classFile)))))));
-        officialLambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName("ric-java-broken"));
+        createJavaFunction("ric-java-broken", "io.lambdasteprunner.local.fixtures.NoSuchHandler::handleRequest");
 
         JsonNode error = initError("ric-java-broken");
 

@@ -112,9 +112,9 @@ public final class Main {
         try {
             event = Files.readAllBytes(eventFile);
         } catch (NoSuchFileException e) {
-            return usage("no such file: " + eventFile);
+            return badFile("no such file: " + eventFile);
         } catch (IOException e) {
-            return usage("cannot read " + eventFile + ": " + e.getMessage());
+            return badFile("cannot read " + eventFile + ": " + e.getMessage());
         }
         if (endpoint == null) {
             try (LocalLambdaService service = LocalLambdaService.start(LocalLambdaConfig.defaults())) {
@@ -243,6 +243,12 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return OK;
+    }
+
+    /** An event file that is not there: one line, what to give instead (the command itself was right). */
+    private int badFile(String problem) {
+        err.println(problem + " (give the path of a step event, e.g. events/custom-code-python.json)");
+        return USAGE;
     }
 
     private int usage(String problem) {

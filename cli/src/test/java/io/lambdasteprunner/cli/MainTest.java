@@ -35,7 +35,8 @@ class MainTest {
     void shouldNameAMissingEventFile() {
         assertEquals(Main.USAGE, main.run(List.of("run", "events/nope.json", "--endpoint", "http://127.0.0.1:1")));
 
-        assertTrue(stderr().contains("no such file: events/nope.json"), stderr());
+        assertEquals("no such file: events/nope.json (give the path of a step event, e.g. "
+                + "events/custom-code-python.json)", stderr().strip());
     }
 
     @Test

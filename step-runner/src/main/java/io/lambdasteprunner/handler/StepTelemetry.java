@@ -15,7 +15,9 @@ import static software.amazon.lambda.powertools.logging.argument.StructuredArgum
 
 /**
  * Structured logs and metrics of steps: action, function name, outcome, the duration of each Lambda phase,
- * and the name of the error a step or phase failed with. Logs names, durations and error names only &mdash;
+ * and the name of the error a step or phase failed with. A custom-code step logs a "step phase" line as each
+ * phase ends (what it did survives a runner that is stopped mid-step) and a "step finished" line; an invoke
+ * step, whose one phase is the step, only the latter. Logs names, durations and error names only &mdash;
  * never code, payloads, environment values or function error messages.
  *
  * <p>The error's name goes under {@code errorName}: Powertools reserves {@code error} (and drops it with a
@@ -24,6 +26,7 @@ import static software.amazon.lambda.powertools.logging.argument.StructuredArgum
 final class StepTelemetry implements StepListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(StepTelemetry.class);
+    private static final String INVOKE_ACTION = "invoke";
 
     private final MetricsSink metrics;
 
@@ -40,6 +43,11 @@ final class StepTelemetry implements StepListener {
             case DELETE -> "DeleteDuration";
         };
         metrics.milliseconds(name, action, took.toNanos() / 1e6);
+        if (phase == Phase.INVOKE && INVOKE_ACTION.equals(action)) {
+            // An invoke step's one phase is the step: its "step finished" line says all this line would
+            // (duration, error name), and one line less was a tenth of a warm invoke step's time.
+            return;
+        }
         if (failedWith == null) {
             LOG.info("step phase", entry("action", action), entry("functionName", functionName),
                     entry("phase", phase.name()), entry("durationMs", took.toMillis()), entry("succeeded", true));

@@ -54,14 +54,29 @@ class StepLogsTest {
             List<JsonNode> lines = logged(() -> assertThrows(StepFailure.class, () -> handle("""
                     {"action": "invoke", "functionName": "f"}""")));
 
-            // Then its finished line names the error, and so does its failed phase
+            // Then its finished line names the error; it is the step's one line (its one phase is the step)
             JsonNode finished = line(lines, "step finished");
             assertEquals("Throttled", finished.path("errorName").asText(), finished.toString());
             assertEquals("Throttled", finished.path("outcome").asText(), finished.toString());
-            JsonNode phase = line(lines, "step phase");
-            assertEquals("INVOKE", phase.path("phase").asText());
-            assertFalse(phase.path("succeeded").asBoolean(true), phase.toString());
-            assertEquals("Throttled", phase.path("errorName").asText(), phase.toString());
+            assertEquals("f", finished.path("functionName").asText(), finished.toString());
+            assertEquals(List.of("step finished"), messages(lines));
+        }
+
+        @Test
+        void namesItsErrorInTheFailedPhaseOfACustomCodeStep() {
+            // Given Lambda throttles the generated function's invoke
+            lambda.failing(FakeLambda.Call.INVOKE, new StepFailure(StepError.THROTTLED, "Rate exceeded"));
+
+            List<JsonNode> lines = logged(() -> assertThrows(StepFailure.class, () -> handle(CUSTOM_CODE)));
+
+            // Then each phase has its line as it ends, the failed one naming the error, then the finished line
+            assertEquals(List.of("step phase", "step phase", "step phase", "step phase", "step finished"),
+                    messages(lines), lines.toString());
+            JsonNode invoke = lines.stream().filter(line -> "INVOKE".equals(line.path("phase").asText()))
+                    .findFirst().orElseThrow();
+            assertFalse(invoke.path("succeeded").asBoolean(true), invoke.toString());
+            assertEquals("Throttled", invoke.path("errorName").asText(), invoke.toString());
+            assertEquals("Throttled", line(lines, "step finished").path("errorName").asText());
         }
 
         @Test
@@ -135,6 +150,10 @@ class StepLogsTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static List<String> messages(List<JsonNode> lines) {
+        return lines.stream().map(line -> line.path("message").asText()).toList();
     }
 
     private static JsonNode line(List<JsonNode> lines, String message) {

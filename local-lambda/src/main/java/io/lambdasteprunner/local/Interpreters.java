@@ -126,9 +126,7 @@ public final class Interpreters {
      * on a JDK at least as new as the function's runtime ({@code {java}}).
      */
     public static List<String> javaClient(String ricClassPath) {
-        return List.of(JAVA,
-                // The java21 runtime stops the JIT at tier 1 too: quicker starts for short handlers.
-                "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+        return List.of(JAVA, "-Xshare:auto",
                 "-cp", "{taskRoot}" + File.pathSeparator + "{taskRoot}/lib/*" + File.pathSeparator + ricClassPath,
                 JAVA_RIC_MAIN);
     }

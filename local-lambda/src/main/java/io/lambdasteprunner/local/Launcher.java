@@ -253,13 +253,21 @@ final class Launcher implements AutoCloseable {
 
     /**
      * Options the JVM gets as Lambda's Java runtime gives them: the heap sized from the function's
-     * memory, the serial collector, and the client's native library from the runtime directory, which
-     * every environment shares read-only (the client would otherwise copy it to a fixed file in /tmp).
+     * memory, the serial collector, the JIT stopped at tier 1 (the java17 and later runtimes' default, for
+     * quicker starts) unless the function's {@code JAVA_TOOL_OPTIONS} chooses its own tiered compilation, and
+     * the client's native library from the runtime directory, which every environment shares read-only (the
+     * client would otherwise copy it to a fixed file in /tmp).
      */
     private List<String> javaOptions(FunctionVersion function) {
         List<String> options = new ArrayList<>();
         options.add("-XX:MaxHeapSize=" + (long) (function.memorySize() * 0.85 * 1024) + "k");
         options.add("-XX:+UseSerialGC");
+        // On the command line these would win over JAVA_TOOL_OPTIONS, which AWS documents as the way to
+        // choose another tier (TieredStopAtLevel=4 for long, compute-heavy handlers).
+        if (!function.environment().getOrDefault("JAVA_TOOL_OPTIONS", "").contains("Tiered")) {
+            options.add("-XX:+TieredCompilation");
+            options.add("-XX:TieredStopAtLevel=1");
+        }
         String version = config.interpreters().choose(function.runtime()).map(Interpreters.Choice::version).orElse("0");
         if (version.matches("\\d+") && Integer.parseInt(version) >= 22) {
             // The client loads its native library with System.load: allowed, without a warning in every log.

@@ -94,12 +94,36 @@ class OfficialClientsIT {
 
     /** A java21 function of the test fixture EchoHandler's class, with {@code handler}, once it is Active. */
     private static void createJavaFunction(String name, String handler) throws IOException {
+        createJavaFunction(name, handler, Map.of());
+    }
+
+    private static void createJavaFunction(String name, String handler, Map<String, String> environment)
+            throws IOException {
         String classFile = "io/lambdasteprunner/local/fixtures/EchoHandler.class";
         Path classes = Path.of(System.getProperty("test.classes.dir", "target/test-classes"));
         SdkBytes code = LocalLambda.zipFiles(Map.of(classFile, readAllBytes(classes.resolve(classFile))));
         officialLambda.createFunction(r -> r.functionName(name).runtime("java21").role(LocalLambda.ROLE)
-                .handler(handler).timeout(20).memorySize(512).code(c -> c.zipFile(code)));
+                .handler(handler).timeout(20).memorySize(512).code(c -> c.zipFile(code))
+                .environment(e -> e.variables(environment)));
         officialLambda.waiter().waitUntilFunctionActiveV2(r -> r.functionName(name));
+    }
+
+    /**
+     * The java17 and later runtimes stop the JIT at tier 1 unless JAVA_TOOL_OPTIONS chooses otherwise, which AWS
+     * documents as the way to run C2 (docs.aws.amazon.com/lambda/latest/dg/java-customization.html).
+     */
+    @Test
+    void javaStopsTheJitAtTierOneUnlessJavaToolOptionsSaysOtherwise() throws Exception {
+        createJavaFunction("ric-java-tier1", "io.lambdasteprunner.local.fixtures.EchoHandler::handleRequest");
+        createJavaFunction("ric-java-tier4", "io.lambdasteprunner.local.fixtures.EchoHandler::handleRequest",
+                Map.of("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=4"));
+
+        for (var expected : Map.of("ric-java-tier1", "1", "ric-java-tier4", "4").entrySet()) {
+            InvokeResponse response = officialLambda.invoke(r -> r.functionName(expected.getKey())
+                    .payload(SdkBytes.fromUtf8String("{}")));
+            JsonNode result = JSON.readTree(response.payload().asUtf8String());
+            assertEquals(expected.getValue(), result.path("tieredStopAtLevel").asText(), result.toString());
+        }
     }
 
     @Test

@@ -1,22 +1,19 @@
 package io.lambdasteprunner.bench;
 
 import io.lambdasteprunner.cli.LocalDeployment;
+import io.lambdasteprunner.lambda.LambdaClientConfig;
+import io.lambdasteprunner.lambda.LambdaClients;
 import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,8 +31,11 @@ import java.util.zip.ZipOutputStream;
  * {@code live}), called through the AWS SDK like Step Functions would call it.
  *
  * <ul>
- *   <li>an invoke step (the runner invokes a warm Python echo function) against a bare SDK invoke of
- *       the same echo function (target ≤ 2.5×: two hops make 2× the floor);</li>
+ *   <li>an invoke step (the runner invokes a warm Python echo function) against a bare invoke of the same
+ *       echo function (target ≤ 2.5×: two hops make 2× the floor), from the Java SDK and from boto3. The
+ *       Java client is the runner's own ({@link LambdaClients}): the SDK's URL-connection client as it comes
+ *       would add the JDK's 1 ms check of a kept-alive connection to every bare invoke, a baseline that
+ *       flatters the ratio;</li>
  *   <li>a Python custom-code step (create, invoke, delete) against {@code /usr/bin/python3 -c pass}
  *       (target ≤ 4×);</li>
  *   <li>the throughput of 20 concurrent invokes of a warm function (the echo function, and the runner).</li>
@@ -70,8 +70,9 @@ public final class DeployedBenchmark {
                     {"action":"customCode","runtime":"python3.12","handler":"lambda_handler","logType":"None",
                      "code":"def lambda_handler(event, context):\\n    return {'ok': True, 'host': event['host']}\\n",
                      "payload":{"host":"web-1"}}""";
-            // Warm up: the runner's JVM, the SDK in it, the echo function, a spare Python runtime.
-            for (int i = 0; i < 20; i++) {
+            // Warm up: the runner's JVM, the SDK in it and in this JVM (a half-compiled client inflates the bare
+            // invoke more than the step), the echo function, a spare Python runtime.
+            for (int i = 0; i < 500; i++) {
                 invoke(lambda, "bench-echo", "{\"host\":\"web-1\"}");
                 invoke(lambda, "lambda-step-runner:live", invokeStep);
             }
@@ -90,6 +91,13 @@ public final class DeployedBenchmark {
             System.out.printf(Locale.ROOT, "  bare SDK invoke of the echo function  p50 %.2f ms  p99 %.2f ms%n", p(bare, 50), p(bare, 99));
             System.out.printf(Locale.ROOT, "  invoke step (runner -> echo)          p50 %.2f ms  p99 %.2f ms%n", p(step, 50), p(step, 99));
             System.out.printf(Locale.ROOT, "  ratio p50 %.2fx   (target <= 2.5x)%n", p(step, 50) / p(bare, 50));
+            double[] boto3 = fromBoto3(service, bare.length);
+            if (boto3 != null) {
+                System.out.println("the same from boto3 (" + bare.length + " interleaved pairs after as many to warm up)");
+                System.out.printf(Locale.ROOT, "  bare boto3 invoke of the echo function  p50 %.2f ms%n", boto3[0]);
+                System.out.printf(Locale.ROOT, "  invoke step (runner -> echo)            p50 %.2f ms%n", boto3[1]);
+                System.out.printf(Locale.ROOT, "  ratio p50 %.2fx   (target <= 2.5x)%n", boto3[1] / boto3[0]);
+            }
 
             double[] python = new double[rounds];
             double[] custom = new double[rounds];
@@ -114,11 +122,24 @@ public final class DeployedBenchmark {
     }
 
     private static LambdaClient client(LocalLambdaService service) {
-        return LambdaClient.builder().region(Region.US_EAST_1).endpointOverride(service.endpoint())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .overrideConfiguration(ClientOverrideConfiguration.builder().apiCallTimeout(Duration.ofMinutes(5)).build())
-                .httpClient(UrlConnectionHttpClient.builder().socketTimeout(Duration.ofMinutes(5)).build())
-                .build();
+        return LambdaClients.create(LambdaClientConfig.local(service.endpoint(), "us-east-1"));
+    }
+
+    /** The same pairs from boto3, in the venv the test command sets up: "bare step" medians in ms. */
+    private static double[] fromBoto3(LocalLambdaService service, int pairs) throws IOException, InterruptedException {
+        Path python = Path.of(".venv/bin/python");
+        if (!Files.isExecutable(python)) {
+            return null;
+        }
+        Process process = new ProcessBuilder(python.toString(), "tools/bench/boto3_invoke_step.py",
+                service.endpoint().toString(), "bench-echo", Integer.toString(pairs))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException("boto3 benchmark failed: " + out);
+        }
+        String[] medians = out.split(" ");
+        return new double[] {Double.parseDouble(medians[0]), Double.parseDouble(medians[1])};
     }
 
     private static void invoke(LambdaClient lambda, String function, String payload) {

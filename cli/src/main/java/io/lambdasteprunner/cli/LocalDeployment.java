@@ -135,6 +135,14 @@ public final class LocalDeployment {
      * STS calls go to the service it runs in ({@code AWS_ENDPOINT_URL_LAMBDA} and
      * {@code AWS_ENDPOINT_URL_STS}, which the service gives every function).
      */
+    /**
+     * The runner's {@code JAVA_TOOL_OPTIONS}, as {@code template.yaml} sets them: the JIT at tier 1 (the java21
+     * runtime's default) and the JDK's POST resend off, which lets the runner buffer request bodies
+     * ({@code LambdaClients}).
+     */
+    public static final String RUNNER_JAVA_TOOL_OPTIONS =
+            "-XX:+TieredCompilation -XX:TieredStopAtLevel=1 -Dsun.net.http.retryPost=false";
+
     static final List<String> RUNNER_SETTINGS = List.of(
             "ALLOWED_ASSUME_ROLE_ARNS", "ALLOWED_EXECUTION_ROLE_ARNS", "GENERATED_FUNCTION_PREFIX",
             "GENERATED_FUNCTION_LOG_GROUP", "MAX_STEP_DEPTH", "ORPHAN_MAX_AGE_MINUTES", "MAX_RESULT_BYTES",
@@ -142,7 +150,8 @@ public final class LocalDeployment {
 
     /**
      * The step runner's environment in local mode: the local default role, the caller's runner
-     * settings ({@link #RUNNER_SETTINGS}) and Powertools settings ({@code POWERTOOLS_*}) when set.
+     * settings ({@link #RUNNER_SETTINGS}) and Powertools settings ({@code POWERTOOLS_*}) when set, and the
+     * template's {@code JAVA_TOOL_OPTIONS}.
      * Metrics are off (no CloudWatch here).
      */
     public static Map<String, String> localEnvironment(Map<String, String> env, String defaultRoleArn) {
@@ -159,6 +168,7 @@ public final class LocalDeployment {
                 .forEach(name -> variables.put(name, env.get(name)));
         variables.putIfAbsent("POWERTOOLS_SERVICE_NAME", FUNCTION_NAME);
         variables.put("POWERTOOLS_METRICS_DISABLED", "true");
+        variables.put("JAVA_TOOL_OPTIONS", RUNNER_JAVA_TOOL_OPTIONS);
         return variables;
     }
 

@@ -73,6 +73,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // Before any connection: the JDK must never send an Invoke again by itself (LambdaClients).
+        System.setProperty(LambdaClients.RETRY_POST, "false");
         if (System.getenv("POWERTOOLS_LOG_LEVEL") == null && System.getProperty("lambdasteprunner.logLevel") == null) {
             // A terminal wants the output JSON, not the runner's own INFO lines.
             System.setProperty("lambdasteprunner.logLevel", "WARN");

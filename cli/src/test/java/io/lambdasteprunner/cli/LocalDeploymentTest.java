@@ -131,4 +131,17 @@ class LocalDeploymentTest {
             assertNull(env.get(name), name);
         }
     }
+
+    @Test
+    void shouldStartTheRunnersJvmAsTheTemplateDoes() throws Exception {
+        // The template's line, e.g. JAVA_TOOL_OPTIONS: "-XX:+TieredCompilation ..."
+        java.util.regex.Matcher line = java.util.regex.Pattern.compile("JAVA_TOOL_OPTIONS: \"([^\"]*)\"")
+                .matcher(java.nio.file.Files.readString(java.nio.file.Path.of("template.yaml")));
+        assertTrue(line.find(), "template.yaml sets the runner's JAVA_TOOL_OPTIONS");
+
+        Map<String, String> env = LocalDeployment.localEnvironment(Map.of(), Main.LOCAL_ROLE_ARN);
+
+        assertEquals(line.group(1), env.get("JAVA_TOOL_OPTIONS"));
+        assertTrue(env.get("JAVA_TOOL_OPTIONS").contains("-Dsun.net.http.retryPost=false"));
+    }
 }

@@ -16,9 +16,9 @@ import software.amazon.awssdk.http.SdkHttpRequest;
  * body (Lambda's requests are small: at most a 6 MB payload or a 50 MB zip), sets the header itself and skips
  * the check. The header is removed before the request is signed, so the signature does not name it.
  *
- * <p>Safe only because {@link LambdaClients} sets {@code sun.net.http.retryPost=false}: the JDK resends a
- * buffered POST whose connection failed before the answer unless told not to, and an Invoke must never be
- * sent twice behind the retry strategy's back.
+ * <p>Safe only when the JDK's {@code sun.net.http.retryPost} is {@code false} from the JVM's start: it resends
+ * a buffered POST whose connection failed before the answer unless told not to, and an Invoke must never be
+ * sent twice behind the retry strategy's back. {@link LambdaClients} adds this interceptor only then.
  */
 final class BufferedRequestBodies implements ExecutionInterceptor {
 

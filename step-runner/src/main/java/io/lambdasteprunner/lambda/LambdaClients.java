@@ -3,6 +3,7 @@ package io.lambdasteprunner.lambda;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
@@ -22,17 +23,25 @@ import java.time.Duration;
  * Invoke ({@link LambdaRetries#invoke()}: never again once the function may have run); the
  * {@link SdkLambdaGateway}'s control-plane calls bring theirs with each request.
  *
- * <p>The JDK's {@code HttpURLConnection} silently sends a POST again when the connection fails
- * before the answer's headers arrive (a reset, an early close), unless
- * {@code sun.net.http.retryPost} is {@code false}: this class sets it, before the first connection
- * reads it, so that an Invoke is never sent twice behind the retry strategy's back. Its bodies are buffered
- * ({@link BufferedRequestBodies}), which spares each POST the JDK's 1 ms check of a kept-alive connection.
+ * <p>The JDK's {@code HttpURLConnection} silently sends a buffered POST again when the connection fails
+ * before the answer's headers arrive (a reset, an early close), unless {@code sun.net.http.retryPost} is
+ * {@code false} when its HTTP client class initialises (once, at the first connection of the JVM). A
+ * streamed POST is never sent again, but costs the JDK's 1 ms check of a kept-alive connection. So the
+ * bodies are buffered ({@link BufferedRequestBodies}) only when the property was {@code false} before
+ * this class loaded, set where the JVM starts: the template's {@code JAVA_TOOL_OPTIONS}, the command
+ * line's {@code main}, the test configuration. Otherwise they are streamed, and this class still sets the
+ * property for whatever connects after it.
  */
 public final class LambdaClients {
 
+    /** The JDK's switch for resending a buffered POST whose connection failed (default true). */
+    public static final String RETRY_POST = "sun.net.http.retryPost";
+
+    /** Whether the JDK was told not to resend POSTs before this class loaded (read first); see above. */
+    static final boolean BUFFERED_BODIES = "false".equals(System.getProperty(RETRY_POST));
+
     static {
-        // Read once, when the JDK's HTTP client class initialises (at the first connection).
-        System.setProperty("sun.net.http.retryPost", "false");
+        System.setProperty(RETRY_POST, "false");
     }
 
     /** Longer than Lambda's 900-second maximum function timeout. */
@@ -52,8 +61,7 @@ public final class LambdaClients {
         LambdaClientBuilder builder = LambdaClient.builder()
                 .region(Region.of(region))
                 .httpClient(httpClient())
-                .overrideConfiguration(o -> o.retryStrategy(LambdaRetries.standard().invoke())
-                        .addExecutionInterceptor(new BufferedRequestBodies()))
+                .overrideConfiguration(o -> withBodies(o.retryStrategy(LambdaRetries.standard().invoke())))
                 .credentialsProvider(credentials);
         if (endpoint != null) {
             builder.endpointOverride(endpoint);
@@ -79,8 +87,7 @@ public final class LambdaClients {
         LambdaClientBuilder builder = LambdaClient.builder()
                 .region(Region.of(config.region()))
                 .httpClient(httpClient())
-                .overrideConfiguration(o -> o.retryStrategy(retries.invoke())
-                        .addExecutionInterceptor(new BufferedRequestBodies()));
+                .overrideConfiguration(o -> withBodies(o.retryStrategy(retries.invoke())));
         if (config.endpoint() != null) {
             builder.endpointOverride(config.endpoint());
         }
@@ -88,6 +95,11 @@ public final class LambdaClients {
                 ? StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"))
                 : DefaultCredentialsProvider.builder().build());
         return builder;
+    }
+
+    /** Buffers request bodies where that is safe ({@link #BUFFERED_BODIES}). */
+    private static ClientOverrideConfiguration.Builder withBodies(ClientOverrideConfiguration.Builder config) {
+        return BUFFERED_BODIES ? config.addExecutionInterceptor(new BufferedRequestBodies()) : config;
     }
 
     private static SdkHttpClient httpClient() {

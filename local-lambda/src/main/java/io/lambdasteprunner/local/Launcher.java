@@ -57,8 +57,11 @@ final class Launcher implements AutoCloseable {
     private final Set<RuntimeProcess> live = ConcurrentHashMap.newKeySet();
     private volatile Boolean jniExtracted;
 
-    /** Tells spares apart: each interpreter has its own. */
-    private record SpareKind(Family family, Path interpreter) {
+    /**
+     * Tells spares apart: each interpreter has its own, and each runtime, whose module and gem paths
+     * (read as the interpreter starts) name its language version.
+     */
+    private record SpareKind(Family family, Path interpreter, String runtime) {
     }
 
     /**
@@ -108,7 +111,8 @@ final class Launcher implements AutoCloseable {
         String note = note(function.runtime());
         Map<String, String> environment = environment(function, scope, family);
         if (usesSpares(family) && fitsASpare(function)) {
-            SpareKind kind = new SpareKind(family, config.interpreters().executable(function.runtime()).orElseThrow());
+            SpareKind kind = new SpareKind(family, config.interpreters().executable(function.runtime()).orElseThrow(),
+                    function.runtime());
             Optional<SpareRuntimes.Spare> spare = spares.take(kind);
             if (spare.isPresent()) {
                 // The next spare starts a moment after this one's function has run its first invoke, or
@@ -235,9 +239,7 @@ final class Launcher implements AutoCloseable {
         List<String> client = config.interpreters().client(family);
         List<String> command = new ArrayList<>();
         if (client == null) {
-            command.add(config.interpreters().executable(function.runtime()).orElseThrow().toString());
-            command.add(sandbox.runtimeDir(bootstrapDir) + "/" + bootstrap(family));
-            return command;
+            return bootstrapCommand(config.interpreters().executable(function.runtime()).orElseThrow(), family);
         }
         for (String part : client) {
             if (part.equals(Interpreters.JAVA)) {
@@ -341,6 +343,17 @@ final class Launcher implements AutoCloseable {
         return jars;
     }
 
+    /**
+     * The interpreter with its built-in bootstrap. Python's output is unbuffered ({@code -u}), so that
+     * it reaches the log before the response does, as Lambda's runtime makes it (without setting a
+     * variable the function would see).
+     */
+    private List<String> bootstrapCommand(Path interpreter, Family family) {
+        String bootstrap = sandbox.runtimeDir(bootstrapDir) + "/" + bootstrap(family);
+        return family == Family.PYTHON ? List.of(interpreter.toString(), "-u", bootstrap)
+                : List.of(interpreter.toString(), bootstrap);
+    }
+
     private static String bootstrap(Family family) {
         return switch (family) {
             case PYTHON -> "bootstrap.py";
@@ -377,9 +390,9 @@ final class Launcher implements AutoCloseable {
 
     private SpareRuntimes.Spare startSpare(SpareKind kind) {
         Path directory = RuntimeProcess.createDirectory(environmentsDir);
-        List<String> command = List.of(kind.interpreter().toString(),
-                sandbox.runtimeDir(bootstrapDir) + "/" + bootstrap(kind.family()));
-        Map<String, String> environment = baseEnvironment(kind.family());
+        List<String> command = bootstrapCommand(kind.interpreter(), kind.family());
+        Map<String, String> environment = baseEnvironment(kind.runtime(), kind.family(),
+                sandbox.taskRoot(directory.resolve("task")), kind.interpreter());
         environment.put("LOCAL_LAMBDA_SPARE", "1");
         if (!sandbox.isolated()) {
             environment.put("TMPDIR", directory.resolve("tmp").toString());
@@ -432,7 +445,8 @@ final class Launcher implements AutoCloseable {
      * that its own AWS calls land where it lives.
      */
     private Map<String, String> environment(FunctionVersion function, Scope scope, Family family) {
-        Map<String, String> env = baseEnvironment(family);
+        Map<String, String> env = baseEnvironment(function.runtime(), family,
+                sandbox.taskRoot(function.code().directory()), config.interpreters().executable(function.runtime()).orElse(null));
         env.put("AWS_REGION", scope.region());
         env.put("AWS_DEFAULT_REGION", scope.region());
         env.put("AWS_ACCESS_KEY_ID", scope.accountId());
@@ -456,13 +470,50 @@ final class Launcher implements AutoCloseable {
         return env;
     }
 
-    /** The variables every function of a language gets, which a spare starts with. */
-    private Map<String, String> baseEnvironment(Family family) {
+    /**
+     * The variables every function of a runtime gets, which a spare starts with: those Lambda sets in
+     * every environment (recorded from AWS in LocalStack's test_lambda_common.snapshot.json,
+     * test_introspection_invoke), with this machine's directories where Lambda's do not exist here:
+     * {@code PATH} starts with the interpreter's own directory where Lambda's starts with
+     * {@code /var/lang/bin}. No {@code HOME}, as on Lambda.
+     */
+    private Map<String, String> baseEnvironment(String runtime, Family family, String taskRoot, Path interpreter) {
         Map<String, String> env = new HashMap<>();
-        env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+        String runtimeDir = sandbox.runtimeDir(bootstrapDir);
+        Path interpreterDir = interpreter == null ? null : interpreter.toAbsolutePath().getParent();
+        env.put("PATH", (interpreterDir == null ? "" : interpreterDir + ":") + "/usr/local/bin:/usr/bin/:/bin:/opt/bin");
+        env.put("LD_LIBRARY_PATH", "/var/lang/lib:/lib64:/usr/lib64:" + runtimeDir + ":" + runtimeDir + "/lib:"
+                + taskRoot + ":" + taskRoot + "/lib:/opt/lib");
         env.put("LANG", "en_US.UTF-8");
-        env.put("TZ", "UTC");
-        env.put("LAMBDA_RUNTIME_DIR", sandbox.runtimeDir(bootstrapDir));
+        env.put("TZ", ":UTC");
+        env.put("LAMBDA_RUNTIME_DIR", runtimeDir);
+        // X-Ray's daemon is on the environment's link-local address on AWS; here nothing listens on loopback.
+        env.put("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR");
+        env.put("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000");
+        env.put("_AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1");
+        env.put("_AWS_XRAY_DAEMON_PORT", "2000");
+        if (family != Family.JAVA) {
+            // What the shell that starts these runtimes on Lambda leaves (the Java runtime gets neither).
+            env.put("SHLVL", "0");
+            env.put("PWD", taskRoot);
+        }
+        String version = runtime.replaceAll("^[a-z]+", "").replaceAll("\\.x$", "");
+        switch (family) {
+            case PYTHON -> env.put("PYTHONPATH", runtimeDir);
+            case NODEJS -> env.put("NODE_PATH", "/opt/nodejs/node" + version + "/node_modules:/opt/nodejs/node_modules:"
+                    + runtimeDir + "/node_modules:" + runtimeDir + ":" + taskRoot);
+            case RUBY -> {
+                // Gems deployed with the function (bundle install --path vendor/bundle) and its own files
+                // are found as on Lambda.
+                String gems = version + ".0";
+                env.put("GEM_HOME", runtimeDir);
+                env.put("GEM_PATH", taskRoot + "/vendor/bundle/ruby/" + gems + ":/opt/ruby/gems/" + gems + ":"
+                        + runtimeDir + ":" + runtimeDir + "/ruby/" + gems);
+                env.put("RUBYLIB", taskRoot + ":" + runtimeDir + "/lib:/opt/ruby/lib");
+            }
+            default -> {
+            }
+        }
         env.put("AWS_REGION", config.region());
         env.put("AWS_DEFAULT_REGION", config.region());
         // A function's role credentials on AWS; here placeholders of the default account (a function's
@@ -472,13 +523,6 @@ final class Launcher implements AutoCloseable {
         env.put("AWS_SESSION_TOKEN", "local-lambda-session");
         env.put("AWS_ENDPOINT_URL_LAMBDA", endpoint.toString());
         env.put("AWS_ENDPOINT_URL_STS", endpoint.toString());
-        if (family == Family.PYTHON) {
-            // Output must reach the log before the response does, as it does on AWS.
-            env.put("PYTHONUNBUFFERED", "1");
-        }
-        if (System.getenv("HOME") != null) {
-            env.put("HOME", System.getenv("HOME"));
-        }
         env.putAll(config.functionEnvironment());
         return env;
     }

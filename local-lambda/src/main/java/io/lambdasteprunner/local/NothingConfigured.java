@@ -2,6 +2,7 @@ package io.lambdasteprunner.local;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -27,7 +28,7 @@ final class NothingConfigured {
     }
 
     /** The answer for {@code request}, or empty when it is no read of an unconfigured feature. */
-    Optional<ApiResponse> answer(ApiRequest request) {
+    Optional<ApiResponse> answer(ApiRequest request) throws IOException {
         List<String> path = request.path();
         String method = request.method();
         if (path.size() < 2) {
@@ -62,7 +63,7 @@ final class NothingConfigured {
     }
 
     private Optional<ApiResponse> function(String api, String method, FunctionName name, List<String> rest,
-                                           ApiRequest request) {
+                                           ApiRequest request) throws IOException {
         String resource = String.join("/", rest);
         String qualifierParameter = request.query("Qualifier");
         switch (api + " " + resource + " " + method) {
@@ -95,6 +96,20 @@ final class NothingConfigured {
             }
             case "2019-09-30 provisioned-concurrency GET", "2019-09-30 provisioned-concurrency DELETE" -> {
                 return Optional.of(provisionedConcurrency(method, name, request));
+            }
+            case "2024-08-31 recursion-config PUT" -> {
+                // The model's enum first, as AWS checks it (recorded: test_put_function_recursion_config_invalid_value);
+                // Terminate is what every function here has, so setting it changes nothing; Allow stays a 501.
+                String loop = request.json(LambdaRoutes.MAX_CONTROL_REQUEST_BYTES,
+                        size -> LambdaException.entityTooLarge("Request too large")).path("RecursiveLoop").asText(null);
+                if (loop == null || !List.of("Terminate", "Allow").contains(loop)) {
+                    throw LambdaException.validation(loop, "recursiveLoop", "Member must satisfy enum value set: [Terminate, Allow]");
+                }
+                if (loop.equals("Allow")) {
+                    return Optional.empty();
+                }
+                existing(name, null);
+                return Optional.of(ApiResponse.json(200, Json.object().put("RecursiveLoop", "Terminate")));
             }
             case "2024-08-31 recursion-config GET" -> {
                 existing(name, null);

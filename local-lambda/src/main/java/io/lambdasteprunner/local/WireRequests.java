@@ -71,6 +71,7 @@ final class WireRequests {
                 ? checkEnvironment(environmentVariables(body), violations) : null;
         Map<String, String> tags = checkTags(body.stringMap("Tags"), violations);
         ControlRequests.LoggingChange logging = loggingChange(body.object("LoggingConfig"), violations);
+        checkSettingsNotKept(body, violations);
         String packageType = body.string("PackageType");
         violations.oneOf(packageType, "packageType", List.of("Zip", "Image"));
         Body code = body.object("Code");
@@ -99,6 +100,7 @@ final class WireRequests {
                 ? checkEnvironment(environmentVariables(body), violations) : null;
         ControlRequests.LoggingChange logging = body.has("LoggingConfig")
                 ? loggingChange(body.object("LoggingConfig"), violations) : null;
+        checkSettingsNotKept(body, violations);
         violations.throwIfAny();
         return new ControlRequests.ConfigurationChange(body.string("Runtime"), role, handler, description, timeout,
                 memory, ephemeralStorage, environment, logging, body.string("RevisionId"));
@@ -164,6 +166,34 @@ final class WireRequests {
                     + "value set: " + ARCHITECTURES + ", Member must not be null]");
         }
         return architectures;
+    }
+
+    /**
+     * The model's constraints on settings the service takes but does not keep (SnapStart, VpcConfig): a
+     * request that breaks them is refused as AWS refuses it (recorded in LocalStack's
+     * test_snapstart_exceptions and test_invalid_vpc_config_*), whatever the service then does with it.
+     */
+    private static void checkSettingsNotKept(Body body, Violations violations) {
+        if (body.has("SnapStart")) {
+            violations.oneOf(body.object("SnapStart").string("ApplyOn"), "snapStart.applyOn",
+                    List.of("PublishedVersions", "None"));
+        }
+        if (body.has("VpcConfig")) {
+            Body vpc = body.object("VpcConfig");
+            checkIds(vpc.stringList("SubnetIds"), "vpcConfig.subnetIds", SUBNET_ID, violations);
+            checkIds(vpc.stringList("SecurityGroupIds"), "vpcConfig.securityGroupIds", SECURITY_GROUP_ID, violations);
+        }
+    }
+
+    private static final Pattern SUBNET_ID = Pattern.compile("subnet-[0-9a-z]*");
+    private static final Pattern SECURITY_GROUP_ID = Pattern.compile("sg-[0-9a-zA-Z]*");
+
+    private static void checkIds(List<String> ids, String field, Pattern pattern, Violations violations) {
+        if (ids != null && ids.stream().anyMatch(id -> id.length() > 1024 || !pattern.matcher(id).matches())) {
+            violations.add(ids, field, "Member must satisfy constraint: [Member must have length less than or equal "
+                    + "to 1024, Member must have length greater than or equal to 0, Member must satisfy regular "
+                    + "expression pattern: " + pattern.pattern() + "]");
+        }
     }
 
     /** An {@code Environment} without {@code Variables} is an empty set of variables, as AWS answers it back. */

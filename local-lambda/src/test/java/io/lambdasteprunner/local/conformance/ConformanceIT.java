@@ -279,13 +279,17 @@ class ConformanceIT {
 
     /**
      * A member by dotted path, or null: {@code Configuration.State}, {@code Versions.0.FunctionArn}, or
-     * {@code Functions[FunctionName=x].Version} for the list item whose member has that value.
+     * {@code Functions[FunctionName=x].Version} for the list item whose member has that value; a path
+     * goes on into a member that holds a JSON object as text ({@code Statement.Principal.Service}).
      */
     private static JsonNode at(JsonNode body, String path) {
         JsonNode node = body;
         for (String part : path.split("\\.(?![^\\[]*])")) {
             if (node == null) {
                 return null;
+            }
+            if (node.isTextual() && node.asText().startsWith("{")) {
+                node = parsed(node.asText()); // a member that is JSON in a string (AddPermission's Statement)
             }
             Matcher selector = SELECTOR.matcher(part);
             if (selector.matches()) {

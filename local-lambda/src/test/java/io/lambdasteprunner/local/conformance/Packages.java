@@ -15,8 +15,11 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -126,25 +129,63 @@ final class Packages {
         }
     }
 
-    /** The files under the test resource directory {@code conformance/functions/<dir>/}, zipped. */
-    static byte[] functionZip(String dir) {
-        try {
-            URL url = Packages.class.getResource("/conformance/functions/" + dir);
-            if (url == null) {
-                throw new IllegalArgumentException("no conformance/functions/" + dir + " on the test class path");
-            }
-            Path root = Path.of(url.toURI());
-            Map<String, byte[]> files = new TreeMap<>();
-            try (Stream<Path> paths = Files.walk(root)) {
-                for (Path file : paths.filter(Files::isRegularFile).toList()) {
-                    files.put(root.relativize(file).toString(), Files.readAllBytes(file));
+    /**
+     * The files under the test resource directories {@code conformance/functions/<dir>/} ({@code a+b}
+     * joins two directories), zipped; a file that starts with {@code #!} is a script, executable in
+     * the zip (mode 755), as a deployment package carries a runtime wrapper.
+     */
+    static byte[] functionZip(String dirs) {
+        Map<String, byte[]> files = new TreeMap<>();
+        for (String dir : dirs.split("\\+")) {
+            try {
+                URL url = Packages.class.getResource("/conformance/functions/" + dir);
+                if (url == null) {
+                    throw new IllegalArgumentException("no conformance/functions/" + dir + " on the test class path");
                 }
+                Path root = Path.of(url.toURI());
+                try (Stream<Path> paths = Files.walk(root)) {
+                    for (Path file : paths.filter(Files::isRegularFile).toList()) {
+                        files.put(root.relativize(file).toString(), Files.readAllBytes(file));
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException(e);
             }
-            return zip(files);
+        }
+        boolean scripts = files.values().stream().anyMatch(Packages::isScript);
+        return scripts ? zipWithScripts(files) : zip(files);
+    }
+
+    private static boolean isScript(byte[] content) {
+        return content.length > 2 && content[0] == '#' && content[1] == '!';
+    }
+
+    /** A zip whose scripts are executable: the JDK's zip file system writes Unix modes. */
+    private static byte[] zipWithScripts(Map<String, byte[]> files) {
+        try {
+            Path dir = Files.createTempDirectory("conformance-zip-");
+            Path file = dir.resolve("package.zip");
+            try {
+                try (FileSystem zip = FileSystems.newFileSystem(file, Map.of("create", "true", "enablePosixFileAttributes", "true"))) {
+                    for (var entry : files.entrySet()) {
+                        Path target = zip.getPath(entry.getKey());
+                        if (target.getParent() != null) {
+                            Files.createDirectories(target.getParent());
+                        }
+                        Files.write(target, entry.getValue());
+                        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
+                                isScript(entry.getValue()) ? "rwxr-xr-x" : "rw-r--r--"));
+                    }
+                }
+                return Files.readAllBytes(file);
+            } finally {
+                Files.deleteIfExists(file);
+                Files.deleteIfExists(dir);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(e);
         }
     }
 

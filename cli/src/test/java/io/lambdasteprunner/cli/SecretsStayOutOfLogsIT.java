@@ -27,6 +27,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.config.Configuration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.lambda.powertools.logging.internal.LoggingManagerRegistry;
@@ -58,6 +59,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * at DEBUG, and asserts that no marker reaches the JSON logs or the command line's stderr.
  */
 class SecretsStayOutOfLogsIT {
+
+    @TempDir
+    Path temp;
 
     private static final String ROLE = "arn:aws:iam::000000000000:role/lambda-step-runner-local";
     private static final String CODE = "c0de-s3cret-7731";
@@ -158,7 +162,7 @@ class SecretsStayOutOfLogsIT {
             run(sweeper, mapper.createObjectNode().put("action", "sweep"), seen);
 
             // ... and the command line, whose stderr is the user's log
-            Path dir = Files.createTempDirectory("secrets-it");
+            Path dir = Files.createTempDirectory(temp, "secrets-it");
             Main main = new Main(Map.of("DEFAULT_EXECUTION_ROLE_ARN", ROLE), new PrintStream(new ByteArrayOutputStream(),
                     true, StandardCharsets.UTF_8), new PrintStream(cliErr, true, StandardCharsets.UTF_8));
             List<ObjectNode> cliEvents = List.of(customCode("    return event\n"),

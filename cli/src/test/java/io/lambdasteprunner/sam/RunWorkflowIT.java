@@ -216,8 +216,7 @@ class RunWorkflowIT {
     }
 
     static Stream<Arguments> badInput() throws IOException {
-        Path dir = Files.createTempDirectory("run-workflow-bad");
-        dir.toFile().deleteOnExit();
+        Path dir = Files.createTempDirectory(work, "bad-input");
         Path notJson = Files.writeString(dir.resolve("broken.asl.json"), "{\"StartAt\": ");
         Path invalid = Files.writeString(dir.resolve("invalid.asl.json"), """
                 {"StartAt": "A", "States": {"A": {"Type": "Pass", "Nxt": "B"}, "B": {"Type": "Succeed"}}}""");

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -44,6 +45,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * target function. No generated function may be left behind.
  */
 class WorkflowIT {
+
+    /** Reports and definitions the tests write; removed after the class. */
+    @TempDir
+    static Path temp;
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The template's RunbookTargetFunction, which run-workflow deploys from its inline code. */
     private static final String TARGET = "RunbookTargetFunction";
@@ -93,7 +98,7 @@ class WorkflowIT {
     }
 
     private static JsonNode execute(Path definition, String input) throws Exception {
-        Path reports = Files.createTempDirectory("workflow-it");
+        Path reports = Files.createTempDirectory(temp, "workflow-it");
         Path inputFile = Files.writeString(reports.resolve("input.json"), input);
         Tools.Result run = Tools.run(Tools.ROOT, Map.of(
                         "AWS_REGION", config.region(),
@@ -158,7 +163,7 @@ class WorkflowIT {
                 ? "\"Resource\": \"${StepRunnerFunctionArn}\", \"Parameters\": {\"action\": \"invoke\", \"functionName\": \"x\"}"
                 : "\"Resource\": \"arn:aws:states:::lambda:invoke\", \"Parameters\": {\"FunctionName\": \"${StepRunnerFunctionArn}\","
                         + " \"Payload\": {\"action\": \"invoke\", \"functionName\": \"x\"}}";
-        Path definition = Files.writeString(Files.createTempDirectory("workflow-it").resolve("service-error.asl.json"), """
+        Path definition = Files.writeString(Files.createTempDirectory(temp, "workflow-it").resolve("service-error.asl.json"), """
                 {"StartAt": "Step", "States": {
                   "Step": {"Type": "Task", %s,
                     "Catch": [{"ErrorEquals": ["Lambda.%s"], "ResultPath": "$.error", "Next": "Caught"}], "End": true},
@@ -181,7 +186,7 @@ class WorkflowIT {
 
     @Test
     void shouldNameAMissingFunctionLambdaResourceNotFoundException() throws Exception {
-        Path definition = Files.writeString(Files.createTempDirectory("workflow-it").resolve("missing.asl.json"), """
+        Path definition = Files.writeString(Files.createTempDirectory(temp, "workflow-it").resolve("missing.asl.json"), """
                 {"StartAt": "Step", "States": {
                   "Step": {"Type": "Task", "Resource": "arn:aws:lambda:%s:%s:function:no-such-function",
                     "Catch": [{"ErrorEquals": ["Lambda.ResourceNotFoundException"], "ResultPath": "$.error", "Next": "Caught"}],

@@ -92,7 +92,7 @@ public final class LocalLambdaService implements AutoCloseable {
 
     private LocalLambdaService(LocalLambdaConfig config) throws IOException {
         this.ownsWorkDir = config.workDir() == null;
-        this.workDir = ownsWorkDir ? Files.createTempDirectory("local-lambda-") : config.workDir();
+        this.workDir = ownsWorkDir ? WorkDirectories.create() : config.workDir();
         Path bootstrapDir = Files.createDirectories(workDir.resolve("bootstrap"));
         for (String bootstrap : BOOTSTRAPS) {
             try (InputStream in = LocalLambdaService.class.getResourceAsStream("bootstrap/" + bootstrap)) {
@@ -106,6 +106,10 @@ public final class LocalLambdaService implements AutoCloseable {
                     + sandbox.unavailableReason() + ". Each gets a private TMPDIR and its processes are killed with it.");
         }
         this.executor = Executors.newCachedThreadPool(daemonThreads("local-lambda-"));
+        if (ownsWorkDir) {
+            Path tmp = workDir.getParent();
+            executor.execute(() -> WorkDirectories.removeAbandoned(tmp));
+        }
         this.requests = new ThreadPoolExecutor(MAX_REQUEST_THREADS, MAX_REQUEST_THREADS, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(MAX_QUEUED_REQUESTS), daemonThreads("local-lambda-http-"));
         ((ThreadPoolExecutor) requests).allowCoreThreadTimeOut(true);

@@ -3,6 +3,7 @@ package io.lambdasteprunner.local;
 import io.lambdasteprunner.facts.LambdaRuntimes.Family;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,6 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code SpareRuntimesIT}.
  */
 class SpareRuntimesTest {
+
+    @TempDir
+    Path temp;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final ProcessStarter processes = new ProcessStarter();
     private final List<Process> started = new ArrayList<>();
@@ -158,7 +162,7 @@ class SpareRuntimesTest {
 
     private SpareRuntimes.Spare sleeper(Family family) {
         try {
-            Path directory = RuntimeProcess.createDirectory(Files.createTempDirectory("spare-"));
+            Path directory = RuntimeProcess.createDirectory(Files.createTempDirectory(temp, "spare-"));
             RuntimeProcess process = RuntimeProcess.start(processes, List.of("sleep", "60"), Map.of(), directory,
                     directory, false, true);
             synchronized (started) {

@@ -6,6 +6,7 @@ import io.lambdasteprunner.local.LocalLambdaConfig;
 import io.lambdasteprunner.local.LocalLambdaService;
 import io.lambdasteprunner.step.StepFailure;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -34,6 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * function's environment, the data variables, the runner's own environment or the caller's client context.
  */
 class PowertoolsMetricsIT {
+
+    @TempDir
+    Path temp;
 
     private static final String SECRET_PAYLOAD = "payload-secret-4f1c";
     private static final String SECRET_CODE = "code-secret-9a7e";
@@ -112,7 +116,7 @@ class PowertoolsMetricsIT {
     }
 
     private Run runInLambdaEnvironment(Map<String, String> environment, List<String> events) throws Exception {
-        Path dir = Files.createTempDirectory("metrics-it");
+        Path dir = Files.createTempDirectory(temp, "metrics-it");
         Path out = dir.resolve("stdout");
         Path err = dir.resolve("stderr");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -159,6 +159,16 @@ final class LambdaApi {
                 .put("errorAfterRunRate", now.errorAfterRunRate()));
     }
 
+    /** Answers {@code refusal} without serving the request (its body unread: the connection is not reused). */
+    static void refuse(HttpExchange exchange, LambdaException refusal) {
+        try (exchange) {
+            exchange.getResponseHeaders().set("Connection", "close");
+            write(exchange, WireShapes.error(refusal));
+        } catch (IOException e) {
+            // The caller went away.
+        }
+    }
+
     private static void write(HttpExchange exchange, ApiResponse response) throws IOException {
         var headers = exchange.getResponseHeaders();
         headers.set("x-amzn-RequestId", UUID.randomUUID().toString());

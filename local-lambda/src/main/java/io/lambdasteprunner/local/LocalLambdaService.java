@@ -1,6 +1,7 @@
 package io.lambdasteprunner.local;
 
 import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
@@ -37,8 +38,10 @@ import java.util.function.Consumer;
  * bubblewrap is installed ({@link Sandbox}), and the service says once, on standard error, when they
  * do not.
  *
- * <p>Limits: at most {@value #MAX_REQUEST_THREADS} requests are served at once and
- * {@value #MAX_QUEUED_REQUESTS} more wait (beyond that a connection is closed unanswered); a request
+ * <p>Limits: a request's line and headers are read on a virtual thread of its own, so that half-sent
+ * ones hold no platform thread and do not keep other callers out; then at most
+ * {@value #MAX_REQUEST_THREADS} requests are served at once and {@value #MAX_QUEUED_REQUESTS} more
+ * wait (beyond that a request is answered 429 {@code TooManyRequestsException}); a request
  * must arrive whole, headers and body, within {@value #MAX_REQUEST_SECONDS} s; at most
  * {@link LocalLambdaConfig#maxEnvironments()} runtime processes run at once.
  *
@@ -74,6 +77,7 @@ public final class LocalLambdaService implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final ExecutorService requests;
+    private final ExecutorService readers;
     private final ProcessStarter processes;
     private final FunctionScopes functions;
     private final SecurityTokenService sts;
@@ -123,9 +127,10 @@ public final class LocalLambdaService implements AutoCloseable {
         AccessKeys keys = new AccessKeys(config.accountId());
         this.sts = new SecurityTokenService(keys, RoleTrust.ANYONE, Clock.systemUTC());
         LambdaApi api = new LambdaApi(functions, keys, sts, faults, Clock.systemUTC());
-        HttpContext context = server.createContext("/", api::handle);
+        HttpContext context = server.createContext("/", exchange -> serveBounded(exchange, api));
         context.getFilters().add(new SdkRequestFilter());
-        server.setExecutor(requests);
+        this.readers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("local-lambda-read-", 1).factory());
+        server.setExecutor(readers);
         server.start();
         this.shutdownHook = new Thread(this::stop, "local-lambda-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -258,6 +263,33 @@ public final class LocalLambdaService implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs on the virtual thread that read the request's headers (and passed {@link SdkRequestFilter}):
+     * hands it to the bounded pool, whose threads read the body and may wait for a function for up to
+     * 900 s, and waits. When the pool and its queue are full, the caller is told so and may retry: nothing ran.
+     */
+    private void serveBounded(HttpExchange exchange, LambdaApi api) {
+        java.util.concurrent.Future<?> served;
+        try {
+            served = requests.submit(() -> {
+                api.handle(exchange);
+                return null;
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LambdaApi.refuse(exchange, LambdaException.tooManyRequests("The local Lambda service is serving "
+                    + MAX_REQUEST_THREADS + " requests and has " + MAX_QUEUED_REQUESTS + " more waiting; "
+                    + "this one did not run: try again.", "CallerRateLimitExceeded"));
+            return;
+        }
+        try {
+            served.get();
+        } catch (InterruptedException e) {
+            served.cancel(true); // the service is stopping
+        } catch (java.util.concurrent.ExecutionException e) {
+            exchange.close(); // the caller went away while it was answered
+        }
+    }
+
     private synchronized void stop() {
         if (closed) {
             return;
@@ -270,6 +302,7 @@ public final class LocalLambdaService implements AutoCloseable {
         processes.close();
         executor.shutdownNow();
         requests.shutdownNow();
+        readers.shutdownNow();
         if (ownsWorkDir) {
             FunctionRegistry.deleteQuietly(workDir);
         }

@@ -35,6 +35,12 @@ import java.util.Map;
  * with a selector over all of the runtime's connections (the Java client, for one, reports errors on
  * a second connection): no server thread, and no hand-off between threads on the path of an invoke.
  *
+ * <p>What a stranger can make it hold is bounded, since any process on the machine (another
+ * function among them) can connect: at most {@value #MAX_CONNECTIONS} connections (a new one beyond
+ * replaces the oldest that never carried the token), headers of at most {@value #MAX_HEADER_BYTES}
+ * bytes, and no body is kept that is over the limit or that comes without the token to a path not
+ * {@link #openWithoutToken open} without it: its bytes are read and dropped.
+ *
  * <p>Used by one thread at a time (the holder of the environment). {@link #close()} and
  * {@link #wakeUp()} may come from any thread.
  */
@@ -61,6 +67,8 @@ final class RuntimeApiServer implements AutoCloseable {
 
     /** Anything longer is not a runtime talking to us: the connection is dropped. */
     private static final int MAX_HEADER_BYTES = 64 * 1024;
+    /** A runtime holds one or two connections (the Java client reports errors on a second). */
+    static final int MAX_CONNECTIONS = 8;
 
     private final Selector selector;
     private final ServerSocketChannel listener;
@@ -68,6 +76,9 @@ final class RuntimeApiServer implements AutoCloseable {
     private final String tokenPrefix;
     private final String hostName;
     private final boolean byName;
+    /** The path (a prefix) whose requests are served without the token, or null: see {@link RuntimeProtocol}. */
+    private String openPath;
+    private long accepted;
 
     /**
      * @param token  the secret that authenticates the runtime's requests
@@ -158,9 +169,36 @@ final class RuntimeApiServer implements AutoCloseable {
         if (channel == null) {
             return;
         }
+        SelectionKey oldestStranger = null;
+        int open = 0;
+        for (SelectionKey key : selector.keys()) {
+            if (key.isValid() && key.attachment() instanceof Connection connection) {
+                open++;
+                if (!connection.carriedToken && (oldestStranger == null
+                        || connection.number < ((Connection) oldestStranger.attachment()).number)) {
+                    oldestStranger = key;
+                }
+            }
+        }
+        if (open >= MAX_CONNECTIONS) {
+            if (oldestStranger == null) {
+                channel.close(); // The runtime's own connections fill every place.
+                return;
+            }
+            oldestStranger.cancel();
+            oldestStranger.channel().close();
+        }
         channel.configureBlocking(false);
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        channel.register(selector, SelectionKey.OP_READ, new Connection());
+        channel.register(selector, SelectionKey.OP_READ, new Connection(accepted++));
+    }
+
+    /**
+     * Lets requests to paths starting with {@code pathPrefix} (null: none) bring a body without the
+     * token; any other request without it is answered with its body dropped unread.
+     */
+    void openWithoutToken(String pathPrefix) {
+        this.openPath = pathPrefix;
     }
 
     /** Answers a request on the connection it came on. */
@@ -224,13 +262,23 @@ final class RuntimeApiServer implements AutoCloseable {
 
     /** The bytes one connection has sent, parsed into requests as they complete. */
     private final class Connection {
+        private final long number;
         private final ByteArrayOutputStream received = new ByteArrayOutputStream();
         private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
+        /** Whether a request on it carried the token: the runtime's own, never replaced by a newcomer. */
+        private boolean carriedToken;
         private boolean continueSent;
         /** Set when bytes arrive; parsing is tried only then. */
         private boolean changed;
         /** The size the buffer must reach before the pending request can be complete. */
         private long needed;
+        /** Bytes of the current request's body still to drop, and the request to hand out after them. */
+        private long toDrop;
+        private Request dropped;
+
+        Connection(long number) {
+            this.number = number;
+        }
 
         void fill(SelectionKey key) throws IOException {
             SocketChannel channel = (SocketChannel) key.channel();
@@ -246,16 +294,28 @@ final class RuntimeApiServer implements AutoCloseable {
                 channel.close();
                 return;
             }
-            received.write(readBuffer.array(), 0, n);
+            int skipped = (int) Math.min(toDrop, n);
+            toDrop -= skipped;
+            received.write(readBuffer.array(), skipped, n - skipped);
             changed = true;
-            if (received.size() > maxBody + 2L * MAX_HEADER_BYTES + 64L * 1024 * 1024) {
-                key.cancel(); // Far over any limit: not a runtime.
+            if (received.size() > maxBody + 2L * MAX_HEADER_BYTES) {
+                key.cancel(); // Over any limit even with framing (a chunked body): not a runtime.
                 channel.close();
             }
         }
 
         /** The next complete request on this connection, removed from its buffer, or null. */
         Request take(SocketChannel channel) throws IOException {
+            if (dropped != null) {
+                if (toDrop > 0) {
+                    return null;
+                }
+                Request request = dropped;
+                dropped = null;
+                continueSent = false;
+                changed = received.size() > 0;
+                return request;
+            }
             if (!changed || received.size() < needed) {
                 return null; // A large body arrives in many reads: copy and parse it once, when complete.
             }
@@ -263,6 +323,9 @@ final class RuntimeApiServer implements AutoCloseable {
             byte[] bytes = received.toByteArray();
             int headerEnd = indexOf(bytes, 0);
             if (headerEnd < 0) {
+                if (bytes.length > MAX_HEADER_BYTES) {
+                    throw new IllegalStateException("headers too long");
+                }
                 return null;
             }
             String[] lines = new String(bytes, 0, headerEnd, StandardCharsets.ISO_8859_1).split("\r\n");
@@ -275,13 +338,38 @@ final class RuntimeApiServer implements AutoCloseable {
                             lines[i].substring(colon + 1).trim());
                 }
             }
+            String target = requestLine.length > 1 ? requestLine[1] : "/";
+            int query = target.indexOf('?');
+            String path = query < 0 ? target : target.substring(0, query);
+            boolean underToken = path.startsWith(tokenPrefix + "/");
+            boolean authenticated = underToken || hostIsOurs(headers.get("host"));
+            carriedToken |= authenticated;
+            String servedPath = underToken ? path.substring(tokenPrefix.length()) : path;
+            boolean keepsBody = authenticated || (openPath != null && servedPath.startsWith(openPath));
             int bodyStart = headerEnd + 4;
+            boolean chunked = "chunked".equalsIgnoreCase(headers.get("transfer-encoding"));
+            long length = chunked ? 0 : Long.parseLong(headers.getOrDefault("content-length", "0"));
+            if (length < 0 || (chunked && !keepsBody)) {
+                throw new IllegalStateException("a body no runtime sends");
+            }
+            if (!chunked && (length > maxBody || !keepsBody)) {
+                // Read and dropped as it arrives, never held: answered after its last byte.
+                Request request = new Request(channel, requestLine[0], servedPath, headers, new byte[0],
+                        length > maxBody, authenticated);
+                long here = Math.min(length, bytes.length - bodyStart);
+                received.reset();
+                received.write(bytes, (int) (bodyStart + here), (int) (bytes.length - bodyStart - here));
+                toDrop = length - here;
+                dropped = request;
+                needed = 0;
+                sendContinue(channel, headers, toDrop > 0);
+                return take(channel);
+            }
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             int end;
-            if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+            if (chunked) {
                 end = dechunk(bytes, bodyStart, body);
             } else {
-                long length = Long.parseLong(headers.getOrDefault("content-length", "0"));
                 end = bytes.length - bodyStart >= length ? bodyStart + (int) length : -1;
                 needed = end < 0 ? bodyStart + length : 0;
                 if (end >= 0) {
@@ -289,25 +377,22 @@ final class RuntimeApiServer implements AutoCloseable {
                 }
             }
             if (end < 0) {
-                if (!continueSent && "100-continue".equalsIgnoreCase(headers.get("expect"))) {
-                    // curl (under the official clients) asks before it sends a larger body.
-                    continueSent = true;
-                    write(channel, ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
-                }
+                sendContinue(channel, headers, true);
                 return null;
             }
             received.reset();
             received.write(bytes, end, bytes.length - end);
             continueSent = false;
             changed = received.size() > 0; // Pipelined bytes may hold the next request already.
-            String target = requestLine.length > 1 ? requestLine[1] : "/";
-            int query = target.indexOf('?');
-            String path = query < 0 ? target : target.substring(0, query);
-            boolean underToken = path.startsWith(tokenPrefix + "/");
-            boolean authenticated = underToken || hostIsOurs(headers.get("host"));
-            boolean tooLarge = body.size() > maxBody;
-            return new Request(channel, requestLine[0], underToken ? path.substring(tokenPrefix.length()) : path,
-                    headers, tooLarge ? new byte[0] : body.toByteArray(), tooLarge, authenticated);
+            return new Request(channel, requestLine[0], servedPath, headers, body.toByteArray(), false, authenticated);
+        }
+
+        /** curl (under the official clients) asks before it sends a larger body. */
+        private void sendContinue(SocketChannel channel, Map<String, String> headers, boolean bodyToCome) throws IOException {
+            if (bodyToCome && !continueSent && "100-continue".equalsIgnoreCase(headers.get("expect"))) {
+                continueSent = true;
+                write(channel, ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+            }
         }
 
         private void write(SocketChannel channel, ByteBuffer buffer) throws IOException {

@@ -40,6 +40,7 @@ final class RuntimeProtocol implements AutoCloseable {
 
     private RuntimeProtocol(RuntimeApiServer server) {
         this.server = server;
+        server.openWithoutToken(PREFIX + "/init/error");
     }
 
     /** A new environment's secret: 128 random bits, in hex. */
@@ -80,6 +81,7 @@ final class RuntimeProtocol implements AutoCloseable {
             if (isNext(request) && request.authenticated()) {
                 pendingNext = request;
                 initialising = false;
+                server.openWithoutToken(null);
             } else if (initialising && isPost(request, PREFIX + "/init/error")) {
                 server.respond(request, 202, OK);
                 return request.body();
@@ -95,6 +97,7 @@ final class RuntimeProtocol implements AutoCloseable {
         RuntimeApiServer.Request next = pendingNext;
         pendingNext = null;
         currentRequestId = invocation.requestId;
+        server.openWithoutToken(PREFIX + "/invocation/" + currentRequestId + "/");
         server.respond(next, 200, headers, invocation.event);
     }
 
@@ -108,11 +111,11 @@ final class RuntimeProtocol implements AutoCloseable {
             if (kind.equals("response") && request.bodyTooLarge()) {
                 server.respond(request, 413, "{\"errorMessage\":\"Exceeded maximum allowed payload size ("
                         + MAX_RESPONSE_BYTES + " bytes).\",\"errorType\":\"RequestEntityTooLarge\"}");
-                currentRequestId = null;
+                answered();
                 return new Answer.TooLarge();
             } else if (kind.equals("response") || kind.equals("error")) {
                 server.respond(request, 202, OK);
-                currentRequestId = null;
+                answered();
                 return kind.equals("error") ? new Answer.Error(request.body()) : new Answer.Response(request.body());
             } else if (isNext(request) && request.authenticated()) {
                 pendingNext = request; // Asked again without answering: nothing to hand out yet.
@@ -120,6 +123,11 @@ final class RuntimeProtocol implements AutoCloseable {
                 answerStray(request);
             }
         }
+    }
+
+    private void answered() {
+        currentRequestId = null;
+        server.openWithoutToken(null);
     }
 
     private static boolean isNext(RuntimeApiServer.Request request) {

@@ -10,6 +10,9 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +94,10 @@ class IsolationIT {
                     return {"writtenMb": written >> 20, "errno": error}
                 if action == "address":
                     return os.environ["AWS_LAMBDA_RUNTIME_API"]
+                if action == "hold":
+                    import time
+                    time.sleep(event["seconds"])
+                    return "held"
                 if action == "fork":
                     # A double-forked child in a session of its own: it leaves the runtime's process tree.
                     subprocess.Popen(["/usr/bin/setsid", "/bin/sh", "-c", "sleep 300 & exit 0"])
@@ -251,6 +258,82 @@ class IsolationIT {
             assertEquals(403, refused.get("wrongToken").asInt(), refused.toString());
             assertEquals(403, refused.get("ownToken").asInt(), refused.toString());
             assertFalse(refused.get("resolvesOthersName").asBoolean(), "b's sandbox does not resolve a's host name");
+        }
+
+        @Test
+        void shouldHoldNeitherAStrangersBytesNorManyOfItsConnections() throws Exception {
+            // Given a function in the middle of an invoke: its Runtime API reads whatever arrives
+            String name = "iso-busy";
+            LocalLambda.create(lambda, name, "python3.12", "lambda_function.py", "lambda_function.lambda_handler", PROBE, 30);
+            int port = Integer.parseInt(invoke(lambda, name, "{\"action\":\"address\"}").asText().split(":")[1]);
+            var busy = java.util.concurrent.CompletableFuture.supplyAsync(() -> lambda.invoke(r -> r.functionName(name)
+                    .payload(SdkBytes.fromUtf8String("{\"action\":\"hold\",\"seconds\":10}"))));
+            Thread.sleep(1000);
+
+            // When a stranger (any process: the network is shared) sends it 100 MB without the token
+            try (Socket big = new Socket("127.0.0.1", port)) {
+                big.setSoTimeout(30_000);
+                OutputStream out = big.getOutputStream();
+                out.write(("POST /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+                        + (100 << 20) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                byte[] megabyte = new byte[1 << 20];
+                for (int i = 0; i < 100; i++) {
+                    out.write(megabyte);
+                }
+                // Then it is read to its end and dropped (the service used to keep 70 MB of it, then hang up)
+                assertEquals("HTTP/1.1 403", new String(big.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1));
+            }
+
+            // When it opens 20 connections, then sends endless headers on one more
+            List<Socket> strangers = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    Socket socket = new Socket("127.0.0.1", port);
+                    socket.getOutputStream().write("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n"
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    strangers.add(socket);
+                }
+                Socket endless = new Socket("127.0.0.1", port);
+                strangers.add(endless);
+                byte[] header = "X-Filler: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n".getBytes(StandardCharsets.ISO_8859_1);
+                try {
+                    for (int i = 0; i < 2000; i++) { // 100 KB of headers
+                        endless.getOutputStream().write(header);
+                    }
+                } catch (java.io.IOException closed) {
+                    // Closed while still sending: as expected.
+                }
+
+                // Then only a few stay open (the newest), the endless one is closed, and the runtime's own connection is kept
+                Thread.sleep(500);
+                int open = 0;
+                for (Socket socket : strangers) {
+                    socket.setSoTimeout(1000);
+                    if (stillOpen(socket)) {
+                        open++;
+                    }
+                }
+                assertTrue(open < RuntimeApiServer.MAX_CONNECTIONS, open + " of 21 strangers' connections open");
+                assertFalse(stillOpen(endless), "endless headers are closed");
+                InvokeResponse held = busy.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertNull(held.functionError(), held.payload().asUtf8String());
+                assertEquals("\"held\"", held.payload().asUtf8String());
+            } finally {
+                for (Socket socket : strangers) {
+                    socket.close();
+                }
+            }
+        }
+
+        /** Whether the server keeps the connection open: no end of stream, no reset, within the socket's timeout. */
+        private static boolean stillOpen(Socket socket) throws java.io.IOException {
+            try {
+                return socket.getInputStream().read() >= 0;
+            } catch (java.net.SocketTimeoutException e) {
+                return true;
+            } catch (java.net.SocketException e) {
+                return false;
+            }
         }
     }
 

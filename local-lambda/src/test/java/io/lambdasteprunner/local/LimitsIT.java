@@ -289,6 +289,67 @@ class LimitsIT {
         }
     }
 
+    @Nested
+    class HalfSentRequests {
+        private static final String SIGNED = "Authorization: AWS4-HMAC-SHA256 Credential=test/20261130/us-east-1/lambda/"
+                + "aws4_request, SignedHeaders=host, Signature=" + "0123456789abcdef".repeat(4) + "\r\n";
+
+        @Test
+        void shouldServeOtherCallersWhileHalfSentHeadersWait() throws Exception {
+            // Given more half-sent requests than the service has request threads and queue together
+            try (LocalLambdaService service = start(LocalLambdaConfig.defaults());
+                 LambdaClient lambda = LocalLambda.client(service)) {
+                List<Socket> halfSent = send(service, 1500, "GET /2015-03-31/functions/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Wai");
+                try {
+                    Thread.sleep(1000);
+
+                    // When an SDK calls, then it is answered (their headers wait on virtual threads)
+                    assertEquals(200, lambda.listFunctions().sdkHttpResponse().statusCode());
+                } finally {
+                    closeAll(halfSent);
+                }
+            }
+        }
+
+        @Test
+        void shouldAnswerTooManyRequestsWhenEveryRequestThreadWaitsForABody() throws Exception {
+            // Given signed requests whose bodies never come, more than request threads and queue together
+            try (LocalLambdaService service = start(LocalLambdaConfig.defaults());
+                 LambdaClient lambda = LocalLambda.client(service)) {
+                int held = LocalLambdaService.MAX_REQUEST_THREADS + LocalLambdaService.MAX_QUEUED_REQUESTS + 50;
+                List<Socket> halfSent = send(service, held, "POST /2015-03-31/functions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + SIGNED + "Content-Length: 100\r\n\r\n{\"FunctionName\":");
+                try {
+                    Thread.sleep(3000);
+
+                    // When an SDK calls, then it is told why, with a code it retries on (nothing ran)
+                    TooManyRequestsException refused = assertThrows(TooManyRequestsException.class, lambda::listFunctions);
+                    assertTrue(refused.getMessage().contains("is serving " + LocalLambdaService.MAX_REQUEST_THREADS
+                            + " requests"), refused.getMessage());
+                } finally {
+                    closeAll(halfSent);
+                }
+                assertEquals(200, lambda.listFunctions().sdkHttpResponse().statusCode(), "serving again");
+            }
+        }
+
+        private static List<Socket> send(LocalLambdaService service, int count, String start) throws IOException {
+            List<Socket> sockets = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                Socket socket = new Socket("127.0.0.1", service.endpoint().getPort());
+                socket.getOutputStream().write(start.getBytes(StandardCharsets.ISO_8859_1));
+                sockets.add(socket);
+            }
+            return sockets;
+        }
+
+        private static void closeAll(List<Socket> sockets) throws IOException {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
     /** The server closed the connection without a response: end of stream, or a reset (data was unread). */
     private static void assertClosedUnanswered(Socket socket) throws IOException {
         try {

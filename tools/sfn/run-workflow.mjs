@@ -363,8 +363,9 @@ export function serviceError(error, sdk) {
 
 /**
  * The step runner's own account of a step, from its INFO log lines in the log tail ("step phase":
- * CREATE, WAIT_ACTIVE, INVOKE, DELETE with their durations; "step finished"): what it did even when
- * the step failed and its error carries no context variables.
+ * a custom-code step's CREATE, WAIT_ACTIVE, INVOKE, DELETE with their durations; "step finished", an
+ * invoke step's only line): what it did even when the step failed and its error carries no context
+ * variables.
  */
 export function runnerPhases(log) {
   const phases = [];

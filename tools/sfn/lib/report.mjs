@@ -404,9 +404,10 @@ function renderAttempt(attempt, i, count) {
     }
     if (data.invokeResponsePayload !== undefined) parts.push(block('data.invokeResponsePayload', data.invokeResponsePayload));
   }
-  if (attempt.phases?.length) {
+  if (attempt.phases?.length || attempt.finished) {
+    // An invoke step logs only its "step finished" line: its one phase is the step.
     parts.push('<table class="phases"><caption>What the step runner did</caption><thead><tr><th>Phase</th><th>Duration</th><th>Succeeded</th></tr></thead><tbody>');
-    for (const phase of attempt.phases) {
+    for (const phase of attempt.phases ?? []) {
       parts.push(`<tr><td>${esc(phase.phase)}</td><td>${esc(phase.durationMs)} ms</td><td>${phase.succeeded ? 'yes' : 'no'}</td></tr>`);
     }
     if (attempt.finished) parts.push(`<tr><td>step ${esc(attempt.finished.outcome)}</td><td>${esc(attempt.finished.durationMs)} ms</td><td>${attempt.finished.functionError ? `function error: ${esc(attempt.finished.functionError)}` : ''}</td></tr>`);

@@ -46,7 +46,28 @@ public final class ResultFitter {
 
     /** {@link #fit(StepResult, String, ToIntFunction)} for the plain step output. */
     public StepResult fit(StepResult result, String requestId) {
+        if (stepOutputBound(result) <= settings.maxResultBytes()) {
+            return result; // Certainly fits: not serialised just to be measured.
+        }
         return fit(result, requestId, ResultFitter::stepOutputBytes);
+    }
+
+    /**
+     * At least {@link #stepOutputBytes}, without serialising: six bytes per character (the longest a
+     * character gets, escaped as {@code \u0000}), the payload counted twice (its string and its parsed
+     * copy, which re-serialises to no more than six bytes per character of its source), and room for the
+     * names and flags.
+     */
+    static long stepOutputBound(StepResult result) {
+        long characters = 2L * length(result.invokeResponsePayloadString()) + length(result.invokeExecutionLog())
+                + length(result.functionName()) + length(result.invokeFunctionError())
+                + length(result.executedVersion())
+                + (result.shortened() == null ? 0 : length(result.shortened().s3Uri()) + length(result.shortened().s3Error()));
+        return 6 * characters + 1024;
+    }
+
+    private static long length(String text) {
+        return text == null ? 0 : text.length();
     }
 
     /**

@@ -183,8 +183,11 @@ public final class StepRunner {
 
     /** The step's client context with {@code custom.lambdaStepRunnerDepth} set; checked against Lambda's limit. */
     private String clientContextWithDepth(ObjectNode requested, int depth) {
-        ObjectNode context = requested == null ? mapper.createObjectNode()
-                : requested.deepCopy();
+        if (requested == null) {
+            // Most steps send none: the marker alone, written without building a tree.
+            return "{\"custom\":{\"" + DEPTH_KEY + "\":\"" + depth + "\"}}";
+        }
+        ObjectNode context = requested.deepCopy();
         JsonNode custom = context.get("custom");
         ObjectNode ownCustom = custom != null && custom.isObject()
                 ? (ObjectNode) custom : context.putObject("custom");

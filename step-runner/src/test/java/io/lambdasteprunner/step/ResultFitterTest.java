@@ -33,6 +33,43 @@ class ResultFitterTest {
         return ResultFitter.stepOutputBytes(result);
     }
 
+    /** Any payload a function may return: JSON of strings with escapes, emoji and numbers, or not JSON at all. */
+    private static String payload(java.util.Random random) {
+        String[] pieces = {"a", "\\u0001", "\\\"", "\\\\", "é", "😀", "\\n", " ", "\u007f"};
+        StringBuilder text = new StringBuilder();
+        for (int i = random.nextInt(40); i > 0; i--) {
+            text.append(pieces[random.nextInt(pieces.length)]);
+        }
+        String[] numbers = {"1e5", "9E99", "1E-7", "0e0", "123456789012345678901234567890", "-0.0000001", "1"};
+        return switch (random.nextInt(4)) {
+            case 0 -> "\"" + text + "\"";
+            case 1 -> "{\"k\":\"" + text + "\",\"n\":" + numbers[random.nextInt(numbers.length)] + "}";
+            case 2 -> "[" + numbers[random.nextInt(numbers.length)] + "," + numbers[random.nextInt(numbers.length)] + "]";
+            default -> "not json " + text.toString().replace("\\", "");
+        };
+    }
+
+    @Test
+    void theCheapBoundNeverUndercountsTheOutput() throws Exception {
+        // Results are only serialised to be measured when this bound exceeds MAX_RESULT_BYTES.
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Random random = new java.util.Random(20261130);
+        for (int i = 0; i < 5000; i++) {
+            String payload = payload(random);
+            com.fasterxml.jackson.databind.JsonNode parsed;
+            try {
+                parsed = mapper.readTree(payload);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
+                parsed = null;
+            }
+            StepResult result = StepResult.invoked("ops-fn", random.nextBoolean(), new LambdaGateway.InvocationResult(
+                    200, random.nextBoolean() ? "Unhandled" : null, random.nextBoolean() ? payload(random) : null,
+                    payload, "$LATEST"), parsed);
+
+            assertTrue(ResultFitter.stepOutputBound(result) >= bytes(result), payload);
+        }
+    }
+
     @Nested
     class Fitting {
 

@@ -13,8 +13,10 @@ import java.util.concurrent.TimeUnit;
  * One execution environment: a runtime process ({@link RuntimeProcess}), the Runtime API it polls
  * ({@link RuntimeProtocol}) and its log ({@link InvocationLog}). This class holds the rules of an
  * invoke: the function's timeout, the init timeout, injected faults, and what a dead runtime means.
- * Serves one invocation at a time, on the thread of whoever holds it; a process that crashes, fails
- * its init or times out is killed and the environment is dead.
+ * Serves one invocation at a time, on the thread of whoever holds it; a process that crashes or fails
+ * its init is killed and the environment is dead. After a timeout, as on AWS, the environment lives on:
+ * every process of the invocation is killed and a new runtime starts in it ({@link RuntimeProcess#restart()}),
+ * its /tmp kept; its init runs within the next invoke, whose REPORT has no Init Duration.
  *
  * <p>{@link #close()} kills the process and everything it started; it may be called from any thread.
  */
@@ -33,6 +35,8 @@ final class ExecutionEnvironment implements AutoCloseable {
     private String initExitReason;
     private long initFailedNanos = -1;
     private boolean failed;
+    /** The runtime was restarted after a timeout: the next invoke waits for its init within its own duration. */
+    private boolean reinitialising;
     private String pendingNote;
     private Runnable whenSettled;
     private volatile boolean closed;
@@ -114,6 +118,9 @@ final class ExecutionEnvironment implements AutoCloseable {
     /** Runs one event to completion, enforcing the function's timeout, and writes Lambda's log lines. */
     InvocationResult invoke(Invocation invocation, Duration initTimeout, Faults.RuntimeFault fault) {
         boolean[] timedOut = {false};
+        boolean reinit = reinitialising;
+        reinitialising = false;
+        long invoked = System.nanoTime();
         Invocation.Reply initError;
         try {
             // The init phase has its own limit; one that outlasts it goes on within the function's timeout.
@@ -139,7 +146,7 @@ final class ExecutionEnvironment implements AutoCloseable {
             log.initFailed(initFailedNanos, initErrorType);
         }
         log.start(invocation.requestId, function.version());
-        long began = System.nanoTime();
+        long began = reinit ? invoked : System.nanoTime();
         Invocation.Reply reply = initError != null ? initError : run(invocation, timedOut, fault);
         double durationMs = (System.nanoTime() - began) / 1e6;
         log.collectOutput();
@@ -216,7 +223,7 @@ final class ExecutionEnvironment implements AutoCloseable {
             };
         } catch (RuntimeApiServer.Timeout e) {
             timedOut[0] = true;
-            close();
+            restart();
             return failure("Sandbox.Timedout", "RequestId: " + invocation.requestId
                     + " Error: Task timed out after " + function.timeout() + ".00 seconds");
         } catch (RuntimeApiServer.Gone e) {
@@ -238,6 +245,21 @@ final class ExecutionEnvironment implements AutoCloseable {
             headers.put("Lambda-Runtime-Client-Context", invocation.clientContextJson);
         }
         return headers;
+    }
+
+    /**
+     * After a timeout: kills every process of the invocation and starts a new runtime in the same
+     * environment, whose first request for an event ends a new init; when that cannot be, the
+     * environment ends.
+     */
+    private void restart() {
+        if (closed || !runtime.restart()) {
+            close();
+            return;
+        }
+        protocol.reinit();
+        reinitialising = true;
+        runtime.process().onExit().thenRun(protocol::wakeUp);
     }
 
     /** Why the runtime ended ({@link RuntimeProcess#exitReason()}), once it has; the environment is closed. */

@@ -35,6 +35,8 @@ final class ExecutionEnvironment implements AutoCloseable {
     private String initExitReason;
     private long initFailedNanos = -1;
     private boolean failed;
+    /** The timed-out runtime's peak memory, read before it was replaced; -1 when there was no timeout. */
+    private long timedOutMemoryMb = -1;
     /** The runtime was restarted after a timeout: the next invoke waits for its init within its own duration. */
     private boolean reinitialising;
     private String pendingNote;
@@ -147,6 +149,7 @@ final class ExecutionEnvironment implements AutoCloseable {
         }
         log.start(invocation.requestId, function.version());
         long began = reinit ? invoked : System.nanoTime();
+        timedOutMemoryMb = -1;
         Invocation.Reply reply = initError != null ? initError : run(invocation, timedOut, fault);
         double durationMs = (System.nanoTime() - began) / 1e6;
         log.collectOutput();
@@ -158,8 +161,9 @@ final class ExecutionEnvironment implements AutoCloseable {
             log.runtimeFailed(errorMessage(reply), failedType);
         }
         String status = timedOut[0] ? "timeout" : failedType != null ? "error" : "success";
+        long memoryMb = timedOutMemoryMb >= 0 ? timedOutMemoryMb : runtime.maxMemoryUsedMb();
         String text = log.finish(new InvocationLog.Report(invocation.requestId, durationMs, cold ? initNanos : -1,
-                function.memorySize(), runtime.maxMemoryUsedMb(), status, timedOut[0] ? "Sandbox.Timedout" : failedType));
+                function.memorySize(), memoryMb, status, timedOut[0] ? "Sandbox.Timedout" : failedType));
         settled();
         return new InvocationResult(reply.payload(), reply.functionError(), text);
     }
@@ -253,6 +257,7 @@ final class ExecutionEnvironment implements AutoCloseable {
      * environment ends.
      */
     private void restart() {
+        timedOutMemoryMb = runtime.maxMemoryUsedMb(); // its REPORT tells the timed-out runtime's, as on AWS
         if (closed || !runtime.restart()) {
             close();
             return;

@@ -194,7 +194,9 @@ final class RuntimeProcess {
                 return Math.max(1, Long.parseLong(status.substring(at + 6, status.indexOf(" kB", at)).trim()) / 1024);
             }
         } catch (IOException | RuntimeException e) {
-            // The process is gone (timeout, crash) or /proc is absent: report what we know.
+            // The process is gone (timeout, crash) or /proc is absent: report what we know, and look
+            // for the runtime afresh next time (one that was dying as a restart began).
+            forgetRuntimePid();
         }
         return 0;
     }

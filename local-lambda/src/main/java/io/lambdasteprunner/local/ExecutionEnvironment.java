@@ -13,8 +13,10 @@ import java.util.concurrent.TimeUnit;
  * One execution environment: a runtime process ({@link RuntimeProcess}), the Runtime API it polls
  * ({@link RuntimeProtocol}) and its log ({@link InvocationLog}). This class holds the rules of an
  * invoke: the function's timeout, the init timeout, injected faults, and what a dead runtime means.
- * Serves one invocation at a time, on the thread of whoever holds it; a process that crashes, fails
- * its init or times out is killed and the environment is dead.
+ * Serves one invocation at a time, on the thread of whoever holds it; a process that crashes or fails
+ * its init is killed and the environment is dead. After a timeout, as on AWS, the environment lives on:
+ * every process of the invocation is killed and a new runtime starts in it ({@link RuntimeProcess#restart()}),
+ * its /tmp kept; its init runs within the next invoke, whose REPORT has no Init Duration.
  *
  * <p>{@link #close()} kills the process and everything it started; it may be called from any thread.
  */
@@ -33,6 +35,10 @@ final class ExecutionEnvironment implements AutoCloseable {
     private String initExitReason;
     private long initFailedNanos = -1;
     private boolean failed;
+    /** The timed-out runtime's peak memory, read before it was replaced; -1 when there was no timeout. */
+    private long timedOutMemoryMb = -1;
+    /** The runtime was restarted after a timeout: the next invoke waits for its init within its own duration. */
+    private boolean reinitialising;
     private String pendingNote;
     private Runnable whenSettled;
     private volatile boolean closed;
@@ -114,6 +120,9 @@ final class ExecutionEnvironment implements AutoCloseable {
     /** Runs one event to completion, enforcing the function's timeout, and writes Lambda's log lines. */
     InvocationResult invoke(Invocation invocation, Duration initTimeout, Faults.RuntimeFault fault) {
         boolean[] timedOut = {false};
+        boolean reinit = reinitialising;
+        reinitialising = false;
+        long invoked = System.nanoTime();
         Invocation.Reply initError;
         try {
             // The init phase has its own limit; one that outlasts it goes on within the function's timeout.
@@ -139,7 +148,8 @@ final class ExecutionEnvironment implements AutoCloseable {
             log.initFailed(initFailedNanos, initErrorType);
         }
         log.start(invocation.requestId, function.version());
-        long began = System.nanoTime();
+        long began = reinit ? invoked : System.nanoTime();
+        timedOutMemoryMb = -1;
         Invocation.Reply reply = initError != null ? initError : run(invocation, timedOut, fault);
         double durationMs = (System.nanoTime() - began) / 1e6;
         log.collectOutput();
@@ -151,8 +161,9 @@ final class ExecutionEnvironment implements AutoCloseable {
             log.runtimeFailed(errorMessage(reply), failedType);
         }
         String status = timedOut[0] ? "timeout" : failedType != null ? "error" : "success";
+        long memoryMb = timedOutMemoryMb >= 0 ? timedOutMemoryMb : runtime.maxMemoryUsedMb();
         String text = log.finish(new InvocationLog.Report(invocation.requestId, durationMs, cold ? initNanos : -1,
-                function.memorySize(), runtime.maxMemoryUsedMb(), status, timedOut[0] ? "Sandbox.Timedout" : failedType));
+                function.memorySize(), memoryMb, status, timedOut[0] ? "Sandbox.Timedout" : failedType));
         settled();
         return new InvocationResult(reply.payload(), reply.functionError(), text);
     }
@@ -216,7 +227,7 @@ final class ExecutionEnvironment implements AutoCloseable {
             };
         } catch (RuntimeApiServer.Timeout e) {
             timedOut[0] = true;
-            close();
+            restart();
             return failure("Sandbox.Timedout", "RequestId: " + invocation.requestId
                     + " Error: Task timed out after " + function.timeout() + ".00 seconds");
         } catch (RuntimeApiServer.Gone e) {
@@ -238,6 +249,22 @@ final class ExecutionEnvironment implements AutoCloseable {
             headers.put("Lambda-Runtime-Client-Context", invocation.clientContextJson);
         }
         return headers;
+    }
+
+    /**
+     * After a timeout: kills every process of the invocation and starts a new runtime in the same
+     * environment, whose first request for an event ends a new init; when that cannot be, the
+     * environment ends.
+     */
+    private void restart() {
+        timedOutMemoryMb = runtime.maxMemoryUsedMb(); // its REPORT tells the timed-out runtime's, as on AWS
+        if (closed || !runtime.restart()) {
+            close();
+            return;
+        }
+        protocol.reinit();
+        reinitialising = true;
+        runtime.process().onExit().thenRun(protocol::wakeUp);
     }
 
     /** Why the runtime ended ({@link RuntimeProcess#exitReason()}), once it has; the environment is closed. */

@@ -136,7 +136,7 @@ final class Launcher implements AutoCloseable {
                 environment.put("TMPDIR", directory.resolve("tmp").toString());
             }
             List<String> wrapped = sandbox.wrap(withExecWrapper(command, function), codeDir, bootstrapDir,
-                    Sandbox.installationsOf(command), sandbox.hostsFile(directory, token), function.ephemeralStorage());
+                    Sandbox.installationsOf(command), sandbox.hostsFile(directory, token), function.ephemeralStorage(), null);
             RuntimeProcess runtime = tracked(RuntimeProcess.start(processes, wrapped, environment,
                     sandbox.isolated() ? directory : codeDir, directory, sandbox.isolated(), false, token));
             return new ExecutionEnvironment(function, runtime, protocol, log, note, null);
@@ -205,7 +205,10 @@ final class Launcher implements AutoCloseable {
             var assignment = Json.object().put("cwd", taskRoot);
             var variables = assignment.putObject("env");
             complete.forEach(variables::put);
-            stdin.write(Json.MAPPER.writeValueAsBytes(assignment));
+            byte[] assignmentBytes = Json.MAPPER.writeValueAsBytes(assignment);
+            // Kept, for the runtime that replaces this one after a timeout: it takes the function as a spare does.
+            runtime.keepAssignment(assignmentBytes);
+            stdin.write(assignmentBytes);
         } catch (IOException | UncheckedIOException e) {
             if (protocol != null) {
                 protocol.close();
@@ -400,7 +403,8 @@ final class Launcher implements AutoCloseable {
         // The spare's sandbox already names the Runtime API its function will get (its /etc/hosts).
         String token = RuntimeProtocol.newToken();
         List<String> wrapped = sandbox.wrap(command, directory.resolve("task"), bootstrapDir,
-                Sandbox.installationsOf(command), sandbox.hostsFile(directory, token), Sandbox.DEFAULT_TMP_MB);
+                Sandbox.installationsOf(command), sandbox.hostsFile(directory, token), Sandbox.DEFAULT_TMP_MB,
+                RuntimeProcess.createRestartDirectory(directory));
         return new SpareRuntimes.Spare(tracked(RuntimeProcess.start(processes, wrapped, environment,
                 sandbox.isolated() ? directory : bootstrapDir, directory, sandbox.isolated(), true, token)));
     }

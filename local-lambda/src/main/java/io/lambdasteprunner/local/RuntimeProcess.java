@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The operating-system side of one execution environment: the runtime's process (inside its sandbox
  * when there is one), the environment's own directory ({@code tmp/}, {@code task/} for a spare, the
- * output file) and the ways it ends: killed whole, its exit status told as Lambda tells it.
+ * output file) and the ways it ends: killed whole, its exit status told as Lambda tells it. After a
+ * timeout the runtime starts again in the same environment ({@link #restart()}).
  *
  * <p>{@link #kill()} may be called from any thread, more than once.
  */
@@ -32,7 +33,10 @@ final class RuntimeProcess {
             "file size limit exceeded", "virtual timer expired", "profiling timer expired", "window changed",
             "I/O possible", "power failure", "bad system call");
 
-    private final Process process;
+    /** bwrap in a sandbox (the same for the environment's life); the runtime itself, replaced at a restart, without. */
+    private volatile Process process;
+    private final ProcessStarter starter;
+    private final ProcessBuilder builder;
     private final Path directory;
     private final boolean sandboxed;
     private final String runtimeApiToken;
@@ -43,8 +47,11 @@ final class RuntimeProcess {
     private boolean cleaned;
     private final java.util.concurrent.CompletableFuture<Void> gone = new java.util.concurrent.CompletableFuture<>();
 
-    private RuntimeProcess(Process process, Path directory, boolean sandboxed, String runtimeApiToken) {
+    private RuntimeProcess(Process process, ProcessStarter starter, ProcessBuilder builder, Path directory,
+                           boolean sandboxed, String runtimeApiToken) {
         this.process = process;
+        this.starter = starter;
+        this.builder = builder;
         this.directory = directory;
         this.sandboxed = sandboxed;
         this.runtimeApiToken = runtimeApiToken;
@@ -90,11 +97,29 @@ final class RuntimeProcess {
         builder.environment().clear();
         builder.environment().putAll(environment);
         try {
-            return new RuntimeProcess(starter.start(builder), directory, sandboxed, runtimeApiToken);
+            return new RuntimeProcess(starter.start(builder), starter, builder, directory, sandboxed, runtimeApiToken);
         } catch (IOException e) {
             deleteQuietly(directory);
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A spare's {@code restart/} directory, which keeps its function's assignment ({@link #keepAssignment}). */
+    static Path createRestartDirectory(Path directory) {
+        try {
+            return Files.createDirectories(directory.resolve("restart"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Keeps the assignment a spare got on its standard input, for the runtime that replaces it after a
+     * timeout: it starts as a spare again and reads the copy instead.
+     */
+    void keepAssignment(byte[] assignment) throws IOException {
+        Path file = createRestartDirectory(directory).resolve(Sandbox.ASSIGNMENT_FILE);
+        Files.write(file, assignment);
     }
 
     static Path outputFile(Path directory) {
@@ -155,6 +180,9 @@ final class RuntimeProcess {
     synchronized long maxMemoryUsedMb() {
         try {
             if (procStatus == null) {
+                if (runtimePid() < 0) {
+                    return 0;
+                }
                 procStatus = FileChannel.open(Path.of("/proc", Long.toString(runtimePid()), "status"));
             }
             ByteBuffer buffer = ByteBuffer.allocate(4096);
@@ -166,24 +194,30 @@ final class RuntimeProcess {
                 return Math.max(1, Long.parseLong(status.substring(at + 6, status.indexOf(" kB", at)).trim()) / 1024);
             }
         } catch (IOException | RuntimeException e) {
-            // The process is gone (timeout, crash) or /proc is absent: report what we know.
+            // The process is gone (timeout, crash) or /proc is absent: report what we know, and look
+            // for the runtime afresh next time (one that was dying as a restart began).
+            forgetRuntimePid();
         }
         return 0;
     }
 
-    /** The runtime's own pid: under bwrap, the deepest process of the sandbox (bwrap, its init, the runtime). */
+    /**
+     * The runtime's own pid: under bwrap, the deepest process of the sandbox (bwrap, its init, the
+     * supervisor, the runtime).
+     */
     private long runtimePid() {
         if (runtimePid < 0) {
-            runtimePid = process.pid();
+            long pid = process.pid();
             if (sandboxed) {
-                for (int depth = 0; depth < 2; depth++) {
-                    List<Long> children = childrenOf(runtimePid);
+                for (int depth = 0; depth < 3; depth++) {
+                    List<Long> children = childrenOf(pid);
                     if (children.isEmpty()) {
-                        break;
+                        return -1; // not there yet (a runtime restarting): not remembered
                     }
-                    runtimePid = children.get(0);
+                    pid = children.get(0);
                 }
             }
+            runtimePid = pid;
         }
         return runtimePid;
     }
@@ -255,6 +289,78 @@ final class RuntimeProcess {
             awaitAll(killedTree());
             cleanUp();
         });
+    }
+
+    /**
+     * After a timeout: kills the runtime and everything it started, and starts a new runtime in the same
+     * environment, its directory (and in a sandbox its {@code /tmp}) kept. In a sandbox the supervisor
+     * ({@link Sandbox}) restarts it, after killing the rest of the PID namespace; without one, the process
+     * tree and the stragglers carrying this environment's {@code TMPDIR} are killed here, and the command
+     * starts again with the same environment (a spare's reading its kept assignment). False when the
+     * environment is ending ({@link #kill()}) or the runtime cannot start again; the caller then kills it.
+     */
+    boolean restart() {
+        List<ProcessHandle> tree;
+        synchronized (this) {
+            if (killed || !process.isAlive()) {
+                return false;
+            }
+            forgetRuntimePid();
+            tree = sandboxed ? List.of() : descendantsOf(process.pid());
+        }
+        if (sandboxed) {
+            // bwrap, the namespace's init, the supervisor, the runtime and what it started.
+            List<Long> init = childrenOf(process.pid());
+            List<Long> supervisor = init.isEmpty() ? List.of() : childrenOf(init.get(0));
+            if (supervisor.isEmpty()) {
+                return false;
+            }
+            long supervisorPid = supervisor.get(0);
+            List<ProcessHandle> runtime = descendantsOf(supervisorPid);
+            // SIGTERM, which the supervisor traps, sent before the runtime dies so that it restarts it.
+            if (!ProcessHandle.of(supervisorPid).map(ProcessHandle::destroy).orElse(false)) {
+                return false;
+            }
+            runtime.forEach(ProcessHandle::destroyForcibly);
+            return true;
+        }
+        tree.forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        List<ProcessHandle> gone = new java.util.ArrayList<>(tree);
+        gone.addAll(killStragglers());
+        try {
+            process.waitFor(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        awaitAll(gone);
+        synchronized (this) {
+            if (killed) {
+                return false;
+            }
+            Path assignment = directory.resolve("restart").resolve(Sandbox.ASSIGNMENT_FILE);
+            builder.redirectInput(Files.exists(assignment) ? assignment.toFile() : new File("/dev/null"));
+            try {
+                process = starter.start(builder);
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+            return true;
+        }
+    }
+
+    /** The runtime is replaced: its pid and /proc status are read afresh. */
+    private synchronized void forgetRuntimePid() {
+        runtimePid = -1;
+        if (procStatus != null) {
+            try {
+                procStatus.close();
+            } catch (IOException e) {
+                // Closing a /proc file cannot lose anything.
+            }
+            procStatus = null;
+        }
     }
 
     private synchronized List<ProcessHandle> killedTree() {

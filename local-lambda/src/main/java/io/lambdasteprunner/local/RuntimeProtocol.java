@@ -72,6 +72,17 @@ final class RuntimeProtocol implements AutoCloseable {
     }
 
     /**
+     * The runtime was replaced by a new one in the same environment (after a timeout): its first
+     * request for an event ends a new init, and until then it may report an init error.
+     */
+    void reinit() {
+        initialising = true;
+        pendingNext = null;
+        currentRequestId = null;
+        server.openWithoutToken(PREFIX + "/init/error");
+    }
+
+    /**
      * Waits until the runtime asks for an event (the first time: until its init is done). Returns
      * null then, or the body of the init error it reported instead.
      */

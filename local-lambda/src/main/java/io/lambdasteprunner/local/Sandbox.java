@@ -31,6 +31,30 @@ import java.util.concurrent.TimeUnit;
 final class Sandbox {
     static final String TASK_ROOT = "/var/task";
     static final String RUNTIME_DIR = "/var/runtime";
+    /** Where a spare's sandbox shows its function's assignment, read again when its runtime restarts. */
+    static final String RESTART_DIR = "/var/local-lambda";
+    static final String ASSIGNMENT_FILE = "assignment.json";
+
+    /**
+     * Runs the runtime in the sandbox and starts it again, in the same sandbox (its /tmp kept), when the
+     * service sends it SIGTERM after a timeout: the service kills the runtime, this script every other
+     * process of the PID namespace ({@code kill -1} spares itself and the namespace's init), double-forked
+     * children too. The runtime runs in the foreground, so it keeps its signal dispositions and standard
+     * input (a spare's assignment; a restarted spare reads the copy at {@value #RESTART_DIR}). Otherwise
+     * the script exits with the runtime's own status (128 + N for signal N), which bwrap passes on.
+     */
+    private static final String SUPERVISOR = """
+            again=$1; shift
+            restart=
+            trap 'restart=1' TERM
+            "$@"
+            while status=$?; [ -n "$restart" ]; do
+              restart=
+              kill -KILL -1 2>/dev/null; kill -KILL -1 2>/dev/null
+              if [ -f "$again" ]; then "$@" < "$again"; else "$@" < /dev/null; fi
+            done
+            exit "$status"
+            """;
 
     /** System directories every interpreter needs, read-only (or recreated as the symlinks they are). */
     private static final List<String> SYSTEM_DIRS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
@@ -115,7 +139,7 @@ final class Sandbox {
             Path tmp = Files.createTempDirectory("local-lambda-trial-");
             try {
                 List<String> command = wrap(List.of("/bin/true"), tmp, tmp, List.of(), hostsFile(tmp, "trial"),
-                        DEFAULT_TMP_MB);
+                        DEFAULT_TMP_MB, null);
                 Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
                 process.getOutputStream().close();
                 if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -181,10 +205,12 @@ final class Sandbox {
      * {@value #TASK_ROOT}, a tmpfs of {@code tmpMegabytes} at {@code /tmp}, {@code hostsFile} at
      * {@code /etc/hosts}, {@code bootstrapDir} read-only at {@value #RUNTIME_DIR}, and each of
      * {@code exposed} (interpreters and client installations outside the system directories) read-only
-     * at its own path. Without bubblewrap, the command itself.
+     * at its own path, and {@code restartDir} (a spare's, else null) read-only at {@value #RESTART_DIR}.
+     * The command runs under the {@link #SUPERVISOR}, which restarts it in place. Without bubblewrap,
+     * the command itself.
      */
     List<String> wrap(List<String> command, Path taskDir, Path bootstrapDir, Collection<Path> exposed,
-                      Path hostsFile, int tmpMegabytes) {
+                      Path hostsFile, int tmpMegabytes, Path restartDir) {
         if (!isolated()) {
             return command;
         }
@@ -214,13 +240,17 @@ final class Sandbox {
         for (Path path : new TreeSet<>(exposed)) {
             args.addAll(List.of("--ro-bind", realPath(path).toString(), path.toString()));
         }
+        if (restartDir != null) {
+            args.addAll(List.of("--ro-bind", restartDir.toString(), RESTART_DIR));
+        }
         args.addAll(List.of(
                 "--ro-bind", taskDir.toString(), TASK_ROOT,
                 "--ro-bind", bootstrapDir.toString(), RUNTIME_DIR,
                 // Lambda's file system is read-only but for /tmp.
                 "--remount-ro", "/",
                 "--chdir", TASK_ROOT,
-                "--"));
+                "--", "/bin/sh", "-c", SUPERVISOR, "supervisor",
+                restartDir == null ? "" : RESTART_DIR + "/" + ASSIGNMENT_FILE));
         args.addAll(command);
         return args;
     }

@@ -340,10 +340,12 @@ class IsolationIT {
     @Nested
     class Children {
         @Test
-        void shouldKillADoubleForkedChildWhenTheInvokeTimesOut() throws Exception {
+        void shouldKillADoubleForkedChildWhenTheInvokeTimesOutAndKeepTheEnvironment() throws Exception {
             String name = "iso-fork-timeout";
             create(lambda, name, 1);
             String environment = invoke(lambda, name, "{\"action\":\"fork\"}").asText();
+            String namespace = environment.split("@")[0];
+            List<Long> before = Sandboxes.processesIn(namespace);
             assertTrue(Sandboxes.environmentAlive(environment), "the child sleeps on while its environment lives");
 
             InvokeResponse timedOut = lambda.invoke(r -> r.functionName(name)
@@ -351,7 +353,16 @@ class IsolationIT {
 
             assertEquals("Unhandled", timedOut.functionError());
             assertTrue(timedOut.payload().asUtf8String().contains("Sandbox.Timedout"));
-            assertTrue(Sandboxes.environmentGone(environment), "the timeout ended the environment, children and all");
+            // As on AWS, the environment lives on with a new runtime; every process the invocations
+            // started is gone, double-forked children too: only the namespace's init and supervisor stay.
+            assertTrue(invoke(lambda, name, "{\"action\":\"address\"}").isTextual(), "answered again");
+            assertTrue(Sandboxes.environmentAlive(environment), "the same environment");
+            List<Long> after = Sandboxes.processesIn(namespace);
+            assertEquals(before.subList(0, 2), after.subList(0, 2), "the sandbox's init and supervisor stay");
+            for (long pid : before.subList(2, before.size())) {
+                assertTrue(Sandboxes.processGone(pid), "process " + pid + " of the timed-out runtime is gone");
+            }
+            assertEquals(3, after.size(), "init, supervisor and the new runtime, nothing else: " + after);
         }
 
         @Test
@@ -416,6 +427,64 @@ class IsolationIT {
                 }
                 assertFalse(java.nio.file.Files.exists(tmp), "its TMPDIR removed");
             }
+        }
+
+        @Test
+        void shouldKeepTheTmpdirAcrossATimeoutAndKillWhatTheInvocationStarted() throws Exception {
+            try (LocalLambdaService plain = LocalLambdaService.start(LocalLambdaConfig.defaults().withIsolation(false));
+                 LambdaClient client = LocalLambda.client(plain)) {
+                LocalLambda.create(client, "plain-timeout", "python3.12", "lambda_function.py", "lambda_function.lambda_handler", """
+                        import os, subprocess, tempfile, time
+                        STARTED = os.getpid()
+                        def lambda_handler(event, context):
+                            path = os.path.join(tempfile.gettempdir(), "kept")
+                            if event.get("write"):
+                                open(path, "w").write("kept")
+                                child = subprocess.Popen(["/usr/bin/setsid", "/bin/sh", "-c", "sleep 300 & echo $!"],
+                                                         stdout=subprocess.PIPE)
+                                child.stdout.readline()
+                                time.sleep(5)
+                            return {"tmp": tempfile.gettempdir(), "pid": STARTED,
+                                    "kept": open(path).read() if os.path.exists(path) else None}
+                        """, 1);
+                JsonNode first = invoke(client, "plain-timeout", "{}");
+
+                InvokeResponse timedOut = client.invoke(r -> r.functionName("plain-timeout")
+                        .payload(SdkBytes.fromUtf8String("{\"write\":true}")));
+                JsonNode after = invoke(client, "plain-timeout", "{}");
+
+                assertTrue(timedOut.payload().asUtf8String().contains("Sandbox.Timedout"));
+                assertEquals(first.get("tmp"), after.get("tmp"), "the same environment's TMPDIR");
+                assertEquals("kept", after.get("kept").asText(), after.toString());
+                assertFalse(first.get("pid").equals(after.get("pid")), "a new runtime, initialised again");
+                assertFalse(Sandboxes.running(first.get("pid").asLong()), "the timed-out runtime is gone");
+                assertTrue(stragglersOf(first.get("tmp").asText()).isEmpty(),
+                        "no process of the timed-out invocation carries the TMPDIR but the new runtime");
+            }
+        }
+
+        /** Processes other than the runtime that carry TMPDIR={@code tmp}: what a timed-out invocation left. */
+        private static List<Long> stragglersOf(String tmp) throws Exception {
+            byte[] marker = ("TMPDIR=" + tmp).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Thread.sleep(200);
+            List<Long> found = new java.util.ArrayList<>();
+            try (var processes = java.nio.file.Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+                for (Path proc : processes) {
+                    try {
+                        String environ = new String(java.nio.file.Files.readAllBytes(proc.resolve("environ")),
+                                java.nio.charset.StandardCharsets.UTF_8);
+                        String cmdline = new String(java.nio.file.Files.readAllBytes(proc.resolve("cmdline")),
+                                java.nio.charset.StandardCharsets.UTF_8);
+                        if (java.util.Arrays.asList(environ.split("\0")).contains(new String(marker,
+                                java.nio.charset.StandardCharsets.UTF_8)) && cmdline.contains("sleep")) {
+                            found.add(Long.parseLong(proc.getFileName().toString()));
+                        }
+                    } catch (java.io.IOException e) {
+                        // gone or not ours
+                    }
+                }
+            }
+            return found;
         }
     }
 }

@@ -306,4 +306,81 @@ class ConformanceScenariosIT {
             assertFalse(after);
         }
     }
+
+    /**
+     * Source: test_lambda.snapshot.json, TestLambdaBehavior::test_lambda_invoke_timed_out_environment_reuse
+     * (its function: lambda_timeout_env.py): after a timeout the next invoke runs in the same environment,
+     * whose /tmp kept its files, on a runtime initialised again (the module's global is back to 0).
+     */
+    @Nested
+    class TimedOutEnvironmentReuse {
+        private static final String TIMEOUT_ENV = """
+                import time
+
+                INTERNAL_NUMBER = 0
+
+
+                def lambda_handler(event, context):
+                    if write_content := event.get("write-file"):
+                        with open("/tmp/temp-store", mode="wt") as f:
+                            f.write(write_content)
+                    elif event.get("read-file"):
+                        with open("/tmp/temp-store", mode="rt") as f:
+                            return {"content": f.read()}
+                    elif new_num := event.get("set-number"):
+                        global INTERNAL_NUMBER
+                        INTERNAL_NUMBER = new_num
+                    elif event.get("read-number"):
+                        return {"number": INTERNAL_NUMBER}
+                    elif sleep_time := event.get("sleep"):
+                        print("starting wait")
+                        time.sleep(sleep_time)
+                        print("done waiting")
+                """;
+
+        @Test
+        void tmpKeepsItsFilesAndTheModuleStartsAfresh() throws Exception {
+            assertTimedOutEnvironmentIsReused("sc-timeout-reuse", 512);
+        }
+
+        /** A function with its own /tmp size starts on a runtime of its own, not a spare. */
+        @Test
+        void alsoWithItsOwnEphemeralStorage() throws Exception {
+            assertTimedOutEnvironmentIsReused("sc-timeout-reuse-1g", 1024);
+        }
+
+        private void assertTimedOutEnvironmentIsReused(String name, int tmpMegabytes) throws Exception {
+            create(name, TIMEOUT_ENV);
+            lambda.updateFunctionConfiguration(r -> r.functionName(name).timeout(1)
+                    .ephemeralStorage(e -> e.size(tmpMegabytes)));
+            Packages.awaitSettled(lambda, name);
+
+            String written = invoke(name, "{\"write-file\": \"some-content\"}").payload().asUtf8String();
+            String read = invoke(name, "{\"read-file\": true}").payload().asUtf8String();
+            invoke(name, "{\"set-number\": 42}");
+            String number = invoke(name, "{\"read-number\": true}").payload().asUtf8String();
+            var timedOut = invoke(name, "{\"sleep\": 2}");
+            var readAfter = invoke(name, "{\"read-file\": true}");
+            String numberAfter = invoke(name, "{\"read-number\": true}").payload().asUtf8String();
+
+            assertEquals("null", written);
+            assertEquals("{\"content\": \"some-content\"}", read);
+            assertEquals("{\"number\": 42}", number);
+            assertEquals("Unhandled", timedOut.functionError());
+            assertTrue(timedOut.payload().asUtf8String().contains("Task timed out after 1.00 seconds"),
+                    timedOut.payload().asUtf8String());
+            String log = new String(java.util.Base64.getDecoder().decode(timedOut.logResult()), StandardCharsets.UTF_8);
+            assertTrue(log.contains("starting wait") && !log.contains("done waiting"), log);
+            assertEquals(null, readAfter.functionError(), readAfter.payload().asUtf8String());
+            assertEquals("{\"content\": \"some-content\"}", readAfter.payload().asUtf8String());
+            // The runtime's init ran again within this invoke: its REPORT has no Init Duration.
+            String readLog = new String(java.util.Base64.getDecoder().decode(readAfter.logResult()), StandardCharsets.UTF_8);
+            assertTrue(readLog.contains("REPORT RequestId: ") && !readLog.contains("Init Duration"), readLog);
+            assertEquals("{\"number\": 0}", numberAfter);
+        }
+
+        private static software.amazon.awssdk.services.lambda.model.InvokeResponse invoke(String name, String event) {
+            return lambda.invoke(r -> r.functionName(name).logType("Tail").payload(SdkBytes.fromUtf8String(event)));
+        }
+    }
 }

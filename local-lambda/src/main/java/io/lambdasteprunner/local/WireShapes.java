@@ -3,6 +3,10 @@ package io.lambdasteprunner.local;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 
@@ -73,11 +77,23 @@ final class WireShapes {
         body.putObject("EphemeralStorage").put("Size", version.ephemeralStorage());
         body.putObject("SnapStart").put("ApplyOn", "None").put("OptimizationStatus", "Off");
         if (view.state() != null) {
-            body.putObject("RuntimeVersionConfig").put("RuntimeVersionArn",
-                    "arn:aws:lambda:" + region + "::runtime:local-" + version.runtime());
+            body.putObject("RuntimeVersionConfig").put("RuntimeVersionArn", runtimeVersionArn(region, version.runtime()));
         }
         body.set("LoggingConfig", loggingConfig(version.loggingConfig()));
         return body;
+    }
+
+    /**
+     * A runtime version's ARN as AWS writes it: 64 hex digits name the version. Here they are the
+     * SHA-256 of the runtime's identifier, so each runtime keeps one version, as a function pinned to it would.
+     */
+    static String runtimeVersionArn(String region, String runtime) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(runtime.getBytes(StandardCharsets.UTF_8));
+            return "arn:aws:lambda:" + region + "::runtime:" + HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     static ObjectNode loggingConfig(LoggingConfig logging) {

@@ -58,7 +58,7 @@ final class Packages {
      * Replaces package tokens in a case's parameters: {@code "$zip:echo"} is the echo function's zip,
      * {@code "$zip:other"} a second code, {@code "$zip:random:<bytes>"} an incompressible zip of that size,
      * {@code "$zip:fn:<dir>"} the files of {@code conformance/functions/<dir>/} (the recorded tests'
-     * functions), {@code "$zip:class:<name>"} a compiled test class (a Java function), {@code "$zip:sized:<bytes>"} a zip of one {@code handler.py} that long (it compresses
+     * functions), {@code "$zip:class:<name>+lib:<name>"} compiled test classes (a Java function; {@code lib:} ones in jars under {@code lib/}), {@code "$zip:sized:<bytes>"} a zip of one {@code handler.py} that long (it compresses
      * to almost nothing), and {@code "$base64:<text>"} the bytes it encodes (a payload that is no text).
      */
     static JsonNode expand(JsonNode node) {
@@ -116,14 +116,31 @@ final class Packages {
         throw new AssertionError(name + " did not become Active with its update done within a minute");
     }
 
-    /** A compiled test class (a Java function), zipped at its package path. */
-    static byte[] classZip(String className) {
+    /**
+     * Compiled test classes (a Java function), {@code +} between them, zipped at their package paths; a
+     * class written {@code lib:<name>} goes into its own jar, {@code lib/<SimpleName>.jar}, as a
+     * package carries the libraries its function needs.
+     */
+    static byte[] classZip(String classNames) {
+        Map<String, byte[]> files = new TreeMap<>();
+        for (String className : classNames.split("\\+")) {
+            if (className.startsWith("lib:")) {
+                String name = className.substring(4);
+                files.put("lib/" + name.substring(name.lastIndexOf('.') + 1) + ".jar", classZip(name));
+            } else {
+                files.put(className.replace('.', '/') + ".class", classBytes(className));
+            }
+        }
+        return zip(files);
+    }
+
+    private static byte[] classBytes(String className) {
         String path = className.replace('.', '/') + ".class";
         try (var in = Packages.class.getClassLoader().getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalArgumentException("no class " + className + " on the test class path");
             }
-            return zip(Map.of(path, in.readAllBytes()));
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -181,7 +181,9 @@ final class FunctionRegistry {
     private static byte[] zip(byte[] zip, boolean fromS3) {
         if (zip == null) {
             throw LambdaException.invalidParameter(fromS3
-                    ? "The local Lambda service takes code as ZipFile; S3 locations are not reachable here."
+                    // AWS's code and status for an S3 object it cannot get (recorded: test_lambda_code_location_s3_errors).
+                    ? "The local Lambda service does not fetch code from S3 (S3Bucket, S3Key): give the .zip package "
+                            + "as ZipFile."
                     : "Please provide a source for function code.");
         }
         if (zip.length > MAX_ZIPPED_BYTES) {

@@ -81,6 +81,9 @@ final class WireRequests {
         byte[] zip = code.binary("ZipFile");
         boolean fromS3 = code.string("S3Bucket") != null || code.string("S3Key") != null;
         violations.throwIfAny();
+        if ("Image".equals(packageType) || code.string("ImageUri") != null) {
+            throw imagesNotRun();
+        }
         // The name goes last: its own errors (and the 64-character rule) come after the model's.
         return new ControlRequests.NewFunction(FunctionName.parseForCreate(name), body.string("Runtime"), role,
                 handler, description, timeout, memory, ephemeralStorage, environment, architectures, zip, fromS3, tags,
@@ -115,8 +118,17 @@ final class WireRequests {
                 ? checkArchitectures(body.stringList("Architectures"), violations) : null;
         byte[] zip = body.binary("ZipFile");
         violations.throwIfAny();
+        if (body.string("ImageUri") != null) {
+            throw imagesNotRun();
+        }
         return new ControlRequests.CodeChange(zip, body.string("S3Bucket") != null || body.string("S3Key") != null,
                 architectures, body.bool("Publish"), body.string("RevisionId"));
+    }
+
+    /** Functions here run from .zip packages; a container image is refused by name, before the runtime is asked for. */
+    private static LambdaException imagesNotRun() {
+        return LambdaException.invalidParameter("The local Lambda service runs .zip packages only (PackageType Zip, "
+                + "Code.ZipFile): it does not run container images (PackageType Image, ImageUri).");
     }
 
     static ControlRequests.Publish publish(JsonNode json) {

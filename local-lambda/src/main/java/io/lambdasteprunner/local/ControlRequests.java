@@ -17,14 +17,32 @@ final class ControlRequests {
     record NewFunction(FunctionName name, String runtime, String role, String handler, String description,
                        Integer timeout, Integer memorySize, Integer ephemeralStorage, Map<String, String> environment,
                        List<String> architectures, byte[] zip, boolean codeFromS3, Map<String, String> tags,
-                       LoggingChange logging, boolean publish) {
+                       LoggingChange logging, boolean publish, Settings settings) {
     }
 
     /** UpdateFunctionConfiguration. */
     record ConfigurationChange(String runtime, String role, String handler, String description, Integer timeout,
                                Integer memorySize, Integer ephemeralStorage, Map<String, String> environment,
                                LoggingChange logging,
-                               String revisionId) {
+                               String revisionId, Settings settings) {
+    }
+
+    /**
+     * Settings CreateFunction and UpdateFunctionConfiguration take that the service checks but acts on
+     * only in what it answers: {@code Layers} (none exists here), {@code SnapStart.ApplyOn} and
+     * {@code VpcConfig} (null members: not given).
+     */
+    record Settings(List<String> layers, String snapStart, VpcConfig vpc) {
+        static final Settings NONE = new Settings(null, null, null);
+    }
+
+    /** {@code VpcConfig}'s subnets and security groups (an empty list when a member was not given). */
+    record VpcConfig(List<String> subnetIds, List<String> securityGroupIds) {
+
+        /** No subnet and no security group: the function is in no VPC (how a VPC is detached). */
+        boolean isDetached() {
+            return subnetIds.isEmpty() && securityGroupIds.isEmpty();
+        }
     }
 
     /** UpdateFunctionCode. */

@@ -71,6 +71,16 @@ final class FunctionRegistry {
             "ruby3.3", "ruby3.4", "ruby3.2", "python3.8", "python3.9", "java17", "nodejs16.x", "dotnet10", "dotnet8",
             "java11", "dotnet6", "nodejs18.x", "provided.al2", "java8.al2");
 
+    /**
+     * The runtimes SnapStart takes (https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html: Java 11 and
+     * later, Python 3.12 and later, .NET 8 and later; recorded for each but python3.14 in LocalStack's
+     * test_snapstart_lifecycle). AWS refuses it for the others.
+     */
+    static final Set<String> SNAP_START_RUNTIMES = Set.of("java11", "java17", "java21", "java25", "python3.12",
+            "python3.13", "python3.14", "dotnet8", "dotnet10");
+    /** How many layers a function may reference (recorded: test_layer_function_quota_exception). */
+    private static final int MAX_LAYERS = 5;
+
     private final LocalLambdaConfig config;
     private final Scope scope;
     private final Path codeRoot;
@@ -141,6 +151,10 @@ final class FunctionRegistry {
             throw LambdaException.invalidParameter("Number of tags exceeds resource tag limit.");
         }
         LoggingConfig logging = logging(LoggingConfig.defaultFor(name), request.logging());
+        ControlRequests.Settings settings = request.settings();
+        String snapStart = settings.snapStart() != null ? settings.snapStart() : FunctionVersion.SNAP_START_OFF;
+        checkSnapStart(request.runtime(), snapStart);
+        checkLayers(settings.layers());
         byte[] zip = zip(request.zip(), request.codeFromS3());
         if (functions.containsKey(name)) {
             throw LambdaException.conflict("Function already exist: " + name);
@@ -154,7 +168,7 @@ final class FunctionRegistry {
                 request.ephemeralStorage() == null ? Sandbox.DEFAULT_TMP_MB : request.ephemeralStorage(), environment,
                 request.environment() != null,
                 request.architectures() == null ? List.of("x86_64") : request.architectures(), code, logging, now(),
-                UUID.randomUUID().toString());
+                UUID.randomUUID().toString(), snapStart, settings.vpc() != null && settings.vpc().isDetached());
         FunctionLog log = new FunctionLog(logEcho);
         LocalFunction function = new LocalFunction(latest, tags, log, version -> launcher.start(version, scope, log),
                 config.maxEnvironmentsPerFunction(), launcher.budget());
@@ -171,7 +185,9 @@ final class FunctionRegistry {
     private static byte[] zip(byte[] zip, boolean fromS3) {
         if (zip == null) {
             throw LambdaException.invalidParameter(fromS3
-                    ? "The local Lambda service takes code as ZipFile; S3 locations are not reachable here."
+                    // AWS's code and status for an S3 object it cannot get (recorded: test_lambda_code_location_s3_errors).
+                    ? "The local Lambda service does not fetch code from S3 (S3Bucket, S3Key): give the .zip package "
+                            + "as ZipFile."
                     : "Please provide a source for function code.");
         }
         if (zip.length > MAX_ZIPPED_BYTES) {
@@ -196,6 +212,35 @@ final class FunctionRegistry {
         if (!launcher.canRun(runtime)) {
             throw LambdaException.invalidParameter(Launcher.cannotRun(runtime));
         }
+    }
+
+    /** SnapStart on a runtime that has none is refused in AWS's words (https://github.com/localstack/localstack/pull/12458). */
+    private static void checkSnapStart(String runtime, String applyOn) {
+        if (!FunctionVersion.SNAP_START_OFF.equals(applyOn) && !SNAP_START_RUNTIMES.contains(runtime)) {
+            throw LambdaException.invalidParameter(runtime + " is not supported for SnapStart enabled functions.");
+        }
+    }
+
+    /**
+     * A function's layers, as AWS judges them: at most five, in the function's region. No layer exists
+     * here (PublishLayerVersion is not implemented), so a list that passes those checks names a layer
+     * version that does not exist, and gets AWS's answer for one (recorded: test_layer_function_exceptions).
+     */
+    private void checkLayers(List<String> layers) {
+        if (layers == null || layers.isEmpty()) {
+            return;
+        }
+        if (layers.size() > MAX_LAYERS) {
+            throw LambdaException.invalidParameter("Cannot reference more than " + MAX_LAYERS + " layers.");
+        }
+        for (String layer : layers) {
+            String region = layer.split(":", -1)[3];
+            if (!region.isEmpty() && !region.equals(scope.region())) {
+                throw LambdaException.invalidParameter("Layers are not in the same region as the function. Layers are "
+                        + "expected to be in region " + scope.region() + ".");
+            }
+        }
+        throw LambdaException.invalidParameter("Layer version " + layers.get(0) + " does not exist.");
     }
 
     /**
@@ -253,6 +298,11 @@ final class FunctionRegistry {
         if (change.runtime() != null) {
             checkRuntime(change.runtime());
         }
+        ControlRequests.Settings settings = change.settings();
+        FunctionVersion current = function.latest();
+        checkSnapStart(change.runtime() != null ? change.runtime() : current.runtime(),
+                settings.snapStart() != null ? settings.snapStart() : current.snapStart());
+        checkLayers(settings.layers());
         if (change.handler() != null && change.handler().isBlank()) {
             throw LambdaException.invalidParameter("Handler must be specified for functions of package type Zip.");
         }
@@ -267,7 +317,8 @@ final class FunctionRegistry {
                 change.ephemeralStorage() != null ? change.ephemeralStorage() : old.ephemeralStorage(),
                 environment != null ? environment : old.environment(),
                 environment != null || old.environmentShown(), old.architectures(), old.code(), logging(old.loggingConfig(), change.logging()), now(),
-                UUID.randomUUID().toString()), change.revisionId());
+                UUID.randomUUID().toString(), settings.snapStart() != null ? settings.snapStart() : old.snapStart(),
+                settings.vpc() != null ? settings.vpc().isDetached() : old.vpcDetached()), change.revisionId());
         executor.execute(() -> function.finishUpdate(config.initTimeout()));
         return function.latest();
     }
@@ -282,7 +333,8 @@ final class FunctionRegistry {
             function.beginUpdate(old -> new FunctionVersion(old.name(), old.functionArn(), old.version(),
                     old.runtime(), old.handler(), old.role(), old.description(), old.timeout(), old.memorySize(),
                     old.ephemeralStorage(), old.environment(), old.environmentShown(), change.architectures() != null ? change.architectures() : old.architectures(),
-                    code, old.loggingConfig(), now(), UUID.randomUUID().toString()), change.revisionId());
+                    code, old.loggingConfig(), now(), UUID.randomUUID().toString(), old.snapStart(), old.vpcDetached()),
+                    change.revisionId());
         } catch (LambdaException e) {
             deleteQuietly(code.directory());
             throw e;
@@ -436,6 +488,16 @@ final class FunctionRegistry {
 
     void releaseConcurrency(FunctionName name) {
         function(name).reserveConcurrency(null);
+    }
+
+    /** GetFunctionRecursionConfig: Terminate until PutFunctionRecursionConfig says otherwise. */
+    String recursiveLoop(FunctionName name) {
+        return function(name).recursiveLoop();
+    }
+
+    String putRecursiveLoop(FunctionName name, String setting) {
+        function(name).recursiveLoop(setting);
+        return setting;
     }
 
     Usage usage() {

@@ -15,6 +15,10 @@ import java.util.Objects;
  * @param ephemeralStorage {@code EphemeralStorage.Size} in MB: the size of the execution environment's {@code /tmp}
  * @param loggingConfig the advanced logging controls the execution environment applies
  *                      ({@code AWS_LAMBDA_LOG_FORMAT}, {@code AWS_LAMBDA_LOG_LEVEL})
+ * @param snapStart {@code SnapStart.ApplyOn}: {@code None} or {@code PublishedVersions} (kept and answered;
+ *                  no snapshot is taken here)
+ * @param vpcDetached whether answers carry an empty {@code VpcConfig}: AWS shows one once a request gave a
+ *                    VpcConfig without subnets or security groups (a subnet given is checked, not kept)
  */
 record FunctionVersion(
         String name,
@@ -33,15 +37,19 @@ record FunctionVersion(
         FunctionCode code,
         LoggingConfig loggingConfig,
         String lastModified,
-        String revisionId) {
+        String revisionId,
+        String snapStart,
+        boolean vpcDetached) {
 
     static final String LATEST = "$LATEST";
+    static final String SNAP_START_OFF = "None";
 
     FunctionVersion {
         // In the order the caller sent them, as GetFunction answers them back.
         environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
         architectures = List.copyOf(architectures);
         Objects.requireNonNull(loggingConfig, "loggingConfig");
+        Objects.requireNonNull(snapStart, "snapStart");
     }
 
     boolean isLatest() {
@@ -61,15 +69,13 @@ record FunctionVersion(
     FunctionVersion asVersion(String newVersion, String newDescription, String newRevisionId) {
         return new FunctionVersion(name, functionArn, newVersion, runtime, handler, role, newDescription, timeout,
                 memorySize, ephemeralStorage, environment, environmentShown, architectures, code, loggingConfig,
-                lastModified,
-                newRevisionId);
+                lastModified, newRevisionId, snapStart, vpcDetached);
     }
 
     FunctionVersion withRevision(String newRevisionId) {
         return new FunctionVersion(name, functionArn, version, runtime, handler, role, description, timeout,
                 memorySize, ephemeralStorage, environment, environmentShown, architectures, code, loggingConfig,
-                lastModified,
-                newRevisionId);
+                lastModified, newRevisionId, snapStart, vpcDetached);
     }
 
     /**
@@ -82,6 +88,7 @@ record FunctionVersion(
                 && description.equals(source.description) && timeout == source.timeout
                 && memorySize == source.memorySize && ephemeralStorage == source.ephemeralStorage
                 && environment.equals(source.environment)
-                && architectures.equals(source.architectures) && loggingConfig.equals(source.loggingConfig);
+                && architectures.equals(source.architectures) && loggingConfig.equals(source.loggingConfig)
+                && snapStart.equals(source.snapStart) && vpcDetached == source.vpcDetached;
     }
 }

@@ -57,6 +57,12 @@ final class LambdaRoutes {
                         return concurrency(request, rest.get(0), api);
                     }
                 }
+                case "2024-08-31" -> {
+                    if (rest.size() == 2 && rest.get(1).equals("recursion-config")
+                            && (method.equals("GET") || method.equals("PUT"))) {
+                        return recursionConfig(request, FunctionName.parse(rest.get(0)));
+                    }
+                }
                 default -> { }
             }
         } else if (api.equals("2017-03-31") && path.size() == 3 && path.get(1).equals("tags")) {
@@ -304,6 +310,13 @@ final class LambdaRoutes {
             }
             default -> throw Operations.unsupported(request.method(), request.path());
         };
+    }
+
+    /** Get/PutFunctionRecursionConfig; the model's enum is checked before the function is looked up (recorded). */
+    private ApiResponse recursionConfig(ApiRequest request, FunctionName name) throws IOException {
+        String loop = request.method().equals("GET") ? functions.recursiveLoop(name)
+                : functions.putRecursiveLoop(name, WireRequests.recursiveLoop(json(request)));
+        return ApiResponse.json(200, Json.object().put("RecursiveLoop", loop));
     }
 
     // ---- invoke ---------------------------------------------------------------------------------

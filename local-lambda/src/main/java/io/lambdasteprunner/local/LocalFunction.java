@@ -56,6 +56,8 @@ final class LocalFunction {
     private final Map<String, ResourcePolicy> policies = new HashMap<>();
     private final Map<String, EnvironmentPool> pools = new HashMap<>();
     private Integer reservedConcurrency;
+    /** What Lambda does when it detects the function in a recursive loop: {@code Terminate} (its default) or {@code Allow}. */
+    private String recursiveLoop = "Terminate";
     private int running;
     private volatile State state = State.Pending;
     private volatile UpdateStatus lastUpdateStatus;
@@ -475,6 +477,14 @@ final class LocalFunction {
 
     synchronized void reserveConcurrency(Integer reserved) {
         reservedConcurrency = reserved;
+    }
+
+    synchronized String recursiveLoop() {
+        return recursiveLoop;
+    }
+
+    synchronized void recursiveLoop(String setting) {
+        recursiveLoop = setting;
     }
 
     /** Stops every environment of every version and waits for their processes to end. */

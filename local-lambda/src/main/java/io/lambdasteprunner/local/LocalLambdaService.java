@@ -167,7 +167,7 @@ public final class LocalLambdaService implements AutoCloseable {
         FunctionRegistry.Created created = registry.create(new ControlRequests.NewFunction(name,
                 deployment.runtime(), deployment.role(), deployment.handler(), deployment.description(),
                 deployment.timeout(), deployment.memorySize(), null, deployment.environment(), null, deployment.zip(),
-                false, java.util.Map.of(), null, true));
+                false, java.util.Map.of(), null, true, ControlRequests.Settings.NONE));
         LocalFunction function = registry.function(name);
         long createdAt = System.nanoTime();
         long deadline = createdAt + activeWithin.toNanos();

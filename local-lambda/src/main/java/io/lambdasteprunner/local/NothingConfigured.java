@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * Reads (and deletes) of features the local service never configures: function URLs, event invoke
- * configs, code signing, provisioned concurrency, recursion and runtime management settings, event
+ * configs, code signing, provisioned concurrency, runtime management settings, event
  * source mappings and layers. No function here can have one, so each is answered as AWS answers for a
  * function that has none (recorded in LocalStack's snapshot files), and tools that read them around a
  * function (Terraform, SAM, the console's SDK calls) go on. What would create or change one stays a
@@ -96,24 +96,6 @@ final class NothingConfigured {
             }
             case "2019-09-30 provisioned-concurrency GET", "2019-09-30 provisioned-concurrency DELETE" -> {
                 return Optional.of(provisionedConcurrency(method, name, request));
-            }
-            case "2024-08-31 recursion-config PUT" -> {
-                // The model's enum first, as AWS checks it (recorded: test_put_function_recursion_config_invalid_value);
-                // Terminate is what every function here has, so setting it changes nothing; Allow stays a 501.
-                String loop = request.json(LambdaRoutes.MAX_CONTROL_REQUEST_BYTES,
-                        size -> LambdaException.entityTooLarge("Request too large")).path("RecursiveLoop").asText(null);
-                if (loop == null || !List.of("Terminate", "Allow").contains(loop)) {
-                    throw LambdaException.validation(loop, "recursiveLoop", "Member must satisfy enum value set: [Terminate, Allow]");
-                }
-                if (loop.equals("Allow")) {
-                    return Optional.empty();
-                }
-                existing(name, null);
-                return Optional.of(ApiResponse.json(200, Json.object().put("RecursiveLoop", "Terminate")));
-            }
-            case "2024-08-31 recursion-config GET" -> {
-                existing(name, null);
-                return Optional.of(ApiResponse.json(200, Json.object().put("RecursiveLoop", "Terminate")));
             }
             case "2021-07-20 runtime-management-config GET" -> {
                 String qualifier = qualifier(name, qualifierParameter);

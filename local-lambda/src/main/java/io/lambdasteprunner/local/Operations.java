@@ -11,8 +11,8 @@ final class Operations {
 
     static final String IMPLEMENTED = "It implements functions (create, get, list, update, delete), versions, "
             + "aliases, Invoke, tags, resource policies (AddPermission, GetPolicy, RemovePermission), reserved "
-            + "concurrency and GetAccountSettings, and reads of what it never configures (URLs, event invoke configs, "
-            + "code signing, provisioned concurrency, event source mappings, layers) as empty.";
+            + "concurrency, recursion settings and GetAccountSettings, and reads of what it never configures (URLs, "
+            + "event invoke configs, code signing, provisioned concurrency, event source mappings, layers) as empty.";
 
     /** A path segment of Lambda's model, and the operations on it by HTTP method. */
     private record Resource(String create, String get, String update, String delete) {
@@ -50,8 +50,6 @@ final class Operations {
                     "PutFunctionCodeSigningConfig", "DeleteFunctionCodeSigningConfig")),
             Map.entry("runtime-management-config", new Resource(null, "GetRuntimeManagementConfig",
                     "PutRuntimeManagementConfig", null)),
-            Map.entry("recursion-config", new Resource(null, "GetFunctionRecursionConfig",
-                    "PutFunctionRecursionConfig", null)),
             Map.entry("response-streaming-invocations", new Resource("InvokeWithResponseStream", null, null, null)),
             Map.entry("invoke-async", new Resource("InvokeAsync", null, null, null)),
             Map.entry("capacity-providers", new Resource("CreateCapacityProvider",

@@ -37,6 +37,9 @@ final class WireRequests {
             + "-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)"
             + "|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
             + "-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)");
+    static final Pattern LAYER_VERSION_ARN = Pattern.compile("(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}"
+            + "((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)"
+            + "|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)");
     static final List<String> ARCHITECTURES = List.of("x86_64", "arm64");
     static final List<String> LOG_FORMATS = List.of("JSON", "Text");
     static final List<String> APPLICATION_LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL");
@@ -71,18 +74,20 @@ final class WireRequests {
                 ? checkEnvironment(environmentVariables(body), violations) : null;
         Map<String, String> tags = checkTags(body.stringMap("Tags"), violations);
         ControlRequests.LoggingChange logging = loggingChange(body.object("LoggingConfig"), violations);
-        checkSettingsNotKept(body, violations);
+        ControlRequests.Settings settings = settings(body, violations);
         String packageType = body.string("PackageType");
         violations.oneOf(packageType, "packageType", List.of("Zip", "Image"));
         Body code = body.object("Code");
         byte[] zip = code.binary("ZipFile");
         boolean fromS3 = code.string("S3Bucket") != null || code.string("S3Key") != null;
         violations.throwIfAny();
+        if ("Image".equals(packageType) || code.string("ImageUri") != null) {
+            throw imagesNotRun();
+        }
         // The name goes last: its own errors (and the 64-character rule) come after the model's.
         return new ControlRequests.NewFunction(FunctionName.parseForCreate(name), body.string("Runtime"), role,
                 handler, description, timeout, memory, ephemeralStorage, environment, architectures, zip, fromS3, tags,
-                logging,
-                body.bool("Publish"));
+                logging, body.bool("Publish"), settings);
     }
 
     static ControlRequests.ConfigurationChange configurationChange(JsonNode json) {
@@ -100,10 +105,10 @@ final class WireRequests {
                 ? checkEnvironment(environmentVariables(body), violations) : null;
         ControlRequests.LoggingChange logging = body.has("LoggingConfig")
                 ? loggingChange(body.object("LoggingConfig"), violations) : null;
-        checkSettingsNotKept(body, violations);
+        ControlRequests.Settings settings = settings(body, violations);
         violations.throwIfAny();
         return new ControlRequests.ConfigurationChange(body.string("Runtime"), role, handler, description, timeout,
-                memory, ephemeralStorage, environment, logging, body.string("RevisionId"));
+                memory, ephemeralStorage, environment, logging, body.string("RevisionId"), settings);
     }
 
     static ControlRequests.CodeChange codeChange(JsonNode json) {
@@ -113,8 +118,17 @@ final class WireRequests {
                 ? checkArchitectures(body.stringList("Architectures"), violations) : null;
         byte[] zip = body.binary("ZipFile");
         violations.throwIfAny();
+        if (body.string("ImageUri") != null) {
+            throw imagesNotRun();
+        }
         return new ControlRequests.CodeChange(zip, body.string("S3Bucket") != null || body.string("S3Key") != null,
                 architectures, body.bool("Publish"), body.string("RevisionId"));
+    }
+
+    /** Functions here run from .zip packages; a container image is refused by name, before the runtime is asked for. */
+    private static LambdaException imagesNotRun() {
+        return LambdaException.invalidParameter("The local Lambda service runs .zip packages only (PackageType Zip, "
+                + "Code.ZipFile): it does not run container images (PackageType Image, ImageUri).");
     }
 
     static ControlRequests.Publish publish(JsonNode json) {
@@ -169,20 +183,34 @@ final class WireRequests {
     }
 
     /**
-     * The model's constraints on settings the service takes but does not keep (SnapStart, VpcConfig): a
-     * request that breaks them is refused as AWS refuses it (recorded in LocalStack's
-     * test_snapstart_exceptions and test_invalid_vpc_config_*), whatever the service then does with it.
+     * Layers, SnapStart and VpcConfig, checked against the model as AWS checks them (recorded in
+     * LocalStack's test_layer_function_exceptions, test_snapstart_exceptions and test_invalid_vpc_config_*);
+     * what needs the function (a layer's region, SnapStart's runtime) is {@link FunctionRegistry}'s.
      */
-    private static void checkSettingsNotKept(Body body, Violations violations) {
+    private static ControlRequests.Settings settings(Body body, Violations violations) {
+        List<String> layers = body.stringList("Layers");
+        if (layers != null && layers.stream().anyMatch(layer -> layer == null || layer.isEmpty()
+                || layer.length() > 2048 || !LAYER_VERSION_ARN.matcher(layer).matches())) {
+            violations.add(layers, "layers", "Member must satisfy constraint: [Member must have length less than or "
+                    + "equal to 2048, Member must have length greater than or equal to 1, Member must satisfy regular "
+                    + "expression pattern: " + LAYER_VERSION_ARN.pattern() + ", Member must not be null]");
+        }
+        String snapStart = null;
         if (body.has("SnapStart")) {
-            violations.oneOf(body.object("SnapStart").string("ApplyOn"), "snapStart.applyOn",
-                    List.of("PublishedVersions", "None"));
+            snapStart = body.object("SnapStart").string("ApplyOn");
+            violations.oneOf(snapStart, "snapStart.applyOn", List.of("PublishedVersions", "None"));
         }
+        ControlRequests.VpcConfig vpc = null;
         if (body.has("VpcConfig")) {
-            Body vpc = body.object("VpcConfig");
-            checkIds(vpc.stringList("SubnetIds"), "vpcConfig.subnetIds", SUBNET_ID, violations);
-            checkIds(vpc.stringList("SecurityGroupIds"), "vpcConfig.securityGroupIds", SECURITY_GROUP_ID, violations);
+            Body config = body.object("VpcConfig");
+            List<String> subnets = config.stringList("SubnetIds");
+            List<String> groups = config.stringList("SecurityGroupIds");
+            checkIds(subnets, "vpcConfig.subnetIds", SUBNET_ID, violations);
+            checkIds(groups, "vpcConfig.securityGroupIds", SECURITY_GROUP_ID, violations);
+            vpc = new ControlRequests.VpcConfig(subnets == null ? List.of() : subnets,
+                    groups == null ? List.of() : groups);
         }
+        return new ControlRequests.Settings(layers, snapStart, vpc);
     }
 
     private static final Pattern SUBNET_ID = Pattern.compile("subnet-[0-9a-z]*");
@@ -390,6 +418,16 @@ final class WireRequests {
         }
         violations.throwIfAny();
         return reserved;
+    }
+
+    /** PutFunctionRecursionConfig's {@code RecursiveLoop}. */
+    static String recursiveLoop(JsonNode json) {
+        String loop = new Body(json).string("RecursiveLoop");
+        Violations violations = new Violations();
+        violations.required(loop, "recursiveLoop");
+        violations.oneOf(loop, "recursiveLoop", List.of("Terminate", "Allow"));
+        violations.throwIfAny();
+        return loop;
     }
 
     // ---- query parameters -------------------------------------------------------------------------

@@ -75,11 +75,21 @@ final class WireShapes {
         ArrayNode architectures = body.putArray("Architectures");
         version.architectures().forEach(architectures::add);
         body.putObject("EphemeralStorage").put("Size", version.ephemeralStorage());
-        body.putObject("SnapStart").put("ApplyOn", "None").put("OptimizationStatus", "Off");
+        // A published version of a SnapStart function answers On (API_SnapStartResponse: "whether SnapStart is
+        // activated for the specified function version"); $LATEST never has a snapshot.
+        body.putObject("SnapStart").put("ApplyOn", version.snapStart()).put("OptimizationStatus",
+                !version.isLatest() && !version.snapStart().equals(FunctionVersion.SNAP_START_OFF) ? "On" : "Off");
         if (view.state() != null) {
             body.putObject("RuntimeVersionConfig").put("RuntimeVersionArn", runtimeVersionArn(region, version.runtime()));
         }
         body.set("LoggingConfig", loggingConfig(version.loggingConfig()));
+        if (version.vpcDetached()) {
+            // As AWS answers a VpcConfig given without subnets (recorded: test_vpc_config, delete_vpcconfig_*).
+            ObjectNode vpc = body.putObject("VpcConfig");
+            vpc.putArray("SubnetIds");
+            vpc.putArray("SecurityGroupIds");
+            vpc.put("VpcId", "").put("Ipv6AllowedForDualStack", false);
+        }
         return body;
     }
 

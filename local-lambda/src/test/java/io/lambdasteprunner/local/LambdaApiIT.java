@@ -332,6 +332,35 @@ class LambdaApiIT {
         assertTrue(lambda.listEventSourceMappings(r -> r.functionName("x")).eventSourceMappings().isEmpty());
     }
 
+    /**
+     * Code from S3 and container images are not run here: refused with the code and status AWS gives an
+     * S3 object it cannot get (InvalidParameterValueException, 400), naming what to send instead. So is a
+     * runtime this machine cannot run (dotnet).
+     */
+    @Test
+    void shouldNameCodeSourcesAndRuntimesItDoesNotRun() {
+        InvalidParameterValueException s3 = assertThrows(InvalidParameterValueException.class, () -> lambda
+                .createFunction(r -> r.functionName("api-s3").runtime("python3.12").role(ROLE)
+                        .handler("index.handler").code(c -> c.s3Bucket("code-bucket").s3Key("code/function.zip"))));
+        createRaw("api-s3-update", "python3.12");
+        InvalidParameterValueException s3Update = assertThrows(InvalidParameterValueException.class, () -> lambda
+                .updateFunctionCode(r -> r.functionName("api-s3-update").s3Bucket("code-bucket").s3Key("code/function.zip")));
+        InvalidParameterValueException image = assertThrows(InvalidParameterValueException.class, () -> lambda
+                .createFunction(r -> r.functionName("api-image").packageType("Image").role(ROLE)
+                        .code(c -> c.imageUri("000000000000.dkr.ecr.us-east-1.amazonaws.com/fn:latest"))));
+        InvalidParameterValueException dotnet = assertThrows(InvalidParameterValueException.class,
+                () -> createRaw("api-dotnet", "dotnet8"));
+
+        assertEquals(400, s3.statusCode());
+        assertEquals("The local Lambda service does not fetch code from S3 (S3Bucket, S3Key): give the .zip package "
+                + "as ZipFile.", s3.awsErrorDetails().errorMessage());
+        assertEquals(s3.awsErrorDetails().errorMessage(), s3Update.awsErrorDetails().errorMessage());
+        assertEquals("The local Lambda service runs .zip packages only (PackageType Zip, Code.ZipFile): it does not "
+                + "run container images (PackageType Image, ImageUri).", image.awsErrorDetails().errorMessage());
+        assertTrue(dotnet.awsErrorDetails().errorMessage().startsWith(
+                "The local Lambda service cannot run dotnet8 functions on this machine"), dotnet.awsErrorDetails().errorMessage());
+    }
+
     @Test
     void shouldKeepTheLoggingConfigOnTheFunctionAndItsVersions() {
         lambda.createFunction(r -> r.functionName("api-logging").runtime("python3.12").role(ROLE)

@@ -27,7 +27,7 @@ class PendingPollTest {
                 FunctionVersion.LATEST, "python3.12", "lambda_function.lambda_handler",
                 "arn:aws:iam::000000000000:role/test", "", 3, 128, 512, Map.of(), false, List.of("x86_64"),
                 new FunctionCode("sha", 1, Path.of("/nonexistent")), LoggingConfig.defaultFor("held"),
-                "2026-11-30T00:00:00.000+0000", "r1");
+                "2026-11-30T00:00:00.000+0000", "r1", FunctionVersion.SNAP_START_OFF, false);
         return new LocalFunction(latest, Map.of(), new FunctionLog(text -> { }), version -> {
             throw new IllegalStateException("no runtime in this test");
         }, 1, new EnvironmentBudget(1));

@@ -264,6 +264,28 @@ class ConformanceScenariosIT {
             assertNotEquals(first.revisionId(), settled.revisionId());
         }
 
+        /** Source: TestLambdaFunction::test_lambda_concurrent_code_updates -> update-during-in-progress-update-exc. */
+        @Test
+        void aSecondCodeUpdateWhileOneIsInProgressIsAConflictAndTheFirstCodeStays() throws Exception {
+            String slowImport = "import time\ntime.sleep(1)\n";
+            create("sc-code-update", slowImport + Packages.ECHO_CODE);
+            byte[] first = Packages.zip(Map.of("lambda_function.py",
+                    (slowImport + Packages.ECHO_CODE + "# version1\n").getBytes(StandardCharsets.UTF_8)));
+            byte[] second = Packages.zip(Map.of("lambda_function.py",
+                    (slowImport + Packages.ECHO_CODE + "# version2\n").getBytes(StandardCharsets.UTF_8)));
+
+            lambda.updateFunctionCode(r -> r.functionName("sc-code-update").zipFile(SdkBytes.fromByteArray(first)));
+            ResourceConflictException refused = assertThrows(ResourceConflictException.class, () -> lambda
+                    .updateFunctionCode(r -> r.functionName("sc-code-update").zipFile(SdkBytes.fromByteArray(second))));
+            Packages.awaitSettled(lambda, "sc-code-update");
+
+            assertEquals(409, refused.statusCode());
+            assertEquals("The operation cannot be performed at this time. An update is in progress for resource: "
+                    + ConformanceIT.ARN + "sc-code-update", refused.awsErrorDetails().errorMessage());
+            assertEquals(Packages.sha256(first),
+                    lambda.getFunctionConfiguration(r -> r.functionName("sc-code-update")).codeSha256());
+        }
+
         /** Source: TestLambdaFunction::test_redundant_updates. */
         @Test
         void aRedundantUpdateStillGoesThroughInProgress() throws Exception {
@@ -273,6 +295,42 @@ class ConformanceScenariosIT {
             var again = lambda.updateFunctionConfiguration(r -> r.functionName("sc-redundant").description("same"));
 
             assertEquals(LastUpdateStatus.IN_PROGRESS, again.lastUpdateStatus());
+        }
+    }
+
+    /**
+     * Source: test_lambda_api.snapshot.json, TestLambdaAccountSettings::test_account_settings_total_code_size
+     * (each step adds the package's size: 276 and 276 for a 276-byte zip) and
+     * test_account_settings_total_code_size_config_update (a configuration update adds 0; publishing it adds
+     * the package again).
+     */
+    @Nested
+    class AccountUsage {
+
+        private static long totalCodeSize() {
+            return lambda.getAccountSettings().accountUsage().totalCodeSize();
+        }
+
+        @Test
+        void totalCodeSizeCountsThePackageOfEveryVersion() throws Exception {
+            long before = totalCodeSize();
+            long size = create("sc-code-size", Packages.ECHO_CODE).codeSize();
+            long created = totalCodeSize();
+
+            lambda.updateFunctionCode(r -> r.functionName("sc-code-size").publish(true)
+                    .zipFile(SdkBytes.fromByteArray(Packages.ECHO_ZIP)));
+            long updatedAndPublished = totalCodeSize();
+            Packages.awaitSettled(lambda, "sc-code-size");
+            describe("sc-code-size", "configuration only");
+            long configured = totalCodeSize();
+            lambda.publishVersion(r -> r.functionName("sc-code-size"));
+            long published = totalCodeSize();
+
+            assertEquals(Packages.ECHO_ZIP.length, size);
+            assertEquals(size, created - before);
+            assertEquals(size, updatedAndPublished - created);
+            assertEquals(0, configured - updatedAndPublished);
+            assertEquals(size, published - configured);
         }
     }
 

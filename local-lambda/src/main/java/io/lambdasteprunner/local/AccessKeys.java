@@ -78,6 +78,27 @@ final class AccessKeys {
         return credentials;
     }
 
+    /**
+     * Credentials of an execution environment, as Lambda gives each one: a session of the function's
+     * role named after the function ({@code name@lambda_function} for a one-letter name, since a session
+     * name takes two characters at least), in the function's account (a function's role is of its
+     * account on AWS). They hold until {@link #revoke} (the environment ends), so a warm environment
+     * never finds its key turned into another account's.
+     */
+    IssuedCredentials issueForFunction(String roleArn, String functionName, String accountId, Instant now) {
+        String roleName = RoleArn.parse(roleArn).map(RoleArn::name).orElse("lambda-role");
+        String partition = RoleArn.parse(roleArn).map(RoleArn::partition).orElse("aws");
+        String sessionName = functionName.length() < 2 ? functionName + "@lambda_function" : functionName;
+        RoleArn role = new RoleArn("arn:" + partition + ":iam::" + accountId + ":role/" + roleName, partition,
+                accountId, roleName);
+        return issue(role, sessionName, now, Instant.MAX);
+    }
+
+    /** Forgets credentials issued under {@code accessKeyId}: the key is no account's any more. */
+    void revoke(String accessKeyId) {
+        issued.remove(accessKeyId);
+    }
+
     private String randomText(char[] alphabet, int length) {
         char[] text = new char[length];
         for (int i = 0; i < length; i++) {

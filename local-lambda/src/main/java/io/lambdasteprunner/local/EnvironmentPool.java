@@ -19,15 +19,22 @@ final class EnvironmentPool {
     private final List<ExecutionEnvironment> all = new ArrayList<>();
     private int starting;
     private boolean closed;
+    private boolean retired;
 
     EnvironmentPool(int maxEnvironments, EnvironmentBudget budget) {
         this.maxEnvironments = maxEnvironments;
         this.budget = budget;
     }
 
-    /** A warm environment if one is idle, else a new one (a cold start). */
+    /**
+     * A warm environment if one is idle, else a new one (a cold start); null when the pool was retired
+     * meanwhile (the caller takes the new version's pool).
+     */
     ExecutionEnvironment acquire(Supplier<ExecutionEnvironment> starter) {
         synchronized (this) {
+            if (retired) {
+                return null;
+            }
             if (closed) {
                 throw LambdaException.notFound("Function is being deleted");
             }
@@ -74,6 +81,9 @@ final class EnvironmentPool {
      */
     void prewarm(Supplier<ExecutionEnvironment> starter, Duration initTimeout) {
         ExecutionEnvironment started = acquire(starter);
+        if (started == null) {
+            return; // retired by a newer update, which warms its own
+        }
         try {
             started.awaitReady(initTimeout);
         } finally {
@@ -115,6 +125,22 @@ final class EnvironmentPool {
             idle.forEach(budget::busy);
             idle.clear();
             new ArrayList<>(all).forEach(this::forget);
+        }
+    }
+
+    /**
+     * Retires the pool when its version's code or configuration is replaced (an update of
+     * {@code $LATEST}): idle environments go now, busy ones when their invocation ends, so an invoke
+     * already running finishes on the code it started with, as on AWS (recorded:
+     * test_function_update_during_invoke). No environment is taken from it any more.
+     */
+    void retire() {
+        synchronized (this) {
+            closed = true;
+            retired = true;
+            idle.forEach(budget::busy);
+            new ArrayList<>(idle).forEach(this::forget);
+            idle.clear();
         }
     }
 

@@ -299,6 +299,11 @@ final class ExecutionEnvironment implements AutoCloseable {
 
     // ---- lifecycle ------------------------------------------------------------------------------
 
+    /** Completes once the runtime's processes are gone (crashed, closed, or the service stopped). */
+    java.util.concurrent.CompletableFuture<Void> runtimeGone() {
+        return runtime.gone();
+    }
+
     /** Kills the runtime and everything it started; its directory goes once they are gone. */
     @Override
     public void close() {

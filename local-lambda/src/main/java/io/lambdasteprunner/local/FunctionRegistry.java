@@ -117,7 +117,9 @@ final class FunctionRegistry {
 
     /**
      * An ARN of another region or account names no function here: AWS answers 404 for another region
-     * (in its words) and 403 for another account (with no message; ours says how to act there).
+     * (in its words) and 403 for another account (with no message; ours says how to act there). A
+     * function whose policy grants the caller's account is reached in its own scope instead
+     * ({@link CrossAccountAccess}).
      */
     void checkScope(FunctionName name) {
         if (name.region() != null && !name.region().equals(scope.region())) {
@@ -128,7 +130,9 @@ final class FunctionRegistry {
             throw new LambdaException(403, "AccessDeniedException", "The function's account " + name.accountId()
                     + " is not the caller's account " + scope.accountId() + ". To act in " + name.accountId()
                     + ", sign with its credentials: locally, an access key id of twelve digits is that account "
-                    + "(AWS_ACCESS_KEY_ID=" + name.accountId() + "), and AssumeRole's keys are the role's account.");
+                    + "(AWS_ACCESS_KEY_ID=" + name.accountId() + "), and AssumeRole's keys are the role's account. "
+                    + "Or let " + scope.accountId() + " act on it: AddPermission with Principal " + scope.accountId()
+                    + " on the function, as its resource policy does on AWS.");
         }
     }
 

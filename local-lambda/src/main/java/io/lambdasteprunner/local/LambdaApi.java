@@ -73,7 +73,10 @@ final class LambdaApi {
         if (injected != null) {
             throw injected;
         }
-        return new LambdaRoutes(scopes.of(scopeOf(caller))).answer(request);
+        Scope scope = scopeOf(caller);
+        // Another account's function is reached where its resource policy grants the caller's account.
+        Scope acting = CrossAccountAccess.ownerGranting(request, scope, scopes).orElse(scope);
+        return new LambdaRoutes(scopes.of(acting)).answer(request);
     }
 
     /**

@@ -52,6 +52,7 @@ final class Launcher implements AutoCloseable {
     private final SpareRuntimes<SpareKind> spares;
     private final ProcessStarter processes;
     private final EnvironmentBudget budget;
+    private final AccessKeys keys;
     private final Set<String> noted = ConcurrentHashMap.newKeySet();
     /** Every runtime process started and not yet gone (environments and spares). */
     private final Set<RuntimeProcess> live = ConcurrentHashMap.newKeySet();
@@ -69,8 +70,9 @@ final class Launcher implements AutoCloseable {
      *                language version); {@code serve} prints them
      */
     Launcher(LocalLambdaConfig config, Sandbox sandbox, Path bootstrapDir, Path environmentsDir, URI endpoint,
-             Executor executor, ProcessStarter processes, Consumer<String> notices) {
+             Executor executor, ProcessStarter processes, AccessKeys keys, Consumer<String> notices) {
         this.config = config;
+        this.keys = keys;
         this.processes = processes;
         this.sandbox = sandbox;
         this.bootstrapDir = bootstrapDir;
@@ -102,14 +104,35 @@ final class Launcher implements AutoCloseable {
         return (client != null || builtIn) && config.interpreters().choose(runtime).isPresent();
     }
 
-    /** Starts an environment for {@code function} of {@code scope}'s account and region. */
+    /**
+     * Starts an environment for {@code function} of {@code scope}'s account and region, with
+     * credentials of its own (a session of the function's role, as on Lambda, where two environments
+     * of one function never share a key), which are forgotten when its runtime is gone.
+     */
     ExecutionEnvironment start(FunctionVersion function, Scope scope, FunctionLog log) {
-        Family family = LambdaRuntimes.familyOf(function.runtime()).orElseThrow();
         if (!canRun(function.runtime())) {
             throw LambdaException.invalidParameter(cannotRun(function.runtime()));
         }
+        AccessKeys.IssuedCredentials credentials = keys.issueForFunction(function.role(), function.name(),
+                scope.accountId(), java.time.Instant.now());
+        try {
+            ExecutionEnvironment started = start(function, scope, log, credentials);
+            started.runtimeGone().thenRun(() -> keys.revoke(credentials.accessKeyId()));
+            return started;
+        } catch (RuntimeException e) {
+            keys.revoke(credentials.accessKeyId());
+            throw e;
+        }
+    }
+
+    private ExecutionEnvironment start(FunctionVersion function, Scope scope, FunctionLog log,
+                                       AccessKeys.IssuedCredentials credentials) {
+        Family family = LambdaRuntimes.familyOf(function.runtime()).orElseThrow();
         String note = note(function.runtime());
         Map<String, String> environment = environment(function, scope, family);
+        environment.put("AWS_ACCESS_KEY_ID", credentials.accessKeyId());
+        environment.put("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey());
+        environment.put("AWS_SESSION_TOKEN", credentials.sessionToken());
         if (usesSpares(family) && fitsASpare(function)) {
             SpareKind kind = new SpareKind(family, config.interpreters().executable(function.runtime()).orElseThrow(),
                     function.runtime());
@@ -445,15 +468,14 @@ final class Launcher implements AutoCloseable {
 
     /**
      * A function's variables: the base ones, the function's own, and Lambda's that describe it. Its
-     * region is its scope's, and its credentials (a role's on AWS) are a key of its account, so
-     * that its own AWS calls land where it lives.
+     * region is its scope's, and its credentials (put in by {@link #start}) are a session in its
+     * account, so that its own AWS calls land where it lives.
      */
     private Map<String, String> environment(FunctionVersion function, Scope scope, Family family) {
         Map<String, String> env = baseEnvironment(function.runtime(), family,
                 sandbox.taskRoot(function.code().directory()), config.interpreters().executable(function.runtime()).orElse(null));
         env.put("AWS_REGION", scope.region());
         env.put("AWS_DEFAULT_REGION", scope.region());
-        env.put("AWS_ACCESS_KEY_ID", scope.accountId());
         env.put("_HANDLER", function.handler());
         env.put("LAMBDA_TASK_ROOT", sandbox.taskRoot(function.code().directory()));
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_" + function.runtime());
@@ -520,8 +542,8 @@ final class Launcher implements AutoCloseable {
         }
         env.put("AWS_REGION", config.region());
         env.put("AWS_DEFAULT_REGION", config.region());
-        // A function's role credentials on AWS; here placeholders of the default account (a function's
-        // own account replaces them), and Lambda and STS calls come back to us.
+        // A function's role credentials on AWS; a spare starts with placeholders of the default account
+        // (its function's own session replaces them), and Lambda and STS calls come back to us.
         env.put("AWS_ACCESS_KEY_ID", config.accountId());
         env.put("AWS_SECRET_ACCESS_KEY", "local-lambda-secret");
         env.put("AWS_SESSION_TOKEN", "local-lambda-session");

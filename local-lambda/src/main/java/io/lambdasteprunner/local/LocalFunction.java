@@ -152,7 +152,8 @@ final class LocalFunction {
 
     /**
      * Starts an update of {@code $LATEST}: Lambda refuses one while the function is Pending or another
-     * update is in progress. Warm environments run the old code, so they go.
+     * update is in progress. Warm environments run the old code, so they go; one running an invoke
+     * goes when that invoke ends.
      */
     void beginUpdate(Function<FunctionVersion, FunctionVersion> change, String expectedRevisionId) {
         EnvironmentPool old;
@@ -171,7 +172,7 @@ final class LocalFunction {
             old = pools.remove(FunctionVersion.LATEST);
         }
         if (old != null) {
-            old.close();
+            old.retire();
         }
     }
 
@@ -244,8 +245,19 @@ final class LocalFunction {
             running++;
         }
         try {
-            EnvironmentPool pool = pool(version.version());
-            ExecutionEnvironment environment = pool.acquire(() -> launcher.apply(version));
+            // $LATEST is what it is when the invoke runs: an event queued before an update runs the
+            // updated function (recorded: test_async_invoke_queue_upon_function_update).
+            FunctionVersion current;
+            EnvironmentPool pool;
+            ExecutionEnvironment environment;
+            do {
+                synchronized (this) {
+                    current = version.isLatest() ? latest : version;
+                    pool = pool(current.version());
+                }
+                FunctionVersion starting = current;
+                environment = pool.acquire(() -> launcher.apply(starting));
+            } while (environment == null);
             try {
                 return environment.invoke(invocation, initTimeout, fault);
             } finally {

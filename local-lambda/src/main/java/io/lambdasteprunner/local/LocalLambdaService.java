@@ -117,14 +117,14 @@ public final class LocalLambdaService implements AutoCloseable {
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), config.port()), 128);
         this.endpoint = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
         Consumer<String> notices = config.echoFunctionLogs() ? System.out::println : System.err::println;
+        AccessKeys keys = new AccessKeys(config.accountId());
         this.launcher = new Launcher(config, sandbox, bootstrapDir,
-                Files.createDirectories(workDir.resolve("environments")), endpoint, executor, processes, notices);
+                Files.createDirectories(workDir.resolve("environments")), endpoint, executor, processes, keys, notices);
         this.faults = new Faults(config.faults());
         Path codeRoot = Files.createDirectories(workDir.resolve("functions"));
         Consumer<String> logEcho = config.echoFunctionLogs() ? System.out::print : text -> { };
         this.functions = new FunctionScopes(new Scope(config.accountId(), config.region()),
                 scope -> new FunctionRegistry(scope, config, codeRoot, launcher, executor, logEcho, faults));
-        AccessKeys keys = new AccessKeys(config.accountId());
         this.sts = new SecurityTokenService(keys, RoleTrust.ANYONE, Clock.systemUTC());
         LambdaApi api = new LambdaApi(functions, keys, sts, faults, Clock.systemUTC());
         HttpContext context = server.createContext("/", exchange -> serveBounded(exchange, api));

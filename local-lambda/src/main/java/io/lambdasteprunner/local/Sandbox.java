@@ -220,7 +220,9 @@ final class Sandbox {
                 "--proc", "/proc", "--dev", "/dev",
                 // Lambda's /tmp holds EphemeralStorage.Size: past it, writes fail with ENOSPC.
                 "--perms", "1777", "--size", Long.toString(tmpMegabytes * 1024L * 1024L), "--tmpfs", "/tmp",
-                "--ro-bind", hostsFile.toString(), HOSTS));
+                "--ro-bind", hostsFile.toString(), HOSTS,
+                // Lambda's /opt, where layers go (empty without any), read-only as the rest.
+                "--perms", "0755", "--dir", "/opt"));
         for (String dir : SYSTEM_DIRS) {
             Path path = Path.of(dir);
             if (Files.isSymbolicLink(path)) {

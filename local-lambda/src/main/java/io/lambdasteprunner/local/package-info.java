@@ -7,6 +7,8 @@
  * <p>Accounts and regions: each caller acts in the account of its access key ({@code AccessKeys}) and
  * the region it signed for; {@code FunctionScopes} keeps a {@code FunctionRegistry} per {@code Scope}.
  * STS's AssumeRole and GetCallerIdentity ({@code SecurityTokenService}) answer on the same endpoint.
+ * Another account's function is reached where its resource policy grants the caller's account
+ * ({@code CrossAccountAccess}); each execution environment gets a session of its function's role.
  *
  * <p>The control plane in layers: {@code LambdaApi} (where every request enters: HTTP in and out,
  * the caller's scope, STS or Lambda),

@@ -69,6 +69,7 @@ class AccountsIT {
             def lambda_handler(event, context):
                 return {"invokedArn": context.invoked_function_arn, "region": os.environ["AWS_REGION"],
                         "defaultRegion": os.environ["AWS_DEFAULT_REGION"], "key": os.environ["AWS_ACCESS_KEY_ID"],
+                        "secret": os.environ["AWS_SECRET_ACCESS_KEY"], "token": os.environ["AWS_SESSION_TOKEN"],
                         "stsEndpoint": os.environ.get("AWS_ENDPOINT_URL_STS")}
             """;
 
@@ -280,7 +281,10 @@ class AccountsIT {
             assertEquals(arn + ":live", byAlias.get("invokedArn").asText());
             assertEquals("eu-central-1", byName.get("region").asText());
             assertEquals("eu-central-1", byName.get("defaultRegion").asText());
-            assertEquals(ACCOUNT_A, byName.get("key").asText());
+            GetCallerIdentityResponse itself = sts(AwsSessionCredentials.create(byName.get("key").asText(),
+                    byName.get("secret").asText(), byName.get("token").asText())).getCallerIdentity();
+            assertEquals(ACCOUNT_A, itself.account());
+            assertEquals("arn:aws:sts::" + ACCOUNT_A + ":assumed-role/lambda-test/run-scoped", itself.arn());
             assertEquals(service.endpoint().toString(), byName.get("stsEndpoint").asText());
             assertTrue(service.functionLogByArn(arn).contains("START RequestId:"), "the log is found by ARN");
         }

@@ -32,7 +32,9 @@ class SpareRuntimesIT {
 
     /** Values that differ between any two environments, whoever started them. */
     private static final Set<String> PER_ENVIRONMENT = Set.of(
-            "AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_LOG_STREAM_NAME", "_X_AMZN_TRACE_ID", "TMPDIR");
+            "AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_LOG_STREAM_NAME", "_X_AMZN_TRACE_ID", "TMPDIR",
+            // Each environment's own session of the function's role.
+            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN");
 
     /** A function that reports what its process looks like from inside: pid, variables, directory, stdin. */
     record Probe(String runtime, String file, String handler, String code) {

@@ -221,8 +221,11 @@ class ConformanceIT {
         checkFields(id, then.path("fields"), outcome.body());
         then.path("absent").forEach(field -> assertEquals(null, at(outcome.body(), field.asText()),
                 id + ": " + field.asText() + " should be absent from " + outcome.body()));
-        then.path("headers").properties().forEach(header -> assertEquals(header.getValue().asText(),
-                outcome.headers().get(header.getKey().toLowerCase()), id + ": header " + header.getKey()));
+        then.path("headers").properties().forEach(header -> {
+            String answered = outcome.headers().get(header.getKey().toLowerCase());
+            assertTrue(answered != null && matches(header.getValue(), TextNode.valueOf(answered)),
+                    id + ": header " + header.getKey() + " = " + answered + ", expected " + header.getValue());
+        });
         then.path("absentHeaders").forEach(header -> assertFalse(
                 outcome.headers().containsKey(header.asText().toLowerCase()), id + ": header " + header.asText()));
         if (then.has("payload") || then.has("payloadAbsent")) {

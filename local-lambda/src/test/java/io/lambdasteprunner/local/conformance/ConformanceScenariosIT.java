@@ -60,6 +60,76 @@ class ConformanceScenariosIT {
         Packages.awaitSettled(lambda, name);
     }
 
+    private static CreateFunctionResponse createFrom(String name, String dir, Map<String, String> variables)
+            throws InterruptedException {
+        CreateFunctionResponse created = lambda.createFunction(r -> r.functionName(name).runtime("python3.12")
+                .role(ConformanceIT.ROLE).handler("handler.handler").timeout(30)
+                .environment(e -> e.variables(variables))
+                .code(c -> c.zipFile(SdkBytes.fromByteArray(Packages.functionZip(dir)))));
+        Packages.awaitSettled(lambda, name);
+        return created;
+    }
+
+    /** A client of another account: locally, an access key id of twelve digits is that account. */
+    private static LambdaClient clientOf(String accountId, boolean retries) {
+        return LambdaClient.builder().endpointOverride(LOCAL.service().endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accountId, "x")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .overrideConfiguration(o -> o.retryStrategy(retries ? AwsRetryStrategy.defaultRetryStrategy()
+                        : AwsRetryStrategy.doNotRetry())).build();
+    }
+
+    private static String json(software.amazon.awssdk.services.lambda.model.InvokeResponse response) {
+        return response.payload().asUtf8String();
+    }
+
+    /**
+     * A loopback port a function tells when it runs ({@code notify_port} in its event), as LocalStack's
+     * functions notify an SQS queue: the scenario knows an invocation is running, not only that it ended.
+     */
+    private static final class Notifications implements AutoCloseable {
+        private final java.net.ServerSocket server;
+
+        Notifications() throws java.io.IOException {
+            server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            server.setSoTimeout(60_000);
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        /** The next function's line: its request prefix and request id. */
+        String next() throws java.io.IOException {
+            try (java.net.Socket socket = server.accept()) {
+                socket.setSoTimeout(30_000);
+                return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                        StandardCharsets.UTF_8)).readLine();
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
+        }
+    }
+
+    /** Waits until the function's log holds {@code count} lines that match {@code line}, and answers them. */
+    private static java.util.List<String> awaitLogLines(String name, String line, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(line);
+        java.util.List<String> found = java.util.List.of();
+        while (System.nanoTime() < deadline) {
+            found = LOCAL.service().functionLog(name).lines().filter(l -> pattern.matcher(l).find()).toList();
+            if (found.size() >= count) {
+                return found;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the log of " + name + " has " + found.size() + " lines like " + line + ", not "
+                + count + ": " + LOCAL.service().functionLog(name));
+    }
+
     /** Source: localstack/localstack test_lambda_api.snapshot.json, TestLambdaVersions::test_version_lifecycle. */
     @Nested
     class Versions {
@@ -439,6 +509,327 @@ class ConformanceScenariosIT {
 
         private static software.amazon.awssdk.services.lambda.model.InvokeResponse invoke(String name, String event) {
             return lambda.invoke(r -> r.functionName(name).logType("Tail").payload(SdkBytes.fromUtf8String(event)));
+        }
+    }
+
+    /**
+     * Source: test_lambda.snapshot.json, TestLambdaMultiAccounts::* (validated against AWS: with a statement
+     * granting the other account {@code lambda:*}, each call by the function's full ARN succeeds).
+     */
+    @Nested
+    class MultiAccounts {
+        private static final String OTHER = "111122223333";
+
+        @Test
+        void anotherAccountActsOnAFunctionWhosePolicyGrantsIt() throws Exception {
+            String arn = create("sc-shared", Packages.ECHO_CODE).functionArn();
+            lambda.addPermission(r -> r.functionName("sc-shared").statementId("xaccount").principal(OTHER)
+                    .action("lambda:*"));
+
+            try (LambdaClient other = clientOf(OTHER, true)) {
+                assertEquals(arn, other.getFunction(r -> r.functionName(arn)).configuration().functionArn());
+                assertEquals(arn, other.getFunctionConfiguration(r -> r.functionName(arn)).functionArn());
+                assertEquals(1, other.listVersionsByFunction(r -> r.functionName(arn)).versions().size());
+                other.putFunctionConcurrency(r -> r.functionName(arn).reservedConcurrentExecutions(1));
+                other.deleteFunctionConcurrency(r -> r.functionName(arn));
+                other.createAlias(r -> r.functionName(arn).functionVersion("$LATEST").name("shared"));
+                other.getAlias(r -> r.functionName(arn).name("shared"));
+                other.updateAlias(r -> r.functionName(arn).name("shared").description("described"));
+                var aliases = other.listAliases(r -> r.functionName(arn)).aliases();
+                other.deleteAlias(r -> r.functionName(arn).name("shared"));
+                other.tagResource(r -> r.resource(arn).tags(Map.of("foo", "bar")));
+                var tags = other.listTags(r -> r.resource(arn)).tags();
+                other.untagResource(r -> r.resource(arn).tagKeys("lorem"));
+                var invoked = other.invoke(r -> r.functionName(arn));
+                String version = other.publishVersion(r -> r.functionName(arn)).version();
+                other.deleteFunction(r -> r.functionName(arn));
+
+                assertEquals(1, aliases.size());
+                assertEquals("described", aliases.get(0).description());
+                assertEquals(Map.of("foo", "bar"), tags);
+                assertEquals(null, invoked.functionError(), json(invoked));
+                // The function runs in its own account, not the caller's.
+                assertTrue(json(invoked).contains("\"arn\": \"" + arn + "\""), json(invoked));
+                assertEquals("1", version);
+                assertThrows(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class,
+                        () -> lambda.getFunction(r -> r.functionName("sc-shared")));
+            }
+        }
+
+        @Test
+        void withoutSuchAStatementAnotherAccountIsDenied() throws Exception {
+            String arn = create("sc-private", Packages.ECHO_CODE).functionArn();
+            lambda.addPermission(r -> r.functionName("sc-private").statementId("s3").principal("s3.amazonaws.com")
+                    .action("lambda:InvokeFunction"));
+            lambda.addPermission(r -> r.functionName("sc-private").statementId("read").principal(OTHER)
+                    .action("lambda:GetFunction"));
+
+            try (LambdaClient other = clientOf(OTHER, false)) {
+                var denied = assertThrows(software.amazon.awssdk.services.lambda.model.LambdaException.class,
+                        () -> other.invoke(r -> r.functionName(arn)));
+                var read = other.getFunction(r -> r.functionName(arn));
+
+                assertEquals(403, denied.statusCode());
+                assertEquals("AccessDeniedException", denied.awsErrorDetails().errorCode());
+                assertEquals(arn, read.configuration().functionArn());
+            }
+        }
+    }
+
+    /**
+     * Source: test_lambda.snapshot.json, TestLambdaBaseFeatures::test_assume_role[1] and
+     * test_lambda_different_iam_keys_environment: a function's credentials are a session of its role named
+     * after it ({@code <name>@lambda_function} for a one-letter name), and two environments never share them.
+     */
+    @Nested
+    class FunctionCredentials {
+
+        @Test
+        void aOneLetterFunctionsSessionIsNamedWithLambdaFunction() throws Exception {
+            createFrom("q", "caller-identity", Map.of());
+            try {
+                String identity = json(lambda.invoke(r -> r.functionName("q")));
+
+                assertTrue(identity.contains("\"Arn\": \"arn:aws:sts::000000000000:assumed-role/lambda-role/"
+                        + "q@lambda_function\""), identity);
+            } finally {
+                lambda.deleteFunction(r -> r.functionName("q"));
+            }
+        }
+
+        @Test
+        void twoEnvironmentsOfAFunctionHaveDifferentKeys() throws Exception {
+            createFrom("sc-keys", "sleep-environment", Map.of());
+
+            var threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+            var invokes = java.util.stream.IntStream.range(0, 2).mapToObj(i -> CompletableFuture.supplyAsync(() ->
+                    json(lambda.invoke(r -> r.functionName("sc-keys").payload(SdkBytes.fromUtf8String("{\"sleep\": 2}")))),
+                    threads)).toList();
+            threads.shutdown();
+            var first = new com.fasterxml.jackson.databind.ObjectMapper().readTree(invokes.get(0).get(60, TimeUnit.SECONDS))
+                    .path("environment");
+            var second = new com.fasterxml.jackson.databind.ObjectMapper().readTree(invokes.get(1).get(60, TimeUnit.SECONDS))
+                    .path("environment");
+
+            assertNotEquals(first.path("AWS_LAMBDA_LOG_STREAM_NAME"), second.path("AWS_LAMBDA_LOG_STREAM_NAME"));
+            for (String key : java.util.List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")) {
+                assertFalse(first.path(key).asText().isEmpty(), key);
+                assertNotEquals(first.path(key), second.path(key), key);
+            }
+        }
+    }
+
+    /**
+     * Source: test_lambda.snapshot.json, TestLambdaVersions::test_function_update_during_invoke: an invoke
+     * running when the configuration changes finishes on the old one; the next runs the new one.
+     */
+    @Nested
+    class UpdateDuringInvoke {
+
+        @Test
+        void aRunningInvokeFinishesOnTheConfigurationItStartedWith() throws Exception {
+            createFrom("sc-during", "function-variant", Map.of("FUNCTION_VARIANT", "variant-1"));
+
+            try (Notifications running = new Notifications()) {
+                CompletableFuture<software.amazon.awssdk.services.lambda.model.InvokeResponse> before =
+                        CompletableFuture.supplyAsync(() -> lambda.invoke(r -> r.functionName("sc-during").payload(
+                                SdkBytes.fromUtf8String("{\"request_prefix\": \"1-sleep\", \"sleep_seconds\": 4, "
+                                        + "\"notify_port\": " + running.port() + "}"))));
+                running.next();
+                assertUpdatedWhileRunning(before);
+            }
+        }
+
+        private void assertUpdatedWhileRunning(
+                CompletableFuture<software.amazon.awssdk.services.lambda.model.InvokeResponse> before) throws Exception {
+            lambda.updateFunctionConfiguration(r -> r.functionName("sc-during")
+                    .environment(e -> e.variables(Map.of("FUNCTION_VARIANT", "variant-2"))));
+            assertFalse(before.isDone(), "the first invoke still runs when the update is answered");
+            Packages.awaitSettled(lambda, "sc-during");
+            var after = lambda.invoke(r -> r.functionName("sc-during")
+                    .payload(SdkBytes.fromUtf8String("{\"request_prefix\": \"2-post-update\"}")));
+            var finished = before.get(60, TimeUnit.SECONDS);
+
+            assertEquals(null, finished.functionError(), json(finished));
+            assertEquals("$LATEST", finished.executedVersion());
+            assertTrue(json(finished).contains("\"function_variant\": \"variant-1\""), json(finished));
+            assertTrue(json(finished).contains("\"request_prefix\": \"1-sleep\""), json(finished));
+            assertTrue(json(after).contains("\"function_variant\": \"variant-2\""), json(after));
+        }
+    }
+
+    /**
+     * Source: test_lambda.snapshot.json, TestLambdaVersions::test_async_invoke_queue_upon_function_update
+     * (async_invoke_history_sorted): events queued behind a running one (reserved concurrency 1) before an
+     * update run the updated function, as do those sent after it.
+     */
+    @Nested
+    class AsyncQueueUponUpdate {
+
+        @Test
+        void queuedEventsRunTheFunctionAsItIsWhenTheyRun() throws Exception {
+            createFrom("sc-queue", "function-variant", Map.of("FUNCTION_VARIANT", "variant-1"));
+            lambda.putFunctionConcurrency(r -> r.functionName("sc-queue").reservedConcurrentExecutions(1));
+
+            try (Notifications running = new Notifications()) {
+                event("sc-queue", "{\"request_prefix\": \"01-sleep\", \"sleep_seconds\": 5, \"notify_port\": "
+                        + running.port() + "}");
+                running.next();
+            }
+            for (int i = 2; i <= 4; i++) {
+                event("sc-queue", "{\"request_prefix\": \"0" + i + "-before\"}");
+            }
+            lambda.updateFunctionConfiguration(r -> r.functionName("sc-queue")
+                    .environment(e -> e.variables(Map.of("FUNCTION_VARIANT", "variant-2"))));
+            Packages.awaitSettled(lambda, "sc-queue");
+            for (int i = 5; i <= 6; i++) {
+                event("sc-queue", "{\"request_prefix\": \"0" + i + "-after\"}");
+            }
+            var history = awaitLogLines("sc-queue", "^ran ", 6).stream().map(line -> line.split(" ")[1]).sorted().toList();
+
+            assertEquals(java.util.List.of("01-sleep--variant-1", "02-before--variant-2", "03-before--variant-2",
+                    "04-before--variant-2", "05-after--variant-2", "06-after--variant-2"), history);
+        }
+    }
+
+    /**
+     * Source: test_lambda.snapshot.json, TestLambdaConcurrency::test_reserved_concurrency_async_queue: with
+     * one reserved, an event behind a running one waits (AWS retries it), a synchronous invoke meanwhile is
+     * throttled as recorded (too_many_requests_exc), and once the reservation grows both run.
+     */
+    @Nested
+    class ReservedConcurrencyAsyncQueue {
+
+        @Test
+        void aThrottledEventWaitsAndRunsOnceThereIsRoom() throws Exception {
+            createFrom("sc-async-reserved", "function-variant", Map.of());
+            String arn = lambda.getFunctionConfiguration(r -> r.functionName("sc-async-reserved").qualifier("$LATEST"))
+                    .functionArn();
+            lambda.putFunctionConcurrency(r -> r.functionName("sc-async-reserved").reservedConcurrentExecutions(1));
+            assertEquals(null, lambda.invoke(r -> r.functionName(arn)).functionError());
+
+            String one;
+            String two;
+            TooManyRequestsException throttled;
+            try (Notifications running = new Notifications(); LambdaClient once = clientOf("test", false)) {
+                one = event(arn, "{\"request_prefix\": \"one\", \"sleep_seconds\": 4, \"notify_port\": "
+                        + running.port() + "}");
+                two = event(arn, "{\"request_prefix\": \"two\"}");
+                assertTrue(running.next().endsWith(one));
+                throttled = assertThrows(TooManyRequestsException.class, () -> once.invoke(r -> r.functionName(arn)));
+            }
+            lambda.putFunctionConcurrency(r -> r.functionName("sc-async-reserved").reservedConcurrentExecutions(3));
+            var last = lambda.invoke(r -> r.functionName(arn)
+                    .payload(SdkBytes.fromUtf8String("{\"request_prefix\": \"final\"}")));
+
+            assertEquals(429, throttled.statusCode());
+            assertEquals("Rate Exceeded.", throttled.awsErrorDetails().errorMessage());
+            assertEquals(ThrottleReason.RESERVED_FUNCTION_CONCURRENT_INVOCATION_LIMIT_EXCEEDED, throttled.reason());
+            assertEquals(null, last.functionError(), json(last));
+            var ran = String.join("\n", awaitLogLines("sc-async-reserved", "^ran (one|two)--", 2));
+            assertTrue(ran.contains(one) && ran.contains(two), ran);
+        }
+    }
+
+    private static String event(String function, String payload) {
+        return lambda.invoke(r -> r.functionName(function).invocationType("Event")
+                .payload(SdkBytes.fromUtf8String(payload))).responseMetadata().requestId();
+    }
+
+    /**
+     * Source: test_lambda.snapshot.json, TestLambdaVersions::test_lambda_versions_with_code_changes: each
+     * published version keeps running its own code after $LATEST's changes, and UpdateFunctionCode with
+     * Publish answers the new version Pending.
+     */
+    @Nested
+    class VersionsWithCodeChanges {
+
+        private static byte[] version(String id) {
+            return Packages.zip(Map.of("handler.py", ("""
+                    def handler(event, context):
+                        result = {
+                            "version_id": "%s",
+                            "invoked_arn": context.invoked_function_arn,
+                            "version_from_ctx": context.function_version,
+                        }
+                        print(result)
+                        return result
+                    """.formatted(id)).getBytes(StandardCharsets.UTF_8)));
+        }
+
+        private static String invoke(String qualifier) {
+            var response = lambda.invoke(r -> r.functionName("sc-code-versions").qualifier(qualifier));
+            assertEquals(qualifier == null ? "$LATEST" : qualifier, response.executedVersion());
+            return json(response);
+        }
+
+        @Test
+        void eachVersionRunsItsOwnCode() throws Exception {
+            String arn = ConformanceIT.ARN + "sc-code-versions";
+            var created = lambda.createFunction(r -> r.functionName("sc-code-versions").runtime("python3.12")
+                    .role(ConformanceIT.ROLE).handler("handler.handler").description("No version :(")
+                    .code(c -> c.zipFile(SdkBytes.fromByteArray(version("version1")))));
+            Packages.awaitSettled(lambda, "sc-code-versions");
+            var first = lambda.publishVersion(r -> r.functionName("sc-code-versions")
+                    .description("First version description :)"));
+            var updated = lambda.updateFunctionCode(r -> r.functionName("sc-code-versions")
+                    .zipFile(SdkBytes.fromByteArray(version("version2"))));
+            Packages.awaitSettled(lambda, "sc-code-versions");
+            String latest = invoke(null);
+            String v1 = invoke("1");
+            var second = lambda.publishVersion(r -> r.functionName("sc-code-versions")
+                    .description("Second version description :)"));
+            String v2 = invoke("2");
+            var third = lambda.updateFunctionCode(r -> r.functionName("sc-code-versions").publish(true)
+                    .zipFile(SdkBytes.fromByteArray(version("version3"))));
+            Packages.awaitSettled(lambda, "sc-code-versions");
+
+            assertEquals("Pending", created.stateAsString());
+            assertEquals("1", first.version());
+            assertEquals("First version description :)", first.description());
+            assertEquals(LastUpdateStatus.SUCCESSFUL, first.lastUpdateStatus());
+            assertEquals(LastUpdateStatus.IN_PROGRESS, updated.lastUpdateStatus());
+            assertEquals("No version :(", updated.description());
+            assertEquals("{\"version_id\": \"version2\", \"invoked_arn\": \"" + arn
+                    + "\", \"version_from_ctx\": \"$LATEST\"}", latest);
+            assertEquals("{\"version_id\": \"version1\", \"invoked_arn\": \"" + arn
+                    + ":1\", \"version_from_ctx\": \"1\"}", v1);
+            assertEquals("2", second.version());
+            assertEquals("{\"version_id\": \"version2\", \"invoked_arn\": \"" + arn
+                    + ":2\", \"version_from_ctx\": \"2\"}", v2);
+            assertEquals("3", third.version());
+            assertEquals("Pending", third.stateAsString());
+            assertEquals(arn + ":3", third.functionArn());
+            assertTrue(invoke("3").contains("\"version_id\": \"version3\""));
+            assertTrue(invoke(null).contains("\"version_id\": \"version3\""));
+            assertTrue(invoke("2").contains("\"version_id\": \"version2\""));
+            assertTrue(invoke("1").contains("\"version_id\": \"version1\""));
+        }
+    }
+
+    /**
+     * Source: test_lambda.snapshot.json, TestLambdaCleanup::test_recreate_function: a function deleted and
+     * at once created again under its name answers as a new one (create_function_response_two) and runs
+     * its events.
+     */
+    @Nested
+    class RecreateFunction {
+
+        @Test
+        void aFunctionCreatedAgainAtOnceRunsItsEvents() throws Exception {
+            create("sc-recreate", Packages.ECHO_CODE);
+            lambda.deleteFunction(r -> r.functionName("sc-recreate"));
+
+            var again = lambda.createFunction(r -> r.functionName("sc-recreate").runtime("python3.12")
+                    .role(ConformanceIT.ROLE).handler("lambda_function.lambda_handler")
+                    .code(c -> c.zipFile(SdkBytes.fromByteArray(Packages.ECHO_ZIP))));
+            Packages.awaitSettled(lambda, "sc-recreate");
+            var accepted = lambda.invoke(r -> r.functionName("sc-recreate").invocationType("Event"));
+
+            assertEquals("Pending", again.stateAsString());
+            assertEquals(202, accepted.statusCode());
+            String id = accepted.responseMetadata().requestId();
+            awaitLogLines("sc-recreate", "^END RequestId: " + id, 1);
         }
     }
 }

@@ -67,6 +67,20 @@ final class ControlRequests {
     record LoggingChange(String logFormat, String applicationLogLevel, String systemLogLevel, String logGroup) {
     }
 
+    /**
+     * Put/UpdateFunctionEventInvokeConfig. A destination given without an ARN ({@code "OnSuccess": {}})
+     * is given as null: Put stores none, Update removes that one.
+     */
+    record EventInvokeConfigChange(Integer maximumRetryAttempts, Integer maximumEventAgeInSeconds,
+                                   boolean onSuccessGiven, String onSuccess, boolean onFailureGiven, String onFailure,
+                                   boolean destinationConfigGiven) {
+
+        /** AWS refuses a config that sets nothing. */
+        boolean setsNothing() {
+            return maximumRetryAttempts == null && maximumEventAgeInSeconds == null && !destinationConfigGiven;
+        }
+    }
+
     /** ListFunctions, ListVersionsByFunction and ListAliases paging: after the marker, at most {@code maxItems}. */
     record Page(String marker, int maxItems) {
     }

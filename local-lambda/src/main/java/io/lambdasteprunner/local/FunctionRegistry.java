@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 /**
@@ -44,8 +46,16 @@ final class FunctionRegistry {
             "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
             "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR");
 
-    /** A function version chosen for an invoke, with the ARN the runtime is told it was invoked by. */
-    record Target(LocalFunction function, FunctionVersion version, String invokedArn) {
+    /**
+     * A function version chosen for an invoke, with the ARN the runtime is told it was invoked by and the
+     * qualifier it was invoked with (null: none).
+     */
+    record Target(LocalFunction function, FunctionVersion version, String invokedArn, String qualifier) {
+
+        /** The qualifier whose event invoke config applies: {@code $LATEST} when the invoke named none. */
+        String configQualifier() {
+            return qualifier == null ? FunctionVersion.LATEST : qualifier;
+        }
     }
 
     /** A version reached by a name and qualifier, with the ARN answers show for it. */
@@ -92,14 +102,14 @@ final class FunctionRegistry {
     private final EventQueues events;
 
     FunctionRegistry(Scope scope, LocalLambdaConfig config, Path codeRoot, Launcher launcher, ExecutorService executor,
-                     Consumer<String> logEcho, Faults faults) {
+                     ScheduledExecutorService retryTimer, Consumer<String> logEcho, Faults faults) {
         this.faults = faults;
         this.config = config;
         this.scope = scope;
         this.codeRoot = codeRoot;
         this.launcher = launcher;
         this.executor = executor;
-        this.events = new EventQueues(executor);
+        this.events = new EventQueues(executor, retryTimer);
         this.logEcho = logEcho;
     }
 
@@ -562,7 +572,7 @@ final class FunctionRegistry {
             throw LambdaException.conflict("The operation cannot be performed at this time. The function is currently "
                     + "in the following state: " + function.state());
         }
-        return new Target(function, version, scope.functionArn(name.name(), qualifier));
+        return new Target(function, version, scope.functionArn(name.name(), qualifier), qualifier);
     }
 
     // ---- run and delete -------------------------------------------------------------------------
@@ -577,33 +587,236 @@ final class FunctionRegistry {
     }
 
     /**
-     * Runs an event later, from the function's bounded queue ({@link EventQueues}). A throttled event
-     * waits and tries again, as Lambda's internal queue does; with reserved concurrency 0 it is
-     * dropped (AWS sends it to the on-failure destination).
+     * Runs an event later, from the function's bounded queue ({@link EventQueues}), as Lambda runs an
+     * asynchronous invoke: an event the function fails (an error, a timeout, a crash) is retried up to
+     * the event invoke config's {@code MaximumRetryAttempts} (2 by default), after the configured delays
+     * (AWS's one and two minutes), with the same request id; one that would be older than
+     * {@code MaximumEventAgeInSeconds} (6 hours by default) by its next try is given up at once
+     * (recorded: test_maxeventage). The outcome's record goes to the OnSuccess or OnFailure destination.
      */
     void invokeAsync(Target target, Invocation invocation) {
-        events.submit(target.function(), () -> {
-            for (int attempt = 1; ; attempt++) {
+        AsyncEvent event = new AsyncEvent(target, invocation, Instant.now());
+        events.submit(target.function(), () -> attempt(event, 1));
+    }
+
+    /** An accepted event: what was invoked, and when Lambda took it (its age counts from then). */
+    private record AsyncEvent(Target target, Invocation invocation, Instant received) {
+    }
+
+    /** The outcomes an invocation record names (its {@code requestContext.condition}). */
+    enum Condition { Success, RetriesExhausted, EventAgeExceeded }
+
+    private void attempt(AsyncEvent event, int attempt) {
+        Target target = event.target();
+        InvocationResult result;
+        try {
+            result = invokeWhenThereIsRoom(target, event.invocation());
+        } catch (LambdaException e) {
+            target.function().log().append("Event invocation " + event.invocation().requestId + " failed: "
+                    + e.getMessage() + "\n");
+            return;
+        } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        EventInvokeConfig settings = target.function().eventInvokeConfig(target.configQualifier())
+                .orElse(EventInvokeConfig.NONE);
+        if (result.functionError() == null) {
+            deliver(event, settings.onSuccess(), Condition.Success, attempt, result);
+            return;
+        }
+        if (attempt > settings.retryAttempts()) {
+            deliver(event, settings.onFailure(), Condition.RetriesExhausted, attempt, result);
+            return;
+        }
+        Duration delay = config.asyncRetryDelays().get(Math.min(attempt, 2) - 1);
+        Duration age = Duration.between(event.received(), Instant.now());
+        if (age.plus(delay).compareTo(settings.maxEventAge()) > 0) {
+            deliver(event, settings.onFailure(), Condition.EventAgeExceeded, attempt, result);
+            return;
+        }
+        events.submitLater(target.function(), delay, () -> attempt(event, attempt + 1));
+    }
+
+    /**
+     * Invokes; a throttled event waits and tries again each second for a minute, as Lambda's internal
+     * queue does; with reserved concurrency 0 it is dropped (AWS sends it to the on-failure destination).
+     */
+    private InvocationResult invokeWhenThereIsRoom(Target target, Invocation invocation) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return invoke(target, invocation);
+            } catch (LambdaException e) {
+                boolean throttled = e.status() == 429
+                        && target.function().reservedConcurrency().map(r -> r > 0).orElse(true);
+                if (!throttled || attempt >= 60) {
+                    throw e;
+                }
+                Thread.sleep(1000);
+            }
+        }
+    }
+
+    /**
+     * Sends an event's invocation record to {@code destination}: a Lambda function of this account and
+     * region is invoked asynchronously with it, as Lambda does. SQS, SNS, EventBridge and S3 are not
+     * here, so for them the function's log says where the record would have gone.
+     */
+    private void deliver(AsyncEvent event, String destination, Condition condition, int attempts,
+                         InvocationResult result) {
+        if (destination == null) {
+            return;
+        }
+        Target source = event.target();
+        String requestId = event.invocation().requestId;
+        byte[] record = WireShapes.invocationRecord(requestId, functionArn(source.function().name()) + ":"
+                        + source.configQualifier(), condition.name(), attempts, event.invocation().event,
+                source.version().version(), result, Instant.now()).toString().getBytes(StandardCharsets.UTF_8);
+        String side = condition == Condition.Success ? "OnSuccess" : "OnFailure";
+        String service = destinationService(destination);
+        if (!service.equals("lambda")) {
+            source.function().log().append("The " + side + " record of event " + requestId + " (" + condition
+                    + ") would have gone to " + destination + ": the local Lambda service does not deliver to "
+                    + service + ".\n");
+            return;
+        }
+        try {
+            Target to = invocationTarget(FunctionName.parse(destination), null);
+            invokeAsync(to, new Invocation(UUID.randomUUID().toString(), record, null, to.invokedArn()));
+        } catch (LambdaException e) {
+            source.function().log().append("The " + side + " record of event " + requestId + " (" + condition
+                    + ") was not delivered to " + destination + ": " + e.getMessage() + "\n");
+        }
+    }
+
+    /** The service of a destination ARN ({@code lambda}, {@code sqs}, ...), or {@code kafka}. */
+    private static String destinationService(String destination) {
+        return destination.startsWith("kafka://") ? "kafka" : destination.split(":", -1)[2];
+    }
+
+    // ---- event invoke configs -------------------------------------------------------------------
+
+    /** PutFunctionEventInvokeConfig: replaces the qualifier's config with what the request gives. */
+    EventInvokeConfig putEventInvokeConfig(FunctionName name, String qualifierParameter,
+                                           ControlRequests.EventInvokeConfigChange change) {
+        LocalFunction function = configurable(name, qualifierParameter, change);
+        String qualifier = configQualifier(name, qualifierParameter);
+        return function.changeEventInvokeConfig(qualifier,
+                current -> Optional.of(EventInvokeConfig.of(qualifier, change, Instant.now()))).orElseThrow();
+    }
+
+    /** UpdateFunctionEventInvokeConfig: changes what the request gives, of a config that must exist. */
+    EventInvokeConfig updateEventInvokeConfig(FunctionName name, String qualifierParameter,
+                                              ControlRequests.EventInvokeConfigChange change) {
+        LocalFunction function = configurable(name, qualifierParameter, change);
+        String qualifier = configQualifier(name, qualifierParameter);
+        return function.changeEventInvokeConfig(qualifier,
+                        current -> current.map(config -> config.mergedWith(change, Instant.now())))
+                .orElseThrow(() -> noEventInvokeConfig(name, qualifier));
+    }
+
+    EventInvokeConfig eventInvokeConfig(FunctionName name, String qualifierParameter) {
+        String qualifier = configQualifier(name, qualifierParameter);
+        return Optional.ofNullable(functions.get(name.name()))
+                .flatMap(function -> function.eventInvokeConfig(qualifier))
+                .orElseThrow(() -> noEventInvokeConfig(name, qualifier));
+    }
+
+    void deleteEventInvokeConfig(FunctionName name, String qualifierParameter) {
+        String qualifier = configQualifier(name, qualifierParameter);
+        LocalFunction function = functions.get(name.name());
+        if (function == null || !function.deleteEventInvokeConfig(qualifier)) {
+            throw noEventInvokeConfig(name, qualifier);
+        }
+    }
+
+    /** ListFunctionEventInvokeConfigs: the function's configs, in the order of their ARNs. */
+    List<EventInvokeConfig> eventInvokeConfigs(FunctionName name) {
+        checkScope(name);
+        LocalFunction function = functions.get(name.name());
+        if (function == null) {
+            throw LambdaException.notFound("The function doesn't exist.");
+        }
+        return function.eventInvokeConfigs();
+    }
+
+    private String configQualifier(FunctionName name, String qualifierParameter) {
+        checkScope(name);
+        String qualifier = name.qualifierWith(qualifierParameter);
+        return qualifier == null ? FunctionVersion.LATEST : qualifier;
+    }
+
+    private LambdaException noEventInvokeConfig(FunctionName name, String qualifier) {
+        return LambdaException.notFound("The function " + functionArn(name.name()) + ":" + qualifier
+                + " doesn't have an EventInvokeConfig");
+    }
+
+    /**
+     * The function whose config Put or Update changes, checked in AWS's order (recorded:
+     * test_lambda_eventinvokeconfig_exceptions): a request that sets nothing, the qualifier against the
+     * name's, the function and its version or alias, then the destinations.
+     */
+    private LocalFunction configurable(FunctionName name, String qualifierParameter,
+                                       ControlRequests.EventInvokeConfigChange change) {
+        if (change.setsNothing()) {
+            throw LambdaException.invalidParameter("You must specify at least one of error handling or destination "
+                    + "setting.");
+        }
+        String qualifier = configQualifier(name, qualifierParameter);
+        LocalFunction function = functions.get(name.name());
+        if (function == null || function.resolve(qualifier).isEmpty()) {
+            throw LambdaException.notFound("The function doesn't exist.");
+        }
+        checkDestination(function, change, change.onSuccess(), true);
+        checkDestination(function, change, change.onFailure(), false);
+        return function;
+    }
+
+    /**
+     * A destination as AWS judges it: a Lambda function must exist (in this account and region here)
+     * and not be the function itself; SQS, SNS and EventBridge take either outcome, S3 failures only;
+     * any other service is refused, quoting the config as AWS quotes it.
+     */
+    private void checkDestination(LocalFunction function, ControlRequests.EventInvokeConfigChange change,
+                                  String destination, boolean onSuccess) {
+        if (destination == null) {
+            return;
+        }
+        String service = destinationService(destination);
+        switch (service) {
+            case "lambda" -> {
+                FunctionName target;
                 try {
-                    invoke(target, invocation);
-                    return;
+                    target = FunctionName.parse(destination);
                 } catch (LambdaException e) {
-                    boolean throttled = e.status() == 429
-                            && target.function().reservedConcurrency().map(r -> r > 0).orElse(true);
-                    if (!throttled || attempt >= 60) {
-                        target.function().log().append("Event invocation " + invocation.requestId + " failed: "
-                                + e.getMessage() + "\n");
-                        return;
-                    }
-                    try {
-                        Thread.sleep(1000);
-                    } catch (InterruptedException interrupted) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
+                    throw LambdaException.invalidParameter("The destination ARN " + destination + " is invalid.");
+                }
+                boolean here = (target.region() == null || target.region().equals(scope.region()))
+                        && (target.accountId() == null || target.accountId().equals(scope.accountId()));
+                if (here && target.name().equals(function.name())) {
+                    throw LambdaException.invalidParameter("You can't specify the function as a destination for "
+                            + "itself.");
+                }
+                LocalFunction other = here ? functions.get(target.name()) : null;
+                if (other == null || (target.qualifier() != null && other.resolve(target.qualifier()).isEmpty())) {
+                    throw LambdaException.invalidParameter("The destination ARN " + destination + " is invalid.");
                 }
             }
-        });
+            case "sqs", "sns", "events" -> { }
+            case "s3" -> {
+                if (onSuccess) {
+                    throw invalidDestinationConfig(change);
+                }
+            }
+            default -> throw invalidDestinationConfig(change);
+        }
+    }
+
+    private static LambdaException invalidDestinationConfig(ControlRequests.EventInvokeConfigChange change) {
+        String onSuccess = change.onSuccessGiven() ? "OnSuccess(destination=" + change.onSuccess() + ")" : "null";
+        String onFailure = change.onFailureGiven() ? "OnFailure(destination=" + change.onFailure() + ")" : "null";
+        return LambdaException.invalidParameter("The provided destination config DestinationConfig(onSuccess="
+                + onSuccess + ", onFailure=" + onFailure + ") is invalid.");
     }
 
     /**

@@ -57,6 +57,11 @@ final class LambdaRoutes {
                         return concurrency(request, rest.get(0), api);
                     }
                 }
+                case "2019-09-25" -> {
+                    if (rest.size() >= 2 && rest.get(1).equals("event-invoke-config")) {
+                        return eventInvokeConfig(request, rest);
+                    }
+                }
                 case "2024-08-31" -> {
                     if (rest.size() == 2 && rest.get(1).equals("recursion-config")
                             && (method.equals("GET") || method.equals("PUT"))) {
@@ -317,6 +322,54 @@ final class LambdaRoutes {
         String loop = request.method().equals("GET") ? functions.recursiveLoop(name)
                 : functions.putRecursiveLoop(name, WireRequests.recursiveLoop(json(request)));
         return ApiResponse.json(200, Json.object().put("RecursiveLoop", loop));
+    }
+
+    // ---- asynchronous invocation settings ---------------------------------------------------------
+
+    /** Put/Update/Get/DeleteFunctionEventInvokeConfig and ListFunctionEventInvokeConfigs. */
+    private ApiResponse eventInvokeConfig(ApiRequest request, List<String> rest) throws IOException {
+        String method = request.method();
+        String reference = rest.get(0);
+        if (rest.size() == 3 && rest.get(2).equals("list") && method.equals("GET")) {
+            return listEventInvokeConfigs(request, FunctionName.parse(reference));
+        }
+        if (rest.size() != 2) {
+            throw Operations.unsupported(method, request.path());
+        }
+        String qualifier = FunctionName.checkQualifierOfRead(reference, request.query("Qualifier"));
+        FunctionName name = FunctionName.parse(reference);
+        EventInvokeConfig config = switch (method) {
+            case "PUT" -> functions.putEventInvokeConfig(name, qualifier, WireRequests.eventInvokeConfig(json(request)));
+            case "POST" -> functions.updateEventInvokeConfig(name, qualifier,
+                    WireRequests.eventInvokeConfig(json(request)));
+            case "GET" -> functions.eventInvokeConfig(name, qualifier);
+            case "DELETE" -> {
+                functions.deleteEventInvokeConfig(name, qualifier);
+                yield null;
+            }
+            default -> throw Operations.unsupported(method, request.path());
+        };
+        return config == null ? ApiResponse.empty(204)
+                : ApiResponse.json(200, WireShapes.eventInvokeConfig(functions.functionArn(name.name()), config));
+    }
+
+    /** At most {@code MaxItems} (1-50, the model's range) a page; the marker is the last qualifier shown. */
+    private ApiResponse listEventInvokeConfigs(ApiRequest request, FunctionName name) {
+        ControlRequests.Page page = WireRequests.page(request, PAGE_LIMIT);
+        String max = request.query("MaxItems");
+        if (max != null && Integer.parseInt(max) > PAGE_LIMIT) {
+            throw LambdaException.validation(max, "maxItems", "Member must have value less than or equal to "
+                    + PAGE_LIMIT);
+        }
+        List<EventInvokeConfig> configs = functions.eventInvokeConfigs(name);
+        int from = page.marker() == null ? 0
+                : (int) configs.stream().filter(c -> c.qualifier().compareTo(page.marker()) <= 0).count();
+        int to = Math.min(configs.size(), from + page.maxItems());
+        String arn = functions.functionArn(name.name());
+        List<ObjectNode> items = configs.subList(from, to).stream()
+                .map(config -> WireShapes.eventInvokeConfig(arn, config)).toList();
+        return ApiResponse.json(200, WireShapes.list("FunctionEventInvokeConfigs", items,
+                to < configs.size() ? configs.get(to - 1).qualifier() : null));
     }
 
     // ---- invoke ---------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ final class LocalFunction {
     private final Map<String, String> tags = new LinkedHashMap<>();
     private final Map<String, ResourcePolicy> policies = new HashMap<>();
     private final Map<String, EnvironmentPool> pools = new HashMap<>();
+    /** Event invoke configs by qualifier ($LATEST, a version, an alias), in the order of their ARNs. */
+    private final Map<String, EventInvokeConfig> eventInvokeConfigs = new TreeMap<>();
     private Integer reservedConcurrency;
     /** What Lambda does when it detects the function in a recursive loop: {@code Terminate} (its default) or {@code Allow}. */
     private String recursiveLoop = "Terminate";
@@ -329,6 +331,7 @@ final class LocalFunction {
             }
             published.remove(Integer.parseInt(version));
             policies.remove(version);
+            eventInvokeConfigs.remove(version);
             pool = pools.remove(version);
         }
         if (pool != null) {
@@ -403,6 +406,7 @@ final class LocalFunction {
     synchronized void deleteAlias(String name) {
         aliases.remove(name);
         policies.remove(name);
+        eventInvokeConfigs.remove(name);
     }
 
     // ---- tags, policies, concurrency -------------------------------------------------------------
@@ -485,6 +489,29 @@ final class LocalFunction {
 
     synchronized void recursiveLoop(String setting) {
         recursiveLoop = setting;
+    }
+
+    // ---- asynchronous invocation -----------------------------------------------------------------
+
+    /** The event invoke config of {@code qualifier} ($LATEST, a version or an alias), if it has one. */
+    synchronized Optional<EventInvokeConfig> eventInvokeConfig(String qualifier) {
+        return Optional.ofNullable(eventInvokeConfigs.get(qualifier));
+    }
+
+    synchronized List<EventInvokeConfig> eventInvokeConfigs() {
+        return List.copyOf(eventInvokeConfigs.values());
+    }
+
+    /** Put's replacement, or Update's merge ({@code update} applied to the config there, which must exist). */
+    synchronized Optional<EventInvokeConfig> changeEventInvokeConfig(String qualifier,
+            Function<Optional<EventInvokeConfig>, Optional<EventInvokeConfig>> change) {
+        Optional<EventInvokeConfig> changed = change.apply(Optional.ofNullable(eventInvokeConfigs.get(qualifier)));
+        changed.ifPresent(config -> eventInvokeConfigs.put(qualifier, config));
+        return changed;
+    }
+
+    synchronized boolean deleteEventInvokeConfig(String qualifier) {
+        return eventInvokeConfigs.remove(qualifier) != null;
     }
 
     /** Stops every environment of every version and waits for their processes to end. */

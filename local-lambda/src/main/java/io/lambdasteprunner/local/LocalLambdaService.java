@@ -76,6 +76,8 @@ public final class LocalLambdaService implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    /** Where failed events wait for their retry: one daemon thread for all of them. */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor retryTimer;
     private final ExecutorService requests;
     private final ExecutorService readers;
     private final ProcessStarter processes;
@@ -106,6 +108,8 @@ public final class LocalLambdaService implements AutoCloseable {
                     + sandbox.unavailableReason() + ". Each gets a private TMPDIR and its processes are killed with it.");
         }
         this.executor = Executors.newCachedThreadPool(daemonThreads("local-lambda-"));
+        this.retryTimer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, daemonThreads("local-lambda-retry-"));
+        retryTimer.setRemoveOnCancelPolicy(true); // a deleted function's retries leave the timer at once
         if (ownsWorkDir) {
             Path tmp = workDir.getParent();
             executor.execute(() -> WorkDirectories.removeAbandoned(tmp));
@@ -124,7 +128,8 @@ public final class LocalLambdaService implements AutoCloseable {
         Path codeRoot = Files.createDirectories(workDir.resolve("functions"));
         Consumer<String> logEcho = config.echoFunctionLogs() ? System.out::print : text -> { };
         this.functions = new FunctionScopes(new Scope(config.accountId(), config.region()),
-                scope -> new FunctionRegistry(scope, config, codeRoot, launcher, executor, logEcho, faults));
+                scope -> new FunctionRegistry(scope, config, codeRoot, launcher, executor, retryTimer,
+                        logEcho, faults));
         this.sts = new SecurityTokenService(keys, RoleTrust.ANYONE, Clock.systemUTC());
         LambdaApi api = new LambdaApi(functions, keys, sts, faults, Clock.systemUTC());
         HttpContext context = server.createContext("/", exchange -> serveBounded(exchange, api));
@@ -297,6 +302,7 @@ public final class LocalLambdaService implements AutoCloseable {
         closed = true;
         server.stop(0);
         launcher.close(); // first, so that functions closing next start no spare
+        retryTimer.shutdownNow(); // waiting retries are dropped, as waiting events are
         functions.closeAll();
         launcher.awaitEnvironmentsGone(java.time.Duration.ofSeconds(10));
         processes.close();

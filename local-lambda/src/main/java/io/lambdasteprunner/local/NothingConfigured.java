@@ -8,8 +8,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Reads (and deletes) of features the local service never configures: function URLs, event invoke
- * configs, code signing, provisioned concurrency, runtime management settings, event
+ * Reads (and deletes) of features the local service never configures: function URLs, code signing, provisioned concurrency, runtime management settings, event
  * source mappings and layers. No function here can have one, so each is answered as AWS answers for a
  * function that has none (recorded in LocalStack's snapshot files), and tools that read them around a
  * function (Terraform, SAM, the console's SDK calls) go on. What would create or change one stays a
@@ -76,15 +75,6 @@ final class NothingConfigured {
             case "2021-10-31 urls GET" -> {
                 existing(name, "Function does not exist");
                 return Optional.of(empty("FunctionUrlConfigs"));
-            }
-            case "2019-09-25 event-invoke-config GET", "2019-09-25 event-invoke-config DELETE" -> {
-                String qualifier = qualifier(name, qualifierParameter);
-                throw LambdaException.notFound("The function " + functions.functionArn(name.name()) + ":"
-                        + (qualifier == null ? FunctionVersion.LATEST : qualifier) + " doesn't have an EventInvokeConfig");
-            }
-            case "2019-09-25 event-invoke-config/list GET" -> {
-                existing(name, "The function doesn't exist.");
-                return Optional.of(empty("FunctionEventInvokeConfigs"));
             }
             case "2020-06-30 code-signing-config GET" -> {
                 existing(name, null);

@@ -11,8 +11,8 @@ final class Operations {
 
     static final String IMPLEMENTED = "It implements functions (create, get, list, update, delete), versions, "
             + "aliases, Invoke, tags, resource policies (AddPermission, GetPolicy, RemovePermission), reserved "
-            + "concurrency, recursion settings and GetAccountSettings, and reads of what it never configures (URLs, "
-            + "event invoke configs, code signing, provisioned concurrency, event source mappings, layers) as empty.";
+            + "concurrency, event invoke configs, recursion settings and GetAccountSettings, and reads of what it "
+            + "never configures (URLs, code signing, provisioned concurrency, event source mappings, layers) as empty.";
 
     /** A path segment of Lambda's model, and the operations on it by HTTP method. */
     private record Resource(String create, String get, String update, String delete) {
@@ -40,9 +40,6 @@ final class Operations {
             Map.entry("provisioned-concurrency", new Resource(null,
                     "GetProvisionedConcurrencyConfig or ListProvisionedConcurrencyConfigs",
                     "PutProvisionedConcurrencyConfig", "DeleteProvisionedConcurrencyConfig")),
-            Map.entry("event-invoke-config", new Resource("UpdateFunctionEventInvokeConfig",
-                    "GetFunctionEventInvokeConfig or ListFunctionEventInvokeConfigs", "PutFunctionEventInvokeConfig",
-                    "DeleteFunctionEventInvokeConfig")),
             Map.entry("code-signing-configs", new Resource("CreateCodeSigningConfig",
                     "GetCodeSigningConfig or ListCodeSigningConfigs", "UpdateCodeSigningConfig",
                     "DeleteCodeSigningConfig")),

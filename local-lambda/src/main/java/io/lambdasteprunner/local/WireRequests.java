@@ -430,6 +430,39 @@ final class WireRequests {
         return loop;
     }
 
+    /** A destination's ARN as AWS quotes the model's pattern (recorded: put_destination_invalid_arn_pattern). */
+    static final Pattern DESTINATION_ARN = Pattern.compile("$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:"
+            + "(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:"
+            + "(\\d{12})?:(.*)");
+
+    /**
+     * Put/UpdateFunctionEventInvokeConfig's body: the model's ranges (retries 0-2, age 60-21600 seconds)
+     * and the destinations' ARN pattern and length.
+     */
+    static ControlRequests.EventInvokeConfigChange eventInvokeConfig(JsonNode json) {
+        Body body = new Body(json);
+        Violations violations = new Violations();
+        Integer retries = body.integer("MaximumRetryAttempts");
+        violations.range(retries, "maximumRetryAttempts", 0, 2);
+        Integer age = body.integer("MaximumEventAgeInSeconds");
+        violations.range(age, "maximumEventAgeInSeconds", 60, 21600);
+        Body destinations = body.object("DestinationConfig");
+        Body onSuccess = destinations.object("OnSuccess");
+        Body onFailure = destinations.object("OnFailure");
+        String success = destination(onSuccess, "destinationConfig.onSuccess.destination", violations);
+        String failure = destination(onFailure, "destinationConfig.onFailure.destination", violations);
+        violations.throwIfAny();
+        return new ControlRequests.EventInvokeConfigChange(retries, age, !onSuccess.isMissing(), success,
+                !onFailure.isMissing(), failure, !destinations.isMissing());
+    }
+
+    private static String destination(Body target, String field, Violations violations) {
+        String arn = target.string("Destination");
+        violations.maxLength(arn, field, 350);
+        violations.pattern(arn, field, DESTINATION_ARN);
+        return arn == null || arn.isEmpty() ? null : arn;
+    }
+
     // ---- query parameters -------------------------------------------------------------------------
 
     /** {@code Marker} and {@code MaxItems} (1-10000 in the model; Lambda returns at most 50 a page). */

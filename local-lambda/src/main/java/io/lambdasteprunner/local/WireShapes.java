@@ -193,6 +193,67 @@ final class WireShapes {
         return Json.object().put("Policy", document.toString()).put("RevisionId", policy.revisionId());
     }
 
+    /**
+     * A FunctionEventInvokeConfig as AWS answers it (recorded: test_lambda_eventinvokeconfig_*): both
+     * destinations always there, empty when not set; the settings only when set; LastModified in epoch
+     * seconds, the model's timestamp.
+     */
+    static ObjectNode eventInvokeConfig(String functionArn, EventInvokeConfig config) {
+        ObjectNode body = Json.object();
+        ObjectNode destinations = body.putObject("DestinationConfig");
+        ObjectNode onFailure = destinations.putObject("OnFailure");
+        if (config.onFailure() != null) {
+            onFailure.put("Destination", config.onFailure());
+        }
+        ObjectNode onSuccess = destinations.putObject("OnSuccess");
+        if (config.onSuccess() != null) {
+            onSuccess.put("Destination", config.onSuccess());
+        }
+        body.put("FunctionArn", functionArn + ":" + config.qualifier());
+        body.put("LastModified", config.lastModified().toEpochMilli() / 1000.0);
+        if (config.maximumEventAgeInSeconds() != null) {
+            body.put("MaximumEventAgeInSeconds", config.maximumEventAgeInSeconds());
+        }
+        if (config.maximumRetryAttempts() != null) {
+            body.put("MaximumRetryAttempts", config.maximumRetryAttempts());
+        }
+        return body;
+    }
+
+    private static final java.time.format.DateTimeFormatter RECORD_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
+    /**
+     * The invocation record Lambda sends a destination (as recorded in test_lambda_destinations: the
+     * body of each SQS message, the detail of each EventBridge event): the request and the response
+     * payloads as JSON, and for a failure the function error.
+     */
+    static ObjectNode invocationRecord(String requestId, String functionArn, String condition, int invokeCount,
+                                       byte[] request, String executedVersion, InvocationResult result,
+                                       java.time.Instant now) {
+        ObjectNode record = Json.object().put("version", "1.0").put("timestamp", RECORD_TIME.format(now));
+        record.putObject("requestContext").put("requestId", requestId).put("functionArn", functionArn)
+                .put("condition", condition).put("approximateInvokeCount", invokeCount);
+        record.set("requestPayload", payload(request));
+        ObjectNode response = record.putObject("responseContext").put("statusCode", 200)
+                .put("executedVersion", executedVersion);
+        if (result.functionError() != null) {
+            response.put("functionError", result.functionError());
+        }
+        record.set("responsePayload", payload(result.payload()));
+        return record;
+    }
+
+    /** A payload as JSON, or as a string when it is none (a function may answer any bytes). */
+    private static com.fasterxml.jackson.databind.JsonNode payload(byte[] bytes) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode parsed = Json.MAPPER.readTree(bytes);
+            return parsed == null || parsed.isMissingNode() ? Json.MAPPER.nullNode() : parsed;
+        } catch (java.io.IOException e) {
+            return Json.MAPPER.getNodeFactory().textNode(new String(bytes, StandardCharsets.UTF_8));
+        }
+    }
+
     static ObjectNode concurrency(Integer reserved) {
         ObjectNode body = Json.object();
         if (reserved != null) {

@@ -12,6 +12,11 @@ import software.amazon.awssdk.core.traits.ListTrait;
 import software.amazon.awssdk.core.traits.MapTrait;
 import software.amazon.awssdk.awscore.AwsResponse;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.PutFunctionEventInvokeConfigRequest;
+import software.amazon.awssdk.services.lambda.model.UpdateFunctionEventInvokeConfigRequest;
+import software.amazon.awssdk.services.lambda.model.GetFunctionEventInvokeConfigRequest;
+import software.amazon.awssdk.services.lambda.model.DeleteFunctionEventInvokeConfigRequest;
+import software.amazon.awssdk.services.lambda.model.ListFunctionEventInvokeConfigsRequest;
 import software.amazon.awssdk.services.lambda.model.*;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.model.AssumeRoleRequest;
@@ -90,6 +95,16 @@ final class SdkCalls {
                     run(ListEventSourceMappingsRequest.builder(), params, lambda::listEventSourceMappings);
             case "GetFunctionUrlConfig" ->
                     run(GetFunctionUrlConfigRequest.builder(), params, lambda::getFunctionUrlConfig);
+            case "PutFunctionEventInvokeConfig" ->
+                    run(PutFunctionEventInvokeConfigRequest.builder(), params, lambda::putFunctionEventInvokeConfig);
+            case "UpdateFunctionEventInvokeConfig" ->
+                    run(UpdateFunctionEventInvokeConfigRequest.builder(), params, lambda::updateFunctionEventInvokeConfig);
+            case "GetFunctionEventInvokeConfig" ->
+                    run(GetFunctionEventInvokeConfigRequest.builder(), params, lambda::getFunctionEventInvokeConfig);
+            case "DeleteFunctionEventInvokeConfig" ->
+                    run(DeleteFunctionEventInvokeConfigRequest.builder(), params, lambda::deleteFunctionEventInvokeConfig);
+            case "ListFunctionEventInvokeConfigs" ->
+                    run(ListFunctionEventInvokeConfigsRequest.builder(), params, lambda::listFunctionEventInvokeConfigs);
             default -> throw new IllegalArgumentException("no SDK call for operation " + operation);
         };
     }

@@ -502,7 +502,7 @@ final class LocalFunction {
         return List.copyOf(eventInvokeConfigs.values());
     }
 
-    /** Put's replacement, or Update's merge ({@code update} applied to the config there, which must exist). */
+    /** Sets the qualifier's config to what {@code change} makes of the one there (Put replaces it, Update merges). */
     synchronized Optional<EventInvokeConfig> changeEventInvokeConfig(String qualifier,
             Function<Optional<EventInvokeConfig>, Optional<EventInvokeConfig>> change) {
         Optional<EventInvokeConfig> changed = change.apply(Optional.ofNullable(eventInvokeConfigs.get(qualifier)));

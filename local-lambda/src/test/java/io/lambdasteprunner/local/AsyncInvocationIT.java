@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * test_lambda.snapshot.json TestRequestIdHandling::test_request_id_async_invoke_with_retry (one request id,
  * an END line per attempt); test_lambda_destinations.snapshot.json TestLambdaDestinationSqs::test_retries
  * and test_lambda_destination_default_retries (RetriesExhausted after 3 attempts), test_maxeventage
- * (EventAgeExceeded without waiting), test_assess_lambda_destination_invocation (the Success and the
- * failure record with MaximumRetryAttempts 0).
+ * (EventAgeExceeded without waiting out the age: approximateInvokeCount 1 and 2),
+ * test_assess_lambda_destination_invocation (the Success and the failure record with MaximumRetryAttempts 0).
  */
 class AsyncInvocationIT {
 
@@ -162,9 +162,19 @@ class AsyncInvocationIT {
 
         /** With AWS's delays the first retry would come after 60 s, beyond an age of 60 s: there is none. */
         @Test
-        void anEventThatWouldBeTooOldByItsRetryIsGivenUpAtOnce() throws Exception {
-            try (LocalLambdaService awsDelays = LocalLambdaService.start(LocalLambdaConfig.defaults());
-                 LambdaClient client = LocalLambda.client(awsDelays)) {
+        void anEventThatWouldBeTooOldByItsFirstRetryIsGivenUpAtOnce() throws Exception {
+            assertGivenUpAfter(LocalLambdaConfig.defaults(), 1);
+        }
+
+        /** A first retry a second later is within the age; a second one 61 s after that is not. */
+        @Test
+        void anEventThatWouldBeTooOldByItsSecondRetryIsGivenUpAfterTheFirst() throws Exception {
+            assertGivenUpAfter(LocalLambdaConfig.defaults().withAsyncRetryDelays(FIRST_RETRY, Duration.ofSeconds(61)), 2);
+        }
+
+        private void assertGivenUpAfter(LocalLambdaConfig config, int attempts) throws Exception {
+            try (LocalLambdaService service = LocalLambdaService.start(config);
+                 LambdaClient client = LocalLambda.client(service)) {
                 LocalLambda.createPython(client, "async-aged", FAILING);
                 LocalLambda.createPython(client, "async-aged-records", RECORDER);
                 client.putFunctionEventInvokeConfig(r -> r.functionName("async-aged").maximumRetryAttempts(2)
@@ -174,11 +184,12 @@ class AsyncInvocationIT {
                 String requestId = client.invoke(r -> r.functionName("async-aged").invocationType(InvocationType.EVENT)
                         .payload(SdkBytes.fromUtf8String("{}"))).responseMetadata().requestId();
 
-                JsonNode record = await(() -> records(awsDelays, "async-aged-records"), found -> !found.isEmpty()).get(0);
+                JsonNode record = await(() -> records(service, "async-aged-records"), found -> !found.isEmpty()).get(0);
                 assertEquals(requestId, record.at("/requestContext/requestId").asText());
                 assertEquals("EventAgeExceeded", record.at("/requestContext/condition").asText());
-                assertEquals(1, record.at("/requestContext/approximateInvokeCount").asInt());
+                assertEquals(attempts, record.at("/requestContext/approximateInvokeCount").asInt());
                 assertEquals("Unhandled", record.at("/responseContext/functionError").asText());
+                assertEquals(attempts, startLines(service, "async-aged").size());
             }
         }
     }
@@ -262,10 +273,14 @@ class AsyncInvocationIT {
 
     private static final Pattern START = Pattern.compile("^START RequestId: (\\S+) Version: .*$", Pattern.MULTILINE);
 
-    /** The request ids of the function's START lines, in order. */
     private static List<String> startLines(String function) {
+        return startLines(LOCAL.service(), function);
+    }
+
+    /** The request ids of the function's START lines, in order. */
+    private static List<String> startLines(LocalLambdaService service, String function) {
         List<String> ids = new ArrayList<>();
-        Matcher matcher = START.matcher(LOCAL.service().functionLog(function));
+        Matcher matcher = START.matcher(service.functionLog(function));
         while (matcher.find()) {
             ids.add(matcher.group(1));
         }

@@ -99,7 +99,7 @@ final class FunctionRegistry {
     private final Consumer<String> logEcho;
     private final Faults faults;
     private final Map<String, LocalFunction> functions = new ConcurrentHashMap<>();
-    private final EventQueues events;
+    private final AsyncInvocations async;
 
     FunctionRegistry(Scope scope, LocalLambdaConfig config, Path codeRoot, Launcher launcher, ExecutorService executor,
                      ScheduledExecutorService retryTimer, Consumer<String> logEcho, Faults faults) {
@@ -109,7 +109,23 @@ final class FunctionRegistry {
         this.codeRoot = codeRoot;
         this.launcher = launcher;
         this.executor = executor;
-        this.events = new EventQueues(executor, retryTimer);
+        this.async = new AsyncInvocations(new EventQueues(executor, retryTimer), config.asyncRetryDelays(),
+                new AsyncInvocations.Functions() {
+                    @Override
+                    public InvocationResult invoke(Target target, Invocation invocation) {
+                        return FunctionRegistry.this.invoke(target, invocation);
+                    }
+
+                    @Override
+                    public Target destination(FunctionName name) {
+                        return invocationTarget(name, null);
+                    }
+
+                    @Override
+                    public String functionArn(String name) {
+                        return FunctionRegistry.this.functionArn(name);
+                    }
+                });
         this.logEcho = logEcho;
     }
 
@@ -586,112 +602,9 @@ final class FunctionRegistry {
         return result;
     }
 
-    /**
-     * Runs an event later, from the function's bounded queue ({@link EventQueues}), as Lambda runs an
-     * asynchronous invoke: an event the function fails (an error, a timeout, a crash) is retried up to
-     * the event invoke config's {@code MaximumRetryAttempts} (2 by default), after the configured delays
-     * (AWS's one and two minutes), with the same request id; one that would be older than
-     * {@code MaximumEventAgeInSeconds} (6 hours by default) by its next try is given up at once
-     * (recorded: test_maxeventage). The outcome's record goes to the OnSuccess or OnFailure destination.
-     */
+    /** Runs an event later, as Lambda runs an asynchronous invoke: see {@link AsyncInvocations}. */
     void invokeAsync(Target target, Invocation invocation) {
-        AsyncEvent event = new AsyncEvent(target, invocation, Instant.now());
-        events.submit(target.function(), () -> attempt(event, 1));
-    }
-
-    /** An accepted event: what was invoked, and when Lambda took it (its age counts from then). */
-    private record AsyncEvent(Target target, Invocation invocation, Instant received) {
-    }
-
-    /** The outcomes an invocation record names (its {@code requestContext.condition}). */
-    enum Condition { Success, RetriesExhausted, EventAgeExceeded }
-
-    private void attempt(AsyncEvent event, int attempt) {
-        Target target = event.target();
-        InvocationResult result;
-        try {
-            result = invokeWhenThereIsRoom(target, event.invocation());
-        } catch (LambdaException e) {
-            target.function().log().append("Event invocation " + event.invocation().requestId + " failed: "
-                    + e.getMessage() + "\n");
-            return;
-        } catch (InterruptedException stopping) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        EventInvokeConfig settings = target.function().eventInvokeConfig(target.configQualifier())
-                .orElse(EventInvokeConfig.NONE);
-        if (result.functionError() == null) {
-            deliver(event, settings.onSuccess(), Condition.Success, attempt, result);
-            return;
-        }
-        if (attempt > settings.retryAttempts()) {
-            deliver(event, settings.onFailure(), Condition.RetriesExhausted, attempt, result);
-            return;
-        }
-        Duration delay = config.asyncRetryDelays().get(Math.min(attempt, 2) - 1);
-        Duration age = Duration.between(event.received(), Instant.now());
-        if (age.plus(delay).compareTo(settings.maxEventAge()) > 0) {
-            deliver(event, settings.onFailure(), Condition.EventAgeExceeded, attempt, result);
-            return;
-        }
-        events.submitLater(target.function(), delay, () -> attempt(event, attempt + 1));
-    }
-
-    /**
-     * Invokes; a throttled event waits and tries again each second for a minute, as Lambda's internal
-     * queue does; with reserved concurrency 0 it is dropped (AWS sends it to the on-failure destination).
-     */
-    private InvocationResult invokeWhenThereIsRoom(Target target, Invocation invocation) throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return invoke(target, invocation);
-            } catch (LambdaException e) {
-                boolean throttled = e.status() == 429
-                        && target.function().reservedConcurrency().map(r -> r > 0).orElse(true);
-                if (!throttled || attempt >= 60) {
-                    throw e;
-                }
-                Thread.sleep(1000);
-            }
-        }
-    }
-
-    /**
-     * Sends an event's invocation record to {@code destination}: a Lambda function of this account and
-     * region is invoked asynchronously with it, as Lambda does. SQS, SNS, EventBridge and S3 are not
-     * here, so for them the function's log says where the record would have gone.
-     */
-    private void deliver(AsyncEvent event, String destination, Condition condition, int attempts,
-                         InvocationResult result) {
-        if (destination == null) {
-            return;
-        }
-        Target source = event.target();
-        String requestId = event.invocation().requestId;
-        byte[] record = WireShapes.invocationRecord(requestId, functionArn(source.function().name()) + ":"
-                        + source.configQualifier(), condition.name(), attempts, event.invocation().event,
-                source.version().version(), result, Instant.now()).toString().getBytes(StandardCharsets.UTF_8);
-        String side = condition == Condition.Success ? "OnSuccess" : "OnFailure";
-        String service = destinationService(destination);
-        if (!service.equals("lambda")) {
-            source.function().log().append("The " + side + " record of event " + requestId + " (" + condition
-                    + ") would have gone to " + destination + ": the local Lambda service does not deliver to "
-                    + service + ".\n");
-            return;
-        }
-        try {
-            Target to = invocationTarget(FunctionName.parse(destination), null);
-            invokeAsync(to, new Invocation(UUID.randomUUID().toString(), record, null, to.invokedArn()));
-        } catch (LambdaException e) {
-            source.function().log().append("The " + side + " record of event " + requestId + " (" + condition
-                    + ") was not delivered to " + destination + ": " + e.getMessage() + "\n");
-        }
-    }
-
-    /** The service of a destination ARN ({@code lambda}, {@code sqs}, ...), or {@code kafka}. */
-    private static String destinationService(String destination) {
-        return destination.startsWith("kafka://") ? "kafka" : destination.split(":", -1)[2];
+        async.submit(target, invocation);
     }
 
     // ---- event invoke configs -------------------------------------------------------------------
@@ -782,7 +695,7 @@ final class FunctionRegistry {
         if (destination == null) {
             return;
         }
-        String service = destinationService(destination);
+        String service = AsyncInvocations.destinationService(destination);
         switch (service) {
             case "lambda" -> {
                 FunctionName target;
@@ -844,7 +757,7 @@ final class FunctionRegistry {
             return;
         }
         if (functions.remove(name.name(), function)) {
-            events.forget(function);
+            async.forget(function);
             function.close();
             removeLater(function.versions().stream().map(version -> version.code().directory()).distinct().toList());
         }
@@ -864,7 +777,7 @@ final class FunctionRegistry {
 
     /** Stops every function's processes and forgets them. */
     void closeAll() {
-        events.close();
+        async.close();
         List<LocalFunction> all = new ArrayList<>(functions.values());
         functions.clear();
         all.parallelStream().forEach(LocalFunction::close);

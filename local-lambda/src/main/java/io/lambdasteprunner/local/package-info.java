@@ -15,6 +15,8 @@
  * {@code LambdaRoutes} (which operation a path names), {@code WireRequests} / {@code WireShapes} (the
  * API's JSON, read into {@code ControlRequests} records and written back in AWS's shapes), and
  * {@code FunctionRegistry} / {@code LocalFunction} (Lambda's rules, knowing no JSON).
+ * {@code AsyncInvocations} runs {@code Event} invokes from {@code EventQueues}: retries, event age and
+ * destinations, as the function's event invoke configs say.
  *
  * <p>Knows nothing of steps; depends only on {@code lambda-facts}, Jackson and the JDK.
  */

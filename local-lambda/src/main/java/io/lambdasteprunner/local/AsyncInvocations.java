@@ -13,7 +13,10 @@ import java.util.UUID;
  * default), after the configured delays (AWS's one and two minutes), with the same request id; one that
  * would be older than {@code MaximumEventAgeInSeconds} (6 hours by default) by its next try is given up
  * at once (recorded: test_maxeventage). The outcome's invocation record goes to the OnSuccess or
- * OnFailure destination.
+ * OnFailure destination. Records that run in a loop (functions that are each other's destinations) are
+ * stopped as Lambda's recursive loop detection stops them: a destination whose {@code RecursiveLoop}
+ * is {@code Terminate} (the default) is not invoked more than {@value #MAX_CHAIN} times by one
+ * triggering event.
  *
  * <p>Thread-safe: events run on the queues' workers, waiting retries on the queues' timer.
  */
@@ -33,8 +36,17 @@ final class AsyncInvocations {
     /** The outcomes an invocation record names (its {@code requestContext.condition}). */
     enum Condition { Success, RetriesExhausted, EventAgeExceeded }
 
-    /** An accepted event: what was invoked, and when Lambda took it (its age counts from then). */
-    private record AsyncEvent(FunctionRegistry.Target target, Invocation invocation, Instant received) {
+    /**
+     * How many invocations one triggering event may cause before Lambda stops the next: "more than 16
+     * times" (AWS's launch of recursive loop detection, 2023-07-13, and its developer guide).
+     */
+    static final int MAX_CHAIN = 16;
+
+    /**
+     * An accepted event: what was invoked, when Lambda took it (its age counts from then), and how many
+     * invocations its triggering event has caused before it (records delivered to destinations).
+     */
+    private record AsyncEvent(FunctionRegistry.Target target, Invocation invocation, Instant received, int chain) {
     }
 
     private final EventQueues events;
@@ -50,8 +62,11 @@ final class AsyncInvocations {
 
     /** Queues an event for its function; 429 when the function's queue is full. */
     void submit(FunctionRegistry.Target target, Invocation invocation) {
-        AsyncEvent event = new AsyncEvent(target, invocation, Instant.now());
-        events.submit(target.function(), () -> attempt(event, 1));
+        submit(new AsyncEvent(target, invocation, Instant.now(), 1));
+    }
+
+    private void submit(AsyncEvent event) {
+        events.submit(event.target().function(), () -> attempt(event, 1));
     }
 
     /** Drops a deleted function's waiting events and retries. */
@@ -141,7 +156,15 @@ final class AsyncInvocations {
         }
         try {
             FunctionRegistry.Target to = functions.destination(FunctionName.parse(destination));
-            submit(to, new Invocation(UUID.randomUUID().toString(), record, null, to.invokedArn()));
+            if (event.chain() >= MAX_CHAIN && "Terminate".equals(to.function().recursiveLoop())) {
+                to.function().log().append("Lambda stopped a recursive loop: the " + side + " record of event "
+                        + requestId + " would have invoked " + to.function().name() + " as invocation "
+                        + (event.chain() + 1) + " of one triggering event (more than " + MAX_CHAIN + "). "
+                        + "PutFunctionRecursionConfig with RecursiveLoop Allow lets it run.\n");
+                return;
+            }
+            submit(new AsyncEvent(to, new Invocation(UUID.randomUUID().toString(), record, null, to.invokedArn()),
+                    Instant.now(), event.chain() + 1));
         } catch (LambdaException e) {
             source.function().log().append("The " + side + " record of event " + requestId + " (" + condition
                     + ") was not delivered to " + destination + ": " + e.getMessage() + "\n");

@@ -255,6 +255,52 @@ class AsyncInvocationIT {
         }
     }
 
+    /**
+     * Two functions that are each other's on-success destination loop; Lambda's recursive loop detection
+     * stops a triggering event after 16 invocations (AWS's launch note of 2023-07-13: "after 16 recursive
+     * calls"; docs: invocation-recursion), unless the function's RecursiveLoop is Allow.
+     */
+    @Nested
+    class RecursiveLoops {
+
+        @Test
+        void destinationsThatLoopAreStoppedAfterSixteenInvocations() throws Exception {
+            loop("loop-a", "loop-b");
+
+            event("loop-a", "{\"start\": true}");
+
+            String notice = await(() -> (LOCAL.service().functionLog("loop-a") + LOCAL.service().functionLog("loop-b"))
+                    .lines().filter(l -> l.startsWith("Lambda stopped a recursive loop")).toList(),
+                    found -> !found.isEmpty()).get(0);
+            assertTrue(notice.contains("as invocation 17 of one triggering event (more than 16)"), notice);
+            Thread.sleep(1000);
+            assertEquals(16, startLines("loop-a").size() + startLines("loop-b").size());
+        }
+
+        @Test
+        void recursiveLoopAllowLetsTheLoopRunOn() throws Exception {
+            loop("allowed-a", "allowed-b");
+            lambda.putFunctionRecursionConfig(r -> r.functionName("allowed-a").recursiveLoop("Allow"));
+            lambda.putFunctionRecursionConfig(r -> r.functionName("allowed-b").recursiveLoop("Allow"));
+
+            event("allowed-a", "{\"start\": true}");
+
+            await(() -> startLines("allowed-a").size() + startLines("allowed-b").size(), count -> count > 20);
+            lambda.deleteFunction(r -> r.functionName("allowed-a")); // ends the loop
+            lambda.deleteFunction(r -> r.functionName("allowed-b"));
+        }
+
+        /** Two recorders (small answers, so records grow only by nesting), each the other's destination. */
+        private void loop(String first, String second) {
+            String firstArn = recorder(first);
+            String secondArn = recorder(second);
+            lambda.putFunctionEventInvokeConfig(r -> r.functionName(first)
+                    .destinationConfig(d -> d.onSuccess(s -> s.destination(secondArn))));
+            lambda.putFunctionEventInvokeConfig(r -> r.functionName(second)
+                    .destinationConfig(d -> d.onSuccess(s -> s.destination(firstArn))));
+        }
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private static String event(String function, String payload) {

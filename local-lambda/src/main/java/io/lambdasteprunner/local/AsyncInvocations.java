@@ -43,8 +43,9 @@ final class AsyncInvocations {
     static final int MAX_CHAIN = 16;
 
     /**
-     * An accepted event: what was invoked, when Lambda took it (its age counts from then), and how many
-     * invocations its triggering event has caused before it (records delivered to destinations).
+     * An accepted event: what was invoked, when Lambda took it (its age counts from then), and which
+     * invocation of its triggering event it is: 1 for an event a caller sent, one more for each record
+     * delivered on to a destination.
      */
     private record AsyncEvent(FunctionRegistry.Target target, Invocation invocation, Instant received, int chain) {
     }
